@@ -1,0 +1,150 @@
+"""The chat's domain vocabulary: products, profiles, tool results and answers.
+
+These pydantic models are the single definition of the answer shape of spec
+section 1. The HTTP layer serves them, the OpenAPI document is generated from
+them, the offline writer fills them, and the LLM synthesizer derives its strict
+JSON schema from them, so a field added here shows up everywhere at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CheckStatus = Literal["pass", "warn", "fail", "unknown"]
+EvidenceType = Literal["recall", "regulation", "guideline", "label"]
+SynthesizerKind = Literal["llm", "offline", "fallback"]
+
+#: Intents of spec step 3, plus the two that come from elsewhere.
+INTENTS: tuple[str, ...] = (
+    "recall_details",
+    "pregnancy_risk",
+    "allergy_question",
+    "ingredient_info",
+    "age_appropriateness",
+    "alternative_products",
+    "unclear_intent",
+    "explain_scan",
+    "emergency",
+)
+
+#: Fallback reasons of spec step 6 (a closed set: they become metric labels).
+FALLBACK_REASONS: tuple[str, ...] = (
+    "timeout",
+    "circuit_open",
+    "provider_error",
+    "rate_limited",
+    "invalid_output",
+    "budget_exhausted",
+    "spend_cap",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Product(_Frozen):
+    """What the app knows about the scanned product; every field optional."""
+
+    name: str | None = Field(default=None, max_length=300)
+    brand: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, max_length=100)
+    upc: str | None = Field(default=None, pattern=r"^[0-9]{8,14}$")
+    category: str | None = Field(default=None, max_length=100)
+    ingredients: list[str] = Field(default_factory=list, max_length=200)
+    age_min_months: int | None = Field(default=None, ge=0, le=240)
+
+
+class Profile(_Frozen):
+    """The parent's chat profile (spec section 1, `/api/v1/chat/profile`)."""
+
+    consent_memory: bool = False
+    allergies: list[str] = Field(default_factory=list, max_length=50)
+    pregnancy_trimester: Literal[1, 2, 3] | None = None
+    child_birthdate: dt.date | None = None
+
+
+class Check(_Frozen):
+    name: str
+    status: CheckStatus
+    detail: str
+
+
+class Evidence(_Frozen):
+    type: EvidenceType
+    id: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+
+
+class Emergency(_Frozen):
+    level: Literal["red", "amber"]
+    reason: str
+    call_to_action: str
+
+
+class Answer(_Frozen):
+    summary: str
+    reasons: list[str] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    suggested_questions: list[str] = Field(default_factory=list)
+    disclaimer: str
+    emergency: Emergency | None = None
+
+
+class ToolReport(_Frozen):
+    """One tool's line in the response's `tools` list."""
+
+    name: str
+    ok: bool
+    latency_ms: int
+    error: str | None = None
+
+
+class ToolResult(_Frozen):
+    """What a tool found, for the writer (offline or LLM) to turn into an answer.
+
+    `ok` is False when the tool could not run; its checks are then `unknown`
+    with the reason, never `pass`. `facts` carries tool-specific data (recall
+    rows, allergen matches, ...) that the LLM receives as JSON data.
+    `data_as_of` is the freshness of the data the tool read, where it applies.
+    """
+
+    name: str
+    ok: bool
+    latency_ms: int = 0
+    checks: list[Check] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    data_as_of: dt.datetime | None = None
+
+    def report(self) -> ToolReport:
+        return ToolReport(name=self.name, ok=self.ok, latency_ms=self.latency_ms, error=self.error)
+
+
+class SynthesisRequest(_Frozen):
+    """Everything a writer may use. The question is data, never instructions."""
+
+    question: str
+    intent: str
+    locale: str | None = None
+    product: Product | None = None
+    profile: Profile = Field(default_factory=Profile)
+    tool_results: list[ToolResult] = Field(default_factory=list)
+
+
+class Synthesizer(Protocol):
+    """Writes an answer from tool results.
+
+    The offline writer and the LLM synthesizer both implement this, so the
+    pipeline does not change when one replaces the other.
+    """
+
+    async def write(self, request: SynthesisRequest) -> Answer: ...
