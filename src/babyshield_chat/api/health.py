@@ -1,0 +1,26 @@
+"""Liveness and readiness probes.
+
+`/healthz` answers while the process runs. `/readyz` answers 200 only when
+the database answers and the process is not draining, so a load balancer
+stops sending traffic to an instance that cannot serve it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..context import DATABASE, REQUEST_STATE
+from .errors import ApiError
+from .responses import json_response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return json_response(request, {"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    if request.app[REQUEST_STATE].draining:
+        raise ApiError(503, "not_ready", "This instance is draining before shutdown.", headers={"Retry-After": "1"})
+    if not await request.app[DATABASE].ping():
+        raise ApiError(503, "not_ready", "The database is not reachable.", headers={"Retry-After": "2"})
+    return json_response(request, {"status": "ok"})

@@ -1,0 +1,130 @@
+"""Request and response bodies of spec section 1, as pydantic models.
+
+The same classes validate traffic and generate the OpenAPI document, so the
+document cannot drift from what the service accepts. Request models reject
+unknown fields (`extra="forbid"`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ..chat.model import Answer, Product, Profile, ToolReport
+
+MAX_MESSAGE_CHARS = 2000
+
+Locale = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", max_length=35)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ConversationRequest(_Request):
+    message: str = Field(description="The parent's question; 1..2000 characters after trimming.")
+    conversation_id: uuid.UUID | None = None
+    product: Product | None = None
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
+    locale: Locale | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _trimmed_length(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise ValueError("must not be empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"must be at most {MAX_MESSAGE_CHARS} characters after trimming, got {len(text)}")
+        if "\x00" in text:
+            raise ValueError("must not contain NUL characters")
+        return text
+
+
+class ExplainRequest(_Request):
+    product: Product
+    locale: Locale | None = None
+
+
+class ChatResponse(_Response):
+    conversation_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    intent: str
+    answer: Answer
+    tools: list[ToolReport]
+    synthesizer: Literal["llm", "offline", "fallback"]
+    fallback_reason: str | None = None
+    memory_saved: bool
+    trace_id: str = ""
+
+
+class FlagsResponse(_Response):
+    chat_enabled_global: bool
+    chat_rollout_pct: float
+    chat_enabled_for_user: bool
+    reason: Literal["disabled", "denylisted", "allowlisted", "rollout_included", "rollout_excluded", "no_identity"]
+    source: Literal["env", "override"]
+    trace_id: str = ""
+
+
+class Message(_Response):
+    message_id: uuid.UUID
+    role: Literal["user", "assistant"]
+    content: str
+    intent: str | None = None
+    created_at: dt.datetime
+    trace_id: str | None = None
+
+
+class ConversationResponse(_Response):
+    conversation_id: uuid.UUID
+    messages: list[Message]
+    trace_id: str = ""
+
+
+class ProfileBody(Profile):
+    """PUT /profile takes the whole profile; unknown fields are rejected."""
+
+
+class ProfileResponse(Profile):
+    model_config = ConfigDict(frozen=True, extra="allow")
+    trace_id: str = ""
+
+
+class DeletedCounts(_Response):
+    conversations: int
+    messages: int
+    profile: bool
+
+
+class EraseResponse(_Response):
+    deleted: DeletedCounts
+    trace_id: str = ""
+
+
+class HealthResponse(_Response):
+    status: Literal["ok", "not_ready"]
+    trace_id: str = ""
+
+
+class ErrorDetail(_Response):
+    field: str
+    problem: str
+
+
+class ErrorInfo(_Response):
+    code: str
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorResponse(_Response):
+    error: ErrorInfo
+    trace_id: str

@@ -1,0 +1,100 @@
+"""Reading JSON requests and writing JSON responses, the same way everywhere.
+
+`read_model` enforces the body rules of spec section 1 in one place: a JSON
+content type (415), the size limit (413, from aiohttp's `client_max_size`),
+valid JSON that is an object (400 `invalid_json`) and the pydantic model
+(400 `invalid_request` with a `{"field", "problem"}` per violation).
+`json_response` adds the request's `trace_id` to every body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from .errors import ApiError, invalid_json
+
+TRACE_ID_KEY = "trace_id"
+
+M = TypeVar("M", bound=BaseModel)
+
+_JSON_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def is_json_content_type(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def trace_id_of(request: web.Request) -> str:
+    return request.get(TRACE_ID_KEY, "0" * 32)
+
+
+def json_response(
+    request: web.Request,
+    payload: Mapping[str, Any] | BaseModel,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
+    body["trace_id"] = trace_id_of(request)
+    return web.Response(
+        body=_JSON_DUMPS(body).encode("utf-8"),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    if not is_json_content_type(request.content_type):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"The request body must be JSON (Content-Type: application/json), not {request.content_type!r}.",
+        )
+    raw = await request.read()  # raises 413 past client_max_size
+    if not raw.strip():
+        raise invalid_json("the body is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise invalid_json(f"it is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise invalid_json("it is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise invalid_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise invalid_json(f"expected an object, got {type(data).__name__}")
+    return data
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    data = await read_json_object(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def validation_error(exc: ValidationError) -> ApiError:
+    details = [
+        {"field": ".".join(str(part) for part in error["loc"]) or "(body)", "problem": _problem(error["msg"])}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+    fields = ", ".join(sorted({d["field"] for d in details}))
+    return ApiError(400, "invalid_request", f"The request does not match the schema ({fields}).", details=details)
+
+
+def _problem(message: str) -> str:
+    # pydantic prefixes custom validator messages with "Value error, ".
+    return message.removeprefix("Value error, ")

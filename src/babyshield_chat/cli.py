@@ -1,0 +1,101 @@
+"""`babyshield-chat`: the command line (spec section 8).
+
+Each verb parses settings once; a malformed variable prints one line naming
+it and exits with status 2, before anything starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import asyncpg
+
+from .config import ConfigError, Settings, load_settings
+from .db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
+from .db.migrate import MigrationError, migrate_url
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+DEFAULT_PORT = 8080
+
+log = logging.getLogger("babyshield_chat.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="babyshield-chat", description="BabyShield Chat service.")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    serve = verbs.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+
+    verbs.add_parser("migrate", help="apply pending database migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"babyshield-chat: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    try:
+        if args.verb == "serve":
+            return _serve(settings, args.host, args.port)
+        if args.verb == "migrate":
+            return _migrate(settings)
+    except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError) as exc:
+        print(f"babyshield-chat: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_FAILURE
+
+
+@contextlib.contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """`BS_DATABASE_URL`, or an embedded PostgreSQL started for this run."""
+    if settings.database.url:
+        yield settings.database.url
+        return
+    bindir = settings.database.embedded_bindir
+    embedded = EmbeddedPostgres(
+        settings.database.embedded_dir or default_data_dir(), bindir=Path(bindir) if bindir else None
+    )
+    url = embedded.start()
+    print(f"babyshield-chat: embedded PostgreSQL in {embedded.data_dir} on port {embedded.port}", file=sys.stderr)
+    try:
+        yield url
+    finally:
+        embedded.stop()
+
+
+def _migrate(settings: Settings) -> int:
+    if not settings.database.url:
+        print("babyshield-chat: migrate needs BS_DATABASE_URL (serve migrates its embedded database itself)",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    applied = asyncio.run(migrate_url(settings.database.url))
+    print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in applied))
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    from .app import create_app
+    from .server import serve_app
+
+    with database_url(settings) as url:
+        asyncio.run(migrate_url(url))
+        app = create_app(settings, database_url=url)
+        asyncio.run(serve_app(app, host, port))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

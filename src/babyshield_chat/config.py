@@ -1,0 +1,348 @@
+"""Settings: every `BS_*` variable parsed once, at start-up, into typed values.
+
+`load_settings(os.environ)` is the only place that reads the environment.
+Everything below it receives a frozen `Settings` object. A malformed value
+raises `ConfigError`, whose message names the variable and quotes the value;
+the CLI turns it into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Mapping
+from typing import Literal, TypeVar
+
+DEFAULT_ENV = "development"
+DEFAULT_MAX_BODY_BYTES = 16_384
+DEFAULT_TOTAL_BUDGET_SEC = 2.5
+DEFAULT_ROUTER_BUDGET_SEC = 0.3
+DEFAULT_TOOL_BUDGET_SEC = 0.8
+DEFAULT_SYNTH_BUDGET_SEC = 1.5
+DEFAULT_LLM_MODEL = "gpt-4o-mini"
+DEFAULT_BREAKER_FAIL_MAX = 5
+DEFAULT_BREAKER_RESET_SEC = 30.0
+DEFAULT_RECALLS_MAX_AGE_DAYS = 7
+DEFAULT_RECALLS_SOURCE_URL = "https://www.saferproducts.gov/RestWebServices/Recall"
+DEFAULT_MEMORY_RETENTION_DAYS = 30
+DEFAULT_USER_RATE_PER_MIN = 20
+DEFAULT_MAX_INFLIGHT = 512
+DEFAULT_SHUTDOWN_GRACE_SEC = 25.0
+DEFAULT_DB_POOL_MIN = 1
+DEFAULT_DB_POOL_MAX = 20
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the variable."""
+
+    def __init__(self, variable: str, value: str, problem: str) -> None:
+        self.variable = variable
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{variable}={value!r} is invalid: {problem}")
+
+
+# --- value parsers: each takes the raw string, raises ValueError(problem) ---
+
+
+def parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected one of true/false/1/0/yes/no/on/off")
+
+
+def parse_fraction(raw: str) -> float:
+    """A rollout fraction in [0, 1]; `10%` means 0.10."""
+    text = raw.strip()
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1].strip(), 100.0
+    try:
+        value = float(text) / scale
+    except ValueError:
+        raise ValueError("expected a fraction such as 0.10 or a percentage such as 10%") from None
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def parse_positive_float(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("must be a number greater than 0")
+    return value
+
+
+def parse_non_negative_float(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be a number of 0 or more")
+    return value
+
+
+def parse_positive_int(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+    if value <= 0:
+        raise ValueError("must be a whole number greater than 0")
+    return value
+
+
+def parse_id_list(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def parse_choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _read(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ConfigError(name, raw, str(exc)) from None
+
+
+# --- the settings, grouped by the part of the service that uses them ---
+
+
+@dataclasses.dataclass(frozen=True)
+class FlagSettings:
+    """The chat flag as configured by env (spec section 3)."""
+
+    enabled: bool = False
+    rollout_pct: float = 0.0
+    allowlist: frozenset[str] = frozenset()
+    denylist: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthSettings:
+    mode: Literal["jwt", "dev"] = "jwt"
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    audience: str | None = None
+    issuer: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BudgetSettings:
+    total_sec: float = DEFAULT_TOTAL_BUDGET_SEC
+    router_sec: float = DEFAULT_ROUTER_BUDGET_SEC
+    tool_sec: float = DEFAULT_TOOL_BUDGET_SEC
+    synth_sec: float = DEFAULT_SYNTH_BUDGET_SEC
+
+
+@dataclasses.dataclass(frozen=True)
+class LlmSettings:
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str = DEFAULT_LLM_MODEL
+    daily_budget_usd: float | None = None
+    prices_json: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """With no API key the offline synthesizer writes every answer."""
+        return bool(self.api_key)
+
+
+@dataclasses.dataclass(frozen=True)
+class ResilienceSettings:
+    breaker_fail_max: int = DEFAULT_BREAKER_FAIL_MAX
+    breaker_reset_sec: float = DEFAULT_BREAKER_RESET_SEC
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseSettings:
+    """`url` None means: start an embedded PostgreSQL (serve only)."""
+
+    url: str | None = None
+    embedded_dir: str | None = None
+    embedded_bindir: str | None = None
+    pool_min: int = DEFAULT_DB_POOL_MIN
+    pool_max: int = DEFAULT_DB_POOL_MAX
+
+
+@dataclasses.dataclass(frozen=True)
+class ChatSettings:
+    memory_retention_days: int = DEFAULT_MEMORY_RETENTION_DAYS
+    user_rate_per_min: int = DEFAULT_USER_RATE_PER_MIN
+    recalls_max_age_days: int = DEFAULT_RECALLS_MAX_AGE_DAYS
+    recalls_source_url: str = DEFAULT_RECALLS_SOURCE_URL
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSettings:
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_inflight: int = DEFAULT_MAX_INFLIGHT
+    shutdown_grace_sec: float = DEFAULT_SHUTDOWN_GRACE_SEC
+    admin_token: str | None = None
+    fault_injection: bool = False
+    metrics_prometheus: bool = False
+    log_hash_key: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    env: str = DEFAULT_ENV
+    server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    flags: FlagSettings = FlagSettings()
+    budgets: BudgetSettings = BudgetSettings()
+    llm: LlmSettings = LlmSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    chat: ChatSettings = ChatSettings()
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Parse every `BS_*` variable; raise `ConfigError` on the first bad one."""
+    env = os.environ if env is None else env
+    settings = Settings(
+        env=_read(env, "BS_ENV", lambda raw: raw.strip().lower(), DEFAULT_ENV),
+        server=ServerSettings(
+            max_body_bytes=_read(env, "BS_MAX_BODY_BYTES", parse_positive_int, DEFAULT_MAX_BODY_BYTES),
+            max_inflight=_read(env, "BS_MAX_INFLIGHT", parse_positive_int, DEFAULT_MAX_INFLIGHT),
+            shutdown_grace_sec=_read(
+                env, "BS_SHUTDOWN_GRACE_SEC", parse_non_negative_float, DEFAULT_SHUTDOWN_GRACE_SEC
+            ),
+            admin_token=_read(env, "BS_ADMIN_TOKEN", _text, None),
+            fault_injection=_read(env, "BS_FAULT_INJECTION", parse_bool, False),
+            metrics_prometheus=_read(env, "BS_METRICS_PROMETHEUS", parse_bool, False),
+            log_hash_key=_read(env, "BS_LOG_HASH_KEY", _text, None),
+        ),
+        auth=AuthSettings(
+            mode=_read(env, "BS_AUTH_MODE", parse_choice("jwt", "dev"), "jwt"),
+            jwt_secret=_read(env, "BS_AUTH_JWT_SECRET", _text, None),
+            jwt_public_key=_read(env, "BS_AUTH_JWT_PUBLIC_KEY", _pem, None),
+            audience=_read(env, "BS_AUTH_JWT_AUDIENCE", _text, None),
+            issuer=_read(env, "BS_AUTH_JWT_ISSUER", _text, None),
+        ),
+        flags=FlagSettings(
+            enabled=_read(env, "BS_FEATURE_CHAT_ENABLED", parse_bool, False),
+            rollout_pct=_read(env, "BS_FEATURE_CHAT_ROLLOUT_PCT", parse_fraction, 0.0),
+            allowlist=_read(env, "BS_FEATURE_CHAT_ALLOWLIST", parse_id_list, frozenset()),
+            denylist=_read(env, "BS_FEATURE_CHAT_DENYLIST", parse_id_list, frozenset()),
+        ),
+        budgets=BudgetSettings(
+            total_sec=_read(env, "BS_CHAT_TOTAL_BUDGET_SEC", parse_positive_float, DEFAULT_TOTAL_BUDGET_SEC),
+            router_sec=_read(env, "BS_CHAT_ROUTER_BUDGET_SEC", parse_positive_float, DEFAULT_ROUTER_BUDGET_SEC),
+            tool_sec=_read(env, "BS_CHAT_TOOL_BUDGET_SEC", parse_positive_float, DEFAULT_TOOL_BUDGET_SEC),
+            synth_sec=_read(env, "BS_CHAT_SYNTH_BUDGET_SEC", parse_positive_float, DEFAULT_SYNTH_BUDGET_SEC),
+        ),
+        llm=LlmSettings(
+            base_url=_read(env, "BS_LLM_BASE_URL", _url, None),
+            api_key=_read(env, "BS_LLM_API_KEY", _text, None),
+            model=_read(env, "BS_LLM_MODEL", _text, DEFAULT_LLM_MODEL),
+            daily_budget_usd=_read(env, "BS_LLM_DAILY_BUDGET_USD", parse_non_negative_float, None),
+            prices_json=_read(env, "BS_LLM_PRICES_JSON", _text, None),
+        ),
+        resilience=ResilienceSettings(
+            breaker_fail_max=_read(env, "BS_BREAKER_FAIL_MAX", parse_positive_int, DEFAULT_BREAKER_FAIL_MAX),
+            breaker_reset_sec=_read(env, "BS_BREAKER_RESET_SEC", parse_positive_float, DEFAULT_BREAKER_RESET_SEC),
+        ),
+        database=DatabaseSettings(
+            url=_read(env, "BS_DATABASE_URL", _database_url, None),
+            embedded_dir=_read(env, "BS_EMBEDDED_PG_DIR", _text, None),
+            embedded_bindir=_read(env, "BS_EMBEDDED_PG_BINDIR", _text, None),
+            pool_min=_read(env, "BS_DB_POOL_MIN", _non_negative_int, DEFAULT_DB_POOL_MIN),
+            pool_max=_read(env, "BS_DB_POOL_MAX", parse_positive_int, DEFAULT_DB_POOL_MAX),
+        ),
+        chat=ChatSettings(
+            memory_retention_days=_read(
+                env, "BS_CHAT_MEMORY_RETENTION_DAYS", parse_positive_int, DEFAULT_MEMORY_RETENTION_DAYS
+            ),
+            user_rate_per_min=_read(env, "BS_CHAT_USER_RATE_PER_MIN", parse_positive_int, DEFAULT_USER_RATE_PER_MIN),
+            recalls_max_age_days=_read(
+                env, "BS_RECALLS_MAX_AGE_DAYS", parse_positive_int, DEFAULT_RECALLS_MAX_AGE_DAYS
+            ),
+            recalls_source_url=_read(env, "BS_RECALLS_SOURCE_URL", _url, DEFAULT_RECALLS_SOURCE_URL),
+        ),
+    )
+    _check_consistency(settings, env)
+    return settings
+
+
+def _pem(raw: str) -> str:
+    # ECS task definitions cannot hold newlines comfortably; accept `\n` escapes.
+    text = raw.strip().replace("\\n", "\n")
+    if "-----BEGIN PUBLIC KEY-----" not in text:
+        raise ValueError("expected a PEM public key starting with -----BEGIN PUBLIC KEY-----")
+    return text
+
+
+def _url(raw: str) -> str:
+    text = raw.strip()
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return text
+
+
+def _database_url(raw: str) -> str:
+    text = raw.strip()
+    if not text.startswith(("postgres://", "postgresql://")):
+        raise ValueError("expected a postgresql:// URL")
+    return text
+
+
+def _non_negative_int(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+    if value < 0:
+        raise ValueError("must be a whole number of 0 or more")
+    return value
+
+
+def _check_consistency(settings: Settings, env: Mapping[str, str]) -> None:
+    """Rules that span several variables."""
+    if settings.production and settings.auth.mode == "dev":
+        raise ConfigError(
+            "BS_AUTH_MODE", env.get("BS_AUTH_MODE", ""), "dev mode trusts X-User-Id and is refused when BS_ENV=production"
+        )
+    if settings.auth.jwt_secret and settings.auth.jwt_public_key:
+        raise ConfigError(
+            "BS_AUTH_JWT_PUBLIC_KEY", "<pem>", "set either BS_AUTH_JWT_SECRET or BS_AUTH_JWT_PUBLIC_KEY, not both"
+        )
+    if settings.production and not (settings.auth.jwt_secret or settings.auth.jwt_public_key):
+        raise ConfigError("BS_AUTH_JWT_SECRET", "", "production needs BS_AUTH_JWT_SECRET or BS_AUTH_JWT_PUBLIC_KEY")
+    if settings.database.pool_min > settings.database.pool_max:
+        raise ConfigError(
+            "BS_DB_POOL_MIN", env.get("BS_DB_POOL_MIN", ""), f"must not exceed BS_DB_POOL_MAX ({settings.database.pool_max})"
+        )

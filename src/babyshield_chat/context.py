@@ -1,0 +1,23 @@
+"""Typed `web.AppKey`s for what the app factory puts on the application.
+
+Handlers read their collaborators from here instead of from globals, so tests
+build apps with other collaborators through the same factory.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from opentelemetry import trace
+
+from .config import Settings
+from .db.pool import Database
+from .flags.evaluation import FlagSource
+from .identity import Authenticator
+from .middleware import RequestState
+
+SETTINGS = web.AppKey("settings", Settings)
+TRACER = web.AppKey("tracer", trace.Tracer)
+DATABASE = web.AppKey("database", Database)
+FLAGS = web.AppKey("flags", FlagSource)
+AUTH = web.AppKey("authenticator", Authenticator)
+REQUEST_STATE = web.AppKey("request_state", RequestState)
