@@ -36,7 +36,11 @@ def create_app(
     state = RequestState()
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[trace_middleware(tracer), error_middleware, admission_middleware(state)],
+        middlewares=[
+            trace_middleware(tracer),
+            error_middleware(settings.server.max_body_bytes),
+            admission_middleware(state),
+        ],
     )
     app[SETTINGS] = settings
     app[TRACER] = tracer

@@ -25,7 +25,8 @@ from .api.responses import TRACE_ID_KEY, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-SPAN_KEY = "otel_span"
+SPAN_KEY = web.RequestKey("otel_span", trace.Span)
+ERROR_CODE_KEY = web.RequestKey("error_code", str)
 log = logging.getLogger("babyshield_chat.http")
 
 # Paths that must answer while draining or overloaded: probes and scrapes.
@@ -81,24 +82,27 @@ def trace_middleware(tracer: trace.Tracer) -> Callable[[web.Request, Handler], A
     return trace_mw
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        error = exc
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        error = from_http_exception(exc)
-    except Exception as exc:  # a bug: log it with the trace id, answer the envelope
-        log.exception("unhandled error", extra={"route": route_template(request)})
-        span = request.get(SPAN_KEY)
-        if span is not None:
-            span.record_exception(exc)
-        error = internal_error()
-    request["error_code"] = error.code
-    return json_response(request, error.body(), status=error.status, headers=error.headers)
+def error_middleware(max_body_bytes: int) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def error_mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            error = exc
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            error = from_http_exception(exc, max_body_bytes)
+        except Exception as exc:  # a bug: log it with the trace id, answer the envelope
+            log.exception("unhandled error", extra={"route": route_template(request)})
+            span = request.get(SPAN_KEY)
+            if span is not None:
+                span.record_exception(exc)
+            error = internal_error()
+        request[ERROR_CODE_KEY] = error.code
+        return json_response(request, error.body(), status=error.status, headers=error.headers)
+
+    return error_mw
 
 
 def admission_middleware(state: RequestState) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:

@@ -53,14 +53,14 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def from_http_exception(exc: web.HTTPException) -> ApiError:
+def from_http_exception(exc: web.HTTPException, max_body_bytes: int) -> ApiError:
     """Wrap aiohttp's own 4xx/5xx (404 on unknown paths, 405, 413) in the envelope."""
     code, message = _CODES_BY_STATUS.get(exc.status, ("internal_error", "The server failed to answer."))
     if exc.status == 405 and isinstance(exc, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(exc.allowed_methods))
         message = f"Method {exc.method} is not allowed here; allowed: {allowed}."
-    elif exc.status == 413 and isinstance(exc, web.HTTPRequestEntityTooLarge):
-        message = f"The request body is larger than the limit of {exc.max_size} bytes."
+    elif exc.status == 413:
+        message = f"The request body is larger than the limit of {max_body_bytes} bytes."
     headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
     return ApiError(exc.status, code, message, headers=headers)
 

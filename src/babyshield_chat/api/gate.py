@@ -14,6 +14,8 @@ from ..flags.evaluation import FLAG_KEY, FlagDecision, FlagState, decide
 from ..identity import Identity
 from .errors import ApiError
 
+FLAG_DECISION_KEY = web.RequestKey("flag_decision", FlagDecision)
+
 
 def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecision, FlagState]:
     """The decision for this caller and the flag state it was made from."""
@@ -33,7 +35,7 @@ def require_chat_enabled(request: web.Request, identity: Identity) -> FlagDecisi
             {"feature_flag.key": FLAG_KEY, "feature_flag.result.variant": decision.variant,
              "feature_flag.result.reason": decision.reason},
         )
-    request["flag_decision"] = decision
+    request[FLAG_DECISION_KEY] = decision
     if not decision.enabled:
         raise ApiError(403, "chat_disabled", f"Chat is not enabled for this user ({decision.reason}).")
     return decision

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ApiError, invalid_json
 
-TRACE_ID_KEY = "trace_id"
+TRACE_ID_KEY = web.RequestKey("trace_id", str)
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -50,6 +50,6 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def add_routes(app: web.Application, routes: tuple[Route, ...] = ROUTES) -> None:
-    for route in routes:
+def add_routes(app: web.Application) -> None:
+    for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)

@@ -1,0 +1,98 @@
+"""The command line as a subprocess: config errors, migrate, serve with an embedded PostgreSQL, drain."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from babyshield_chat.db.embedded import free_port
+
+
+def run_cli(*args, env=None, timeout=60):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "babyshield_chat", *args], env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [("BS_FEATURE_CHAT_ROLLOUT_PCT", "abc"), ("BS_FEATURE_CHAT_ROLLOUT_PCT", "1.5"),
+     ("BS_FEATURE_CHAT_ENABLED", "maybe"), ("BS_CHAT_SYNTH_BUDGET_SEC", "soon")],
+)
+def test_serve_exits_2_with_one_line_naming_the_bad_variable(variable, raw):
+    result = run_cli("serve", env={variable: raw})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0] and repr(raw) in lines[0]
+
+
+def test_serve_refuses_dev_auth_in_production():
+    result = run_cli("serve", env={"BS_ENV": "production", "BS_AUTH_MODE": "dev", "BS_AUTH_JWT_SECRET": "x"})
+    assert result.returncode == 2 and "BS_AUTH_MODE" in result.stderr
+
+
+def test_migrate_applies_then_reports_nothing_pending(database_url):
+    # database_url is already migrated from the template: nothing is pending.
+    result = run_cli("migrate", env={"BS_DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
+    assert "applied 0 migration(s)" in result.stdout
+
+
+def test_migrate_against_an_unreachable_database_fails_with_a_message():
+    result = run_cli("migrate", env={"BS_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("babyshield-chat:") and "Traceback" not in result.stderr
+
+
+def test_serve_without_postgres_binaries_says_how_to_get_them(tmp_path):
+    result = run_cli("serve", env={"BS_EMBEDDED_PG_BINDIR": str(tmp_path), "BS_EMBEDDED_PG_DIR": str(tmp_path / "pg")})
+    assert result.returncode == 1
+    assert "apt-get install -y postgresql" in result.stderr and "BS_DATABASE_URL" in result.stderr
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_serve_on_embedded_defaults_answers_then_exits_0_on_sigterm(pg_dir):
+    tmp_path = pg_dir
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
+    env.update({"BS_EMBEDDED_PG_DIR": str(tmp_path / "pg"), "BS_AUTH_MODE": "dev",
+                "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "0.10"})
+    proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = _get(f"http://127.0.0.1:{port}/readyz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "service did not become ready"
+            time.sleep(0.2)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/chat/flags", headers={"X-User-Id": "user-2"})
+        with urllib.request.urlopen(request, timeout=2) as response:
+            assert json.loads(response.read())["reason"] == "rollout_included"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # The embedded cluster was stopped on exit.
+    assert not (tmp_path / "pg" / "pgdata" / "postmaster.pid").exists()

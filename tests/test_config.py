@@ -1,0 +1,84 @@
+"""Settings parsing: defaults, accepted spellings, and errors that name the variable."""
+
+import pytest
+
+from babyshield_chat.config import ConfigError, load_settings
+
+
+def test_defaults_match_the_spec():
+    settings = load_settings({})
+    assert settings.flags.enabled is False
+    assert settings.flags.rollout_pct == 0.0
+    assert settings.server.max_body_bytes == 16384
+    assert (settings.budgets.total_sec, settings.budgets.router_sec) == (2.5, 0.3)
+    assert (settings.budgets.tool_sec, settings.budgets.synth_sec) == (0.8, 1.5)
+    assert settings.llm.model == "gpt-4o-mini" and not settings.llm.enabled
+    assert (settings.resilience.breaker_fail_max, settings.resilience.breaker_reset_sec) == (5, 30.0)
+    assert settings.chat.recalls_max_age_days == 7
+    assert settings.chat.memory_retention_days == 30
+    assert settings.chat.user_rate_per_min == 20
+    assert settings.server.max_inflight == 512
+    assert settings.server.shutdown_grace_sec == 25.0
+
+
+@pytest.mark.parametrize("raw", ["true", "TRUE", "1", "yes", "On"])
+def test_kill_switch_accepts_every_true_spelling(raw):
+    assert load_settings({"BS_FEATURE_CHAT_ENABLED": raw}).flags.enabled is True
+
+
+@pytest.mark.parametrize("raw", ["false", "False", "0", "no", "OFF"])
+def test_kill_switch_accepts_every_false_spelling(raw):
+    assert load_settings({"BS_FEATURE_CHAT_ENABLED": raw}).flags.enabled is False
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0.10", 0.10), ("10%", 0.10), ("0", 0.0), ("1", 1.0), ("100%", 1.0), (" 25 % ", 0.25)])
+def test_rollout_accepts_fractions_and_percentages(raw, expected):
+    assert load_settings({"BS_FEATURE_CHAT_ROLLOUT_PCT": raw}).flags.rollout_pct == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [
+        ("BS_FEATURE_CHAT_ROLLOUT_PCT", "abc"),
+        ("BS_FEATURE_CHAT_ROLLOUT_PCT", "1.5"),
+        ("BS_FEATURE_CHAT_ROLLOUT_PCT", "-0.1"),
+        ("BS_FEATURE_CHAT_ROLLOUT_PCT", "nan"),
+        ("BS_FEATURE_CHAT_ROLLOUT_PCT", "150%"),
+        ("BS_FEATURE_CHAT_ENABLED", "maybe"),
+        ("BS_CHAT_TOTAL_BUDGET_SEC", "fast"),
+        ("BS_CHAT_TOOL_BUDGET_SEC", "0"),
+        ("BS_MAX_BODY_BYTES", "16k"),
+        ("BS_AUTH_MODE", "trust-me"),
+        ("BS_DATABASE_URL", "mysql://x"),
+        ("BS_LLM_BASE_URL", "localhost:8081"),
+        ("BS_BREAKER_FAIL_MAX", "0"),
+    ],
+)
+def test_malformed_value_names_variable_and_value(variable, raw):
+    with pytest.raises(ConfigError) as info:
+        load_settings({variable: raw})
+    assert info.value.variable == variable
+    assert variable in str(info.value) and repr(raw) in str(info.value)
+
+
+def test_lists_are_split_on_commas_and_trimmed():
+    settings = load_settings({"BS_FEATURE_CHAT_ALLOWLIST": " a, b ,,c ", "BS_FEATURE_CHAT_DENYLIST": "x"})
+    assert settings.flags.allowlist == {"a", "b", "c"}
+    assert settings.flags.denylist == {"x"}
+
+
+def test_dev_auth_is_refused_in_production():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"BS_ENV": "production", "BS_AUTH_MODE": "dev", "BS_AUTH_JWT_SECRET": "s"})
+    assert info.value.variable == "BS_AUTH_MODE"
+
+
+def test_production_needs_a_jwt_key():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"BS_ENV": "production"})
+    assert info.value.variable == "BS_AUTH_JWT_SECRET"
+
+
+def test_public_key_accepts_escaped_newlines():
+    pem = "-----BEGIN PUBLIC KEY-----\\nABC\\n-----END PUBLIC KEY-----"
+    assert "\nABC\n" in load_settings({"BS_AUTH_JWT_PUBLIC_KEY": pem}).auth.jwt_public_key
