@@ -189,20 +189,19 @@ def record_a_request(telemetry: Telemetry) -> str:
     return trace_id_hex(span)
 
 
-async def test_otlp_http_export_delivers_spans_metrics_and_logs_with_the_resource(otlp_http_receiver, monkeypatch):
+async def test_otlp_http_flush_delivers_spans_metrics_and_logs_with_the_resource(otlp_http_receiver, monkeypatch):
     endpoint, received = otlp_http_receiver
     # Standard variables the exporters read themselves.
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=babyshield")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
     settings = TelemetrySettings(service_version="2.0.1", environment="staging", otlp_endpoint=endpoint)
-    before = set(threading.enumerate())
     telemetry = Telemetry.create(settings)
-    exporter_threads = set(threading.enumerate()) - before
 
     trace_id = record_a_request(telemetry)
     # Blocking flush in a thread: the receiver runs on this event loop.
-    await asyncio.to_thread(telemetry.shutdown)
+    flushed = await asyncio.to_thread(telemetry.force_flush)
 
+    assert flushed
     [traces], [logs] = received.traces, received.logs
     [resource_spans] = traces.resource_spans
     [span] = resource_spans.scope_spans[0].spans
@@ -229,6 +228,17 @@ async def test_otlp_http_export_delivers_spans_metrics_and_logs_with_the_resourc
 
     assert all(headers.get("x-tenant") == "babyshield" for headers in received.headers)
     assert all(headers.get("Content-Encoding") == "gzip" for headers in received.headers)
+    await asyncio.to_thread(telemetry.shutdown)
+
+
+async def test_shutdown_stops_the_exporter_threads(otlp_http_receiver):
+    endpoint, _received = otlp_http_receiver
+    before = set(threading.enumerate())
+    telemetry = Telemetry.create(TelemetrySettings(otlp_endpoint=endpoint))
+    exporter_threads = set(threading.enumerate()) - before
+
+    await asyncio.to_thread(telemetry.shutdown)
+
     assert exporter_threads
     assert not any(thread.is_alive() for thread in exporter_threads)
 

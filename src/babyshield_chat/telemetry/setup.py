@@ -19,6 +19,11 @@ What gets exported follows the spec (section 5):
   registry of this telemetry's own (`Telemetry.metrics_handler`).
 * Neither: nothing is exported and no background thread is started.
 
+With `serve --workers N` each worker process has its own registry, and a
+scrape of the shared port reaches whichever worker accepts it: use OTLP there
+(every worker reports under its own `service.instance.id`), or run one worker
+per container when scraping `/metrics`.
+
 `Telemetry.for_tests()` records into memory; `Telemetry.disabled()` has no-op
 tracer and meter, the baseline of the telemetry-cost benchmark.
 """
