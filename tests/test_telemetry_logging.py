@@ -153,6 +153,15 @@ def test_chat_request_fields_use_the_metric_vocabularies(stream, tracer):
     assert (line["endpoint"], line["intent"], line["fallback_reason"]) == ("other", "other", "other")
 
 
+def test_a_raw_user_id_passed_as_user_hash_is_not_written(stream, tracer):
+    with tracer.start_as_current_span("request"):
+        chat_request(user_hash=DISTINCTIVE_USER)
+
+    [line] = lines(stream)
+    assert line["user_hash"] is None
+    assert DISTINCTIVE_USER not in stream.getvalue()
+
+
 async def test_a_distinctive_user_id_never_reaches_the_log_only_its_hash(stream):
     tracer = TracerProvider(shutdown_on_exit=False).get_tracer("test")
 

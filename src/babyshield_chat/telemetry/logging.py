@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 import traceback
@@ -36,7 +37,7 @@ from aiohttp.abc import AbstractAccessLogger
 from opentelemetry.trace import Span, get_current_span
 
 from babyshield_chat.telemetry import labels
-from babyshield_chat.telemetry.pseudonyms import UserHash
+from babyshield_chat.telemetry.pseudonyms import DEFAULT_USER_HASH_HEX_CHARS, UserHash
 from babyshield_chat.telemetry.settings import TelemetrySettings
 from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, http_method, http_route, span_id_hex, trace_id_hex
 
@@ -46,6 +47,9 @@ FIELDS_ATTR: Final = "fields"
 CHAT_REQUEST_EVENT: Final = "chat_request"
 HTTP_REQUEST_EVENT: Final = "http_request"
 CHAT_REQUEST_LOGGER: Final = "babyshield_chat.requests"
+
+# What `user_hash` produces; anything else in that field is not written.
+_USER_HASH = re.compile(rf"[0-9a-f]{{{DEFAULT_USER_HASH_HEX_CHARS}}}")
 
 # Fields the formatter owns: a caller's `fields` cannot overwrite them.
 _ENVELOPE = ("ts", "level", "event", "logger", "service", "version", "env")
@@ -145,6 +149,10 @@ def log_chat_request(
     log-based CloudWatch metrics and the Prometheus ones count alike. `span`
     defaults to the current span; pass the server span when logging after it
     ended. Requests answered with a 5xx are logged at level `error`.
+
+    `user_hash` must come from `user_hash()` / `Telemetry.hash_user()`; a
+    value that is not such a hash (a raw id passed by mistake) is logged as
+    null rather than written out.
     """
     current = span if span is not None else get_current_span()
     outcome_label = labels.REQUEST_OUTCOME.normalize(outcome)
@@ -160,7 +168,7 @@ def log_chat_request(
         "fallback_reason": None if fallback_reason is None else labels.FALLBACK_REASON.normalize(fallback_reason),
         "circuit_open": bool(circuit_open),
         "blocked": bool(blocked),
-        "user_hash": user_hash,
+        "user_hash": user_hash if user_hash is not None and _USER_HASH.fullmatch(user_hash) else None,
     }
     level = logging.ERROR if outcome_label == "error" else logging.INFO
     (logger or logging.getLogger(CHAT_REQUEST_LOGGER)).log(level, CHAT_REQUEST_EVENT, extra={FIELDS_ATTR: fields})
