@@ -1,0 +1,201 @@
+"""JSON logs: one object per line on stdout, correlated with traces.
+
+`configure_logging` puts a `JsonFormatter` on the stdlib root logger, so every
+library's log lines come out in the same shape:
+
+    {"ts": "2025-01-31T12:00:00.123Z", "level": "info", "event": "...",
+     ..., "trace_id": "...", "span_id": "...",
+     "service": "babyshield-chat", "version": "0.1.0", "env": "production"}
+
+`trace_id`/`span_id` come from the span current when the line is written, so
+every line inside a request carries them. A structured event passes its
+fields in `extra={"fields": {...}}` (`FIELDS_ATTR`); a free-text line gets
+`logger` (the stdlib logger's name) instead.
+
+`log_chat_request` writes the one `chat_request` line per chat request that
+the CloudWatch metric filters count; `JsonAccessLogger` replaces aiohttp's
+text access log.
+
+Privacy: user ids only ever appear as `user_hash` (keyed HMAC). Exception
+messages are left out of log lines (only the type and stack frames are kept)
+because validation and provider errors can echo message text or answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import traceback
+from collections.abc import Mapping
+from typing import IO, Any, Final
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from opentelemetry.trace import Span, get_current_span
+
+from babyshield_chat.telemetry import labels
+from babyshield_chat.telemetry.pseudonyms import DEFAULT_USER_HASH_HEX_CHARS, UserHash
+from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, http_method, http_route, span_id_hex, trace_id_hex
+
+#: `extra=` key carrying a line's structured fields.
+FIELDS_ATTR: Final = "fields"
+
+CHAT_REQUEST_EVENT: Final = "chat_request"
+HTTP_REQUEST_EVENT: Final = "http_request"
+CHAT_REQUEST_LOGGER: Final = "babyshield_chat.requests"
+
+# What `user_hash` produces; anything else in that field is not written.
+_USER_HASH = re.compile(rf"[0-9a-f]{{{DEFAULT_USER_HASH_HEX_CHARS}}}")
+
+# Fields the formatter owns: a caller's `fields` cannot overwrite them.
+_ENVELOPE = ("ts", "level", "event", "logger", "service", "version", "env")
+_MARK = "_babyshield_json_handler"
+
+
+def rfc3339_utc(timestamp: float) -> str:
+    """`2025-01-31T12:00:00.123Z`: RFC 3339, UTC, milliseconds."""
+    millis = int(timestamp * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{millis:03d}Z"
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one compact JSON object (no newlines inside)."""
+
+    def __init__(self, *, service: str, version: str, env: str) -> None:
+        super().__init__()
+        self._identity = {"service": service, "version": version, "env": env}
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": rfc3339_utc(record.created),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+        }
+        fields = getattr(record, FIELDS_ATTR, None)
+        if isinstance(fields, Mapping):
+            # A structured event names itself and carries exactly its fields
+            # (the `chat_request` line is a public schema).
+            payload.update((key, value) for key, value in fields.items() if key not in _ENVELOPE)
+        else:
+            # A free-text line says which library wrote it.
+            payload["logger"] = record.name
+        if "trace_id" not in payload:
+            span_context = get_current_span().get_span_context()
+            if span_context.is_valid:
+                payload["trace_id"] = format(span_context.trace_id, "032x")
+                payload["span_id"] = format(span_context.span_id, "016x")
+        if record.exc_info and record.exc_info[0] is not None:
+            exc_type, _exc, exc_tb = record.exc_info
+            payload["exc_type"] = f"{exc_type.__module__}.{exc_type.__qualname__}"
+            payload["exc_stack"] = "".join(traceback.format_tb(exc_tb))
+        payload.update(self._identity)
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def configure_logging(
+    settings: TelemetrySettings,
+    stream: IO[str] | None = None,
+    *,
+    level: int = logging.INFO,
+    otlp_handler: logging.Handler | None = None,
+) -> tuple[logging.Handler, ...]:
+    """Sends the root logger's records as JSON lines to `stream` (default stdout).
+
+    `otlp_handler` (`Telemetry.log_handler`) additionally forwards the same
+    JSON lines to the OTLP logs pipeline. Calling this again replaces the
+    handlers an earlier call installed; other handlers are left alone.
+    Returns the installed handlers.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _MARK, False):
+            root.removeHandler(handler)
+    formatter = JsonFormatter(service=settings.service_name, version=settings.service_version, env=settings.environment)
+    # sys.stdout is looked up now, not at import, so a replaced stdout is honoured.
+    installed: list[logging.Handler] = [logging.StreamHandler(stream if stream is not None else sys.stdout)]
+    if otlp_handler is not None:
+        installed.append(otlp_handler)
+    for handler in installed:
+        handler.setFormatter(formatter)
+        setattr(handler, _MARK, True)
+        root.addHandler(handler)
+    root.setLevel(level)
+    # Python warnings become JSON lines too, instead of raw stderr text.
+    logging.captureWarnings(True)
+    return tuple(installed)
+
+
+def log_chat_request(
+    *,
+    endpoint: str,
+    intent: str,
+    outcome: str,
+    status_code: int,
+    latency_s: float,
+    fallback_reason: str | None,
+    circuit_open: bool,
+    blocked: bool,
+    user_hash: UserHash | None,
+    span: Span | None = None,
+    logger: logging.Logger | None = None,
+) -> None:
+    """Writes the request's single `chat_request` line (spec section 5).
+
+    Label-like fields go through the same closed sets as the metrics, so the
+    log-based CloudWatch metrics and the Prometheus ones count alike. `span`
+    defaults to the current span; pass the server span when logging after it
+    ended. Requests answered with a 5xx are logged at level `error`.
+
+    `user_hash` must come from `user_hash()` / `Telemetry.hash_user()`; a
+    value that is not such a hash (a raw id passed by mistake) is logged as
+    null rather than written out.
+    """
+    current = span if span is not None else get_current_span()
+    outcome_label = labels.REQUEST_OUTCOME.normalize(outcome)
+    fields = {
+        "endpoint": labels.ENDPOINT.normalize(endpoint),
+        "intent": labels.REQUEST_INTENT.normalize(intent),
+        "outcome": outcome_label,
+        "status_code": int(status_code),
+        "latency_ms": max(0, round(latency_s * 1000)),
+        "trace_id": trace_id_hex(current),
+        "span_id": span_id_hex(current),
+        "fallback": fallback_reason is not None,
+        "fallback_reason": None if fallback_reason is None else labels.FALLBACK_REASON.normalize(fallback_reason),
+        "circuit_open": bool(circuit_open),
+        "blocked": bool(blocked),
+        "user_hash": user_hash if user_hash is not None and _USER_HASH.fullmatch(user_hash) else None,
+    }
+    level = logging.ERROR if outcome_label == "error" else logging.INFO
+    (logger or logging.getLogger(CHAT_REQUEST_LOGGER)).log(level, CHAT_REQUEST_EVENT, extra={FIELDS_ATTR: fields})
+
+
+class JsonAccessLogger(AbstractAccessLogger):
+    """aiohttp access log as JSON lines: `web.AppRunner(app, access_log_class=JsonAccessLogger)`.
+
+    aiohttp calls `log` after the response is sent, outside the request's
+    context, so the span is read from `request[REQUEST_SPAN_KEY]` (set by
+    `server_span_middleware`) rather than from the current context. The
+    route template is logged, never the raw path (it holds conversation ids).
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        fields: dict[str, Any] = {
+            "method": http_method(request),
+            "route": http_route(request),
+            "status": response.status,
+            "latency_ms": max(0, round(time * 1000)),
+        }
+        span = request.get(REQUEST_SPAN_KEY)
+        if isinstance(span, Span):
+            fields["trace_id"] = trace_id_hex(span)
+            fields["span_id"] = span_id_hex(span)
+        self.logger.info(HTTP_REQUEST_EVENT, extra={FIELDS_ATTR: fields})
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)

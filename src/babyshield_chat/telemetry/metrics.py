@@ -1,0 +1,322 @@
+"""The service's metrics: every row of the spec's metric table, nothing more.
+
+`ChatMetrics` owns the OpenTelemetry instruments and is the only way the app
+records a metric, so names, label keys and label values stay exactly the
+public interface that dashboards, alert rules and the rollout guard query.
+
+Naming. Each instrument is created under its final Prometheus name
+(`chat_requests_total`, `chat_request_duration_seconds`, ...), with units
+chosen so no exporter appends anything: `s` on names already ending in
+`_seconds`, UCUM annotations such as `{request}` (which map to no suffix)
+elsewhere, and `_total` already on every counter. The name is then the same
+in the in-process `/metrics` exposition, in OTLP, and at the collector's
+Prometheus exporter whether it adds suffixes or not.
+
+Histogram buckets are explicit-bucket Views (`metric_views()`), which the
+meter provider must be built with. Whole-number bucket edges are written as
+ints on purpose: the exposition prints them as `le="1"`, the same text the
+collector's exporter produces, so a query on `le="1"` works on both paths.
+
+`make_metrics_handler` serves one telemetry instance's own
+`prometheus_client` registry (never the process-global one), so many apps in
+one process each expose only their own series.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Final
+
+from aiohttp import web
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from babyshield_chat.telemetry import labels
+from babyshield_chat.telemetry.settings import DEFAULT_LLM_MODEL
+
+_logger = logging.getLogger(__name__)
+
+REQUESTS_TOTAL: Final = "chat_requests_total"
+REQUEST_DURATION: Final = "chat_request_duration_seconds"
+TOOL_DURATION: Final = "chat_tool_duration_seconds"
+SYNTH_DURATION: Final = "chat_synth_duration_seconds"
+FALLBACKS_TOTAL: Final = "chat_fallbacks_total"
+CIRCUIT_STATE: Final = "chat_circuit_state"
+SHORT_CIRCUITS_TOTAL: Final = "chat_circuit_short_circuits_total"
+RETRIES_TOTAL: Final = "chat_retries_total"
+LLM_REQUESTS_TOTAL: Final = "chat_llm_requests_total"
+LLM_TOKENS_TOTAL: Final = "chat_llm_tokens_total"
+LLM_COST_TOTAL: Final = "chat_llm_cost_usd_total"
+FLAG_ENABLED: Final = "chat_flag_enabled"
+FLAG_ROLLOUT_RATIO: Final = "chat_flag_rollout_ratio"
+INFLIGHT_REQUESTS: Final = "chat_inflight_requests"
+DB_POOL_CONNECTIONS: Final = "chat_db_pool_connections"
+DB_ACQUIRE_DURATION: Final = "chat_db_acquire_duration_seconds"
+
+# 2.8 s is the rollback trigger's p95 threshold, 2.5 s the total budget: both
+# are edges so the alert and the budget read exact bucket counts.
+DEFAULT_REQUEST_BUCKETS_S: Final = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 2.8, 3, 4, 5, 10)
+# 0.8 s is the tool budget; beyond it only cancelled stragglers remain.
+DEFAULT_TOOL_BUCKETS_S: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1.2, 2)
+# 1.5 s is the synthesis budget.
+DEFAULT_SYNTH_BUCKETS_S: Final = (0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3)
+# A healthy pool hands out a connection in well under a millisecond; the tail
+# buckets show exhaustion (callers queueing for a connection).
+DEFAULT_DB_ACQUIRE_BUCKETS_S: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
+#: `chat_circuit_state` values (spec: 0 closed, 1 half-open, 2 open).
+CIRCUIT_STATE_CLOSED: Final = 0
+CIRCUIT_STATE_HALF_OPEN: Final = 1
+CIRCUIT_STATE_OPEN: Final = 2
+_CIRCUIT_STATES = frozenset({CIRCUIT_STATE_CLOSED, CIRCUIT_STATE_HALF_OPEN, CIRCUIT_STATE_OPEN})
+
+#: Returns (global switch enabled, rollout fraction), as currently effective.
+FlagSource = Callable[[], tuple[bool, float]]
+#: Returns (connections in use, idle connections, pool maximum).
+PoolSource = Callable[[], tuple[int, int, int]]
+
+
+def metric_views(
+    *,
+    request_buckets: Sequence[float] = DEFAULT_REQUEST_BUCKETS_S,
+    tool_buckets: Sequence[float] = DEFAULT_TOOL_BUCKETS_S,
+    synth_buckets: Sequence[float] = DEFAULT_SYNTH_BUCKETS_S,
+    db_acquire_buckets: Sequence[float] = DEFAULT_DB_ACQUIRE_BUCKETS_S,
+) -> list[View]:
+    """The Views giving each histogram its bucket edges; pass to the MeterProvider."""
+    return [
+        View(instrument_name=name, aggregation=ExplicitBucketHistogramAggregation(tuple(bounds)))
+        for name, bounds in (
+            (REQUEST_DURATION, request_buckets),
+            (TOOL_DURATION, tool_buckets),
+            (SYNTH_DURATION, synth_buckets),
+            (DB_ACQUIRE_DURATION, db_acquire_buckets),
+        )
+    ]
+
+
+class ChatMetrics:
+    """Records the spec's metrics with closed-set label values.
+
+    Every label value passes through its `labels.ClosedSet`, so whatever the
+    caller hands in, only known values (or `other`) reach a series. Durations
+    are seconds; negative ones (a clock oddity) are recorded as 0.
+    """
+
+    def __init__(self, meter: Meter, *, models: Iterable[str] = (DEFAULT_LLM_MODEL,)) -> None:
+        self._model = labels.model_set(models)
+        self._flag_source: FlagSource | None = None
+        self._pool_source: PoolSource | None = None
+
+        self._requests = meter.create_counter(
+            REQUESTS_TOTAL, unit="{request}", description="Chat API requests by endpoint, intent, outcome and circuit."
+        )
+        self._request_duration = meter.create_histogram(
+            REQUEST_DURATION, unit="s", description="Chat API request latency, from arrival to response."
+        )
+        self._tool_duration = meter.create_histogram(
+            TOOL_DURATION, unit="s", description="Duration of one tool run, by tool and outcome."
+        )
+        self._synth_duration = meter.create_histogram(
+            SYNTH_DURATION, unit="s", description="Duration of answer synthesis, by model and outcome."
+        )
+        self._fallbacks = meter.create_counter(
+            FALLBACKS_TOTAL, unit="{answer}", description="Answers written by the fallback writer, by reason."
+        )
+        self._circuit_state = meter.create_gauge(
+            CIRCUIT_STATE, description="Circuit breaker state: 0 closed, 1 half-open, 2 open."
+        )
+        self._short_circuits = meter.create_counter(
+            SHORT_CIRCUITS_TOTAL, unit="{call}", description="Calls refused by an open circuit breaker."
+        )
+        self._retries = meter.create_counter(
+            RETRIES_TOTAL, unit="{retry}", description="Retry attempts, by dependency."
+        )
+        self._llm_requests = meter.create_counter(
+            LLM_REQUESTS_TOTAL, unit="{request}", description="LLM provider calls, by model and outcome."
+        )
+        self._llm_tokens = meter.create_counter(
+            LLM_TOKENS_TOTAL, unit="{token}", description="LLM tokens, by model and direction."
+        )
+        self._llm_cost = meter.create_counter(
+            LLM_COST_TOTAL, unit="{USD}", description="Estimated LLM spend in US dollars, by model."
+        )
+        self._inflight = meter.create_up_down_counter(
+            INFLIGHT_REQUESTS, unit="{request}", description="Requests being handled right now."
+        )
+        self._db_acquire = meter.create_histogram(
+            DB_ACQUIRE_DURATION, unit="s", description="Time to acquire a database connection from the pool."
+        )
+        # Observable gauges read their source at collection time, so a
+        # scrape always shows the effective flag values (env or runtime
+        # override) and the pool as it is, not as it was at the last event.
+        meter.create_observable_gauge(
+            FLAG_ENABLED, callbacks=[self._observe_flag_enabled], description="Effective global chat switch (0/1)."
+        )
+        meter.create_observable_gauge(
+            FLAG_ROLLOUT_RATIO,
+            callbacks=[self._observe_rollout_ratio],
+            unit="1",
+            description="Effective chat rollout fraction.",
+        )
+        meter.create_observable_gauge(
+            DB_POOL_CONNECTIONS,
+            callbacks=[self._observe_db_pool],
+            unit="{connection}",
+            description="Database pool connections by state.",
+        )
+
+    # -- requests ---------------------------------------------------------
+
+    def record_request(self, endpoint: str, intent: str, outcome: str, circuit_open: bool, duration_s: float) -> None:
+        endpoint_label = labels.ENDPOINT.normalize(endpoint)
+        outcome_label = labels.REQUEST_OUTCOME.normalize(outcome)
+        self._requests.add(
+            1,
+            {
+                "endpoint": endpoint_label,
+                "intent": labels.REQUEST_INTENT.normalize(intent),
+                "outcome": outcome_label,
+                "circuit": labels.CIRCUIT_OPEN if circuit_open else labels.CIRCUIT_CLOSED,
+            },
+        )
+        self._request_duration.record(_non_negative(duration_s), {"endpoint": endpoint_label, "outcome": outcome_label})
+
+    @contextmanager
+    def track_inflight(self) -> Iterator[None]:
+        """Counts the enclosed block in `chat_inflight_requests`."""
+        self.inflight_up()
+        try:
+            yield
+        finally:
+            self.inflight_down()
+
+    def inflight_up(self) -> None:
+        self._inflight.add(1)
+
+    def inflight_down(self) -> None:
+        self._inflight.add(-1)
+
+    # -- pipeline ---------------------------------------------------------
+
+    def record_tool(self, tool: str, outcome: str, duration_s: float) -> None:
+        self._tool_duration.record(
+            _non_negative(duration_s),
+            {"tool": labels.TOOL.normalize(tool), "outcome": labels.TOOL_OUTCOME.normalize(outcome)},
+        )
+
+    def record_synth(self, model: str, outcome: str, duration_s: float) -> None:
+        self._synth_duration.record(
+            _non_negative(duration_s),
+            {"model": self._model.normalize(model), "outcome": labels.SYNTH_OUTCOME.normalize(outcome)},
+        )
+
+    def record_fallback(self, reason: str) -> None:
+        self._fallbacks.add(1, {"reason": labels.FALLBACK_REASON.normalize(reason)})
+
+    # -- resilience -------------------------------------------------------
+
+    def set_circuit_state(self, breaker: str, state: int) -> None:
+        """Sets `chat_circuit_state`; `state` is one of the CIRCUIT_STATE_* values."""
+        # bool is an int subclass: True would silently read as "half-open".
+        if isinstance(state, bool) or state not in _CIRCUIT_STATES:
+            raise ValueError(f"circuit state must be 0 (closed), 1 (half-open) or 2 (open), got {state!r}")
+        self._circuit_state.set(state, {"breaker": labels.BREAKER.normalize(breaker)})
+
+    def count_short_circuit(self, breaker: str) -> None:
+        self._short_circuits.add(1, {"breaker": labels.BREAKER.normalize(breaker)})
+
+    def count_retry(self, dependency: str) -> None:
+        self._retries.add(1, {"dependency": labels.DEPENDENCY.normalize(dependency)})
+
+    # -- LLM usage --------------------------------------------------------
+
+    def record_llm_request(self, model: str, outcome: str) -> None:
+        self._llm_requests.add(
+            1, {"model": self._model.normalize(model), "outcome": labels.LLM_OUTCOME.normalize(outcome)}
+        )
+
+    def add_tokens(self, model: str, input_tokens: int, output_tokens: int) -> None:
+        model_label = self._model.normalize(model)
+        # Counters only go up; a provider reporting no (or bogus negative)
+        # usage adds nothing rather than raising in the request path.
+        if input_tokens > 0:
+            self._llm_tokens.add(input_tokens, {"model": model_label, "direction": "input"})
+        if output_tokens > 0:
+            self._llm_tokens.add(output_tokens, {"model": model_label, "direction": "output"})
+
+    def add_cost(self, model: str, usd: float) -> None:
+        if usd > 0:
+            self._llm_cost.add(usd, {"model": self._model.normalize(model)})
+
+    # -- state read at collection time -----------------------------------
+
+    def observe_flags(self, source: FlagSource) -> None:
+        """Reports `chat_flag_enabled` and `chat_flag_rollout_ratio` from `source`.
+
+        `source` runs at every collection, possibly on the OTLP exporter's
+        thread: it must only read state already in memory (no I/O, no await).
+        """
+        self._flag_source = source
+
+    def observe_db_pool(self, source: PoolSource) -> None:
+        """Reports `chat_db_pool_connections{state}` from `source` (same rules as flags)."""
+        self._pool_source = source
+
+    def record_db_acquire(self, seconds: float) -> None:
+        self._db_acquire.record(_non_negative(seconds))
+
+    def _read_flags(self) -> tuple[bool, float] | None:
+        if self._flag_source is None:
+            return None
+        try:
+            return self._flag_source()
+        except Exception:
+            # A broken source must not break the whole scrape: the gauges
+            # vanish for this collection, which the "absent" alerts notice.
+            _logger.warning("flag source failed during metric collection", exc_info=True)
+            return None
+
+    def _observe_flag_enabled(self, _options: CallbackOptions) -> list[Observation]:
+        flags = self._read_flags()
+        return [] if flags is None else [Observation(1 if flags[0] else 0)]
+
+    def _observe_rollout_ratio(self, _options: CallbackOptions) -> list[Observation]:
+        flags = self._read_flags()
+        return [] if flags is None else [Observation(float(flags[1]))]
+
+    def _observe_db_pool(self, _options: CallbackOptions) -> list[Observation]:
+        if self._pool_source is None:
+            return []
+        try:
+            in_use, idle, maximum = self._pool_source()
+        except Exception:
+            _logger.warning("database pool source failed during metric collection", exc_info=True)
+            return []
+        return [
+            Observation(in_use, {"state": "in_use"}),
+            Observation(idle, {"state": "idle"}),
+            Observation(maximum, {"state": "max"}),
+        ]
+
+
+def _non_negative(seconds: float) -> float:
+    return seconds if seconds > 0 else 0.0
+
+
+def make_metrics_handler(registry: CollectorRegistry) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """An aiohttp handler serving `registry` in the format the scraper asks for.
+
+    Prometheus negotiates with `Accept` (OpenMetrics or the 0.0.4 text
+    format); `choose_encoder` answers with the matching body and content type.
+    """
+
+    async def metrics_handler(request: web.Request) -> web.Response:
+        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return web.Response(body=encoder(registry), headers={"Content-Type": content_type})
+
+    return metrics_handler
