@@ -8,19 +8,28 @@ factory with their own tracer and flag source.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from opentelemetry import trace
 
 from .api import routes
 from .api.openapi import openapi_handler
+from .chat.intents import RuleClassifier
+from .chat.offline_writer import OfflineWriter
+from .chat.pipeline import ChatPipeline
 from .config import Settings
-from .context import AUTH, DATABASE, FLAGS, REQUEST_STATE, SETTINGS, TRACER
-from .db.pool import Database
+from .api.limits import RateLimiter
+from .context import AUTH, DATABASE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
+from .db import memory
+from .db.pool import Database, DatabaseUnavailable
 from .flags.evaluation import FlagSource, StaticFlagSource
 from .identity import Authenticator
-from .middleware import RequestState, admission_middleware, error_middleware, trace_middleware
+from .middleware import RequestState, middlewares
+from .telemetry import Telemetry
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
@@ -29,29 +38,39 @@ def create_app(
     settings: Settings,
     *,
     database_url: str,
-    tracer: trace.Tracer | None = None,
+    telemetry: Telemetry | None = None,
     flag_source: FlagSource | None = None,
 ) -> web.Application:
-    tracer = tracer or trace.NoOpTracer()
-    state = RequestState()
+    """Build the app. `telemetry` defaults to a disabled one (no export, no threads)."""
+    telemetry = telemetry or Telemetry.disabled(settings.telemetry)
+    metrics = telemetry.metrics
+    state = RequestState(settings.server.max_inflight)
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[
-            trace_middleware(tracer),
-            error_middleware(settings.server.max_body_bytes),
-            admission_middleware(state),
-        ],
+        middlewares=middlewares(telemetry, state, settings.server.max_body_bytes),
     )
     app[SETTINGS] = settings
-    app[TRACER] = tracer
+    app[TELEMETRY] = telemetry
+    app[TRACER] = telemetry.tracer
     app[REQUEST_STATE] = state
     app[AUTH] = Authenticator(settings.auth)
     app[FLAGS] = flag_source or StaticFlagSource(settings.flags)
-    app[DATABASE] = Database(database_url, settings.database)
+    app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
+    app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
+    app[PIPELINE] = ChatPipeline(
+        settings=settings, database=app[DATABASE], tracer=telemetry.tracer, classifier=RuleClassifier(),
+        writer=OfflineWriter(), observe_tool=metrics.record_tool, metrics=metrics,
+    )
+    flags = app[FLAGS]
+    metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
+    metrics.observe_db_pool(app[DATABASE].pool_stats)
 
     routes.add_routes(app)
     app.router.add_get(OPENAPI_PATH, openapi_handler(routes.ROUTES))
+    if telemetry.metrics_handler is not None:
+        app.router.add_get("/metrics", telemetry.metrics_handler)
     app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_retention_ctx)
     return app
 
 
@@ -60,3 +79,31 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     await database.start()
     yield
     await database.close()
+
+
+PURGE_INTERVAL_SEC = 3600.0
+log = logging.getLogger("babyshield_chat.retention")
+
+
+async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Purge messages past BS_CHAT_MEMORY_RETENTION_DAYS at start and then hourly."""
+    retention = dt.timedelta(days=app[SETTINGS].chat.memory_retention_days)
+
+    async def loop() -> None:
+        while True:
+            try:
+                async with app[DATABASE].connection() as conn:
+                    purged = await memory.purge_messages(conn, retention)
+                if purged:
+                    log.info("purged messages past retention", extra={"purged": purged})
+            except DatabaseUnavailable:
+                pass  # next round
+            except Exception:
+                log.exception("retention purge failed")
+            await asyncio.sleep(PURGE_INTERVAL_SEC)
+
+    task = asyncio.create_task(loop(), name="retention-purge")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

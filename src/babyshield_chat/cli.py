@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,8 @@ import asyncpg
 from .config import ConfigError, Settings, load_settings
 from .db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
 from .db.migrate import MigrationError, migrate_url
+from .recalls.importer import ImportFailed, import_file
+from .recalls.sync import SyncFailed, sync
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -36,7 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
 
     verbs.add_parser("migrate", help="apply pending database migrations")
+
+    recalls = verbs.add_parser("recalls", help="load recall data").add_subparsers(dest="recalls_verb", required=True)
+    importer = recalls.add_parser("import", help="import a CPSC or openFDA recall JSON file (idempotent)")
+    importer.add_argument("file", nargs="+", type=Path)
+    syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
+    syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port)
         if args.verb == "migrate":
             return _migrate(settings)
-    except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError) as exc:
+        if args.verb == "recalls":
+            return _recalls(settings, args)
+    except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_FAILURE
@@ -83,6 +101,20 @@ def _migrate(settings: Settings) -> int:
         return EXIT_CONFIG
     applied = asyncio.run(migrate_url(settings.database.url))
     print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in applied))
+    return 0
+
+
+def _recalls(settings: Settings, args: argparse.Namespace) -> int:
+    """Import or sync into BS_DATABASE_URL, or into the embedded database `serve` uses."""
+    with database_url(settings) as url:
+        asyncio.run(migrate_url(url))
+        if args.recalls_verb == "sync":
+            report = asyncio.run(sync(url, settings.chat.recalls_source_url, since=args.since))
+            print(report.line())
+            return 0
+        for path in args.file:
+            result = asyncio.run(import_file(url, path))
+            print("\n".join(result.lines()))
     return 0
 
 

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
+from .telemetry.settings import TelemetrySettings
+
 DEFAULT_ENV = "development"
 DEFAULT_MAX_BODY_BYTES = 16_384
 DEFAULT_TOTAL_BUDGET_SEC = 2.5
@@ -209,8 +211,6 @@ class ServerSettings:
     shutdown_grace_sec: float = DEFAULT_SHUTDOWN_GRACE_SEC
     admin_token: str | None = None
     fault_injection: bool = False
-    metrics_prometheus: bool = False
-    log_hash_key: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,6 +224,7 @@ class Settings:
     resilience: ResilienceSettings = ResilienceSettings()
     database: DatabaseSettings = DatabaseSettings()
     chat: ChatSettings = ChatSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
 
     @property
     def production(self) -> bool:
@@ -243,8 +244,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             ),
             admin_token=_read(env, "BS_ADMIN_TOKEN", _text, None),
             fault_injection=_read(env, "BS_FAULT_INJECTION", parse_bool, False),
-            metrics_prometheus=_read(env, "BS_METRICS_PROMETHEUS", parse_bool, False),
-            log_hash_key=_read(env, "BS_LOG_HASH_KEY", _text, None),
         ),
         auth=AuthSettings(
             mode=_read(env, "BS_AUTH_MODE", parse_choice("jwt", "dev"), "jwt"),
@@ -294,6 +293,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             recalls_source_url=_read(env, "BS_RECALLS_SOURCE_URL", _url, DEFAULT_RECALLS_SOURCE_URL),
         ),
     )
+    try:
+        telemetry = TelemetrySettings.from_env(env)
+    except ValueError as exc:
+        # The telemetry parser's messages start with the variable's name.
+        variable = str(exc).split("=", 1)[0].split()[0]
+        raise ConfigError(variable, env.get(variable, ""), str(exc)) from None
+    settings = dataclasses.replace(settings, telemetry=telemetry)
     _check_consistency(settings, env)
     return settings
 

@@ -9,15 +9,21 @@ from __future__ import annotations
 from aiohttp import web
 from opentelemetry import trace
 
+from .api.limits import RateLimiter
+from .chat.pipeline import ChatPipeline
 from .config import Settings
 from .db.pool import Database
 from .flags.evaluation import FlagSource
 from .identity import Authenticator
 from .middleware import RequestState
+from .telemetry import Telemetry
 
 SETTINGS = web.AppKey("settings", Settings)
 TRACER = web.AppKey("tracer", trace.Tracer)
+TELEMETRY = web.AppKey("telemetry", Telemetry)
 DATABASE = web.AppKey("database", Database)
 FLAGS = web.AppKey("flags", FlagSource)
 AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
+PIPELINE = web.AppKey("pipeline", ChatPipeline)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)

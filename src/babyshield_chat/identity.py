@@ -15,6 +15,7 @@ import jwt
 from aiohttp import web
 
 from .api.errors import ApiError
+from .api.keys import USER_ID
 from .config import AuthSettings
 
 MAX_USER_ID_LENGTH = 256
@@ -49,6 +50,12 @@ class Authenticator:
 
         A token that is present but bad is an error, never anonymous access.
         """
+        identity = self._identify(request)
+        if identity is not None:
+            request[USER_ID] = identity.user_id  # hashed for the chat_request line, never logged raw
+        return identity
+
+    def _identify(self, request: web.Request) -> Identity | None:
         header = request.headers.get("Authorization")
         if header is not None:
             return Identity(self._verify(header), "jwt")

@@ -1,44 +1,51 @@
-"""The request's outer layers: server span and trace id, error envelope, admission.
+"""The request's outer layers, outermost first (`middlewares()` fixes the order):
 
-Order matters and is fixed by `middlewares()`:
-
-1. `trace` opens the OpenTelemetry server span (continuing an incoming W3C
-   `traceparent`) and stamps `X-Trace-Id` on whatever response comes back.
-2. `errors` turns every exception (ours, aiohttp's own 404/405/413, bugs)
-   into the spec's JSON envelope, so `trace` always sees a response.
-3. `admission` counts requests in flight and refuses new work while the
-   process drains.
+1. the OpenTelemetry server span (`telemetry.tracing.server_span_middleware`),
+   continuing an incoming W3C `traceparent`;
+2. `trace_id`: the span's trace id on the request and in `X-Trace-Id` of
+   whatever response comes back;
+3. `observe`: for the chat endpoints, `chat_requests_total`, the request
+   histogram and the one `chat_request` log line, from the final status;
+4. `errors`: every exception (ours, aiohttp's own 404/405/413, bugs) becomes
+   the spec's JSON envelope, so the layers above always see a response;
+5. `admission`: requests in flight, load shedding above `BS_MAX_INFLIGHT`
+   (503 `overloaded`), and refusal of new work while draining (503 `not_ready`).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .api.errors import ApiError, from_http_exception, internal_error
-from .api.responses import TRACE_ID_KEY, json_response
+from .api.keys import CHAT_RESULT, ERROR_CODE, TRACE_ID, USER_ID
+from .api.responses import json_response
+from .telemetry import Telemetry
+from .telemetry.logging import log_chat_request
+from .telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
-SPAN_KEY = web.RequestKey("otel_span", trace.Span)
-ERROR_CODE_KEY = web.RequestKey("error_code", str)
 log = logging.getLogger("babyshield_chat.http")
 
 # Paths that must answer while draining or overloaded: probes and scrapes.
 _ALWAYS_ADMITTED = frozenset({"/healthz", "/readyz", "/metrics"})
+# Route → the `endpoint` label of the chat metrics and the chat_request line.
+CHAT_ENDPOINTS = {"/api/v1/chat/conversation": "conversation", "/api/v1/chat/explain": "explain"}
 
 
 class RequestState:
     """Process-wide request accounting shared by the middleware and `/readyz`."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_inflight: int = 512) -> None:
         self.inflight = 0
         self.draining = False
+        self.max_inflight = max_inflight
 
 
 def route_template(request: web.Request) -> str:
@@ -48,43 +55,64 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-def trace_middleware(tracer: trace.Tracer) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def middlewares(telemetry: Telemetry, state: RequestState, max_body_bytes: int) -> list[Middleware]:
+    return [
+        server_span_middleware(telemetry.tracer),
+        trace_id_middleware,
+        observe_middleware(telemetry),
+        error_middleware(max_body_bytes),
+        admission_middleware(state, telemetry),
+    ]
+
+
+@web.middleware
+async def trace_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    context = request[REQUEST_SPAN_KEY].get_span_context()
+    # With telemetry off and no incoming traceparent there is no trace id; the
+    # header must still carry one an SRE can search the logs for.
+    trace_id = format(context.trace_id, "032x") if context.is_valid else secrets.token_hex(16)
+    request[TRACE_ID] = trace_id
+    response = await handler(request)
+    response.headers["X-Trace-Id"] = trace_id
+    return response
+
+
+def observe_middleware(telemetry: Telemetry) -> Middleware:
+    metrics = telemetry.metrics
+
     @web.middleware
-    async def trace_mw(request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = route_template(request)
-        parent = propagate.extract(request.headers)
-        attributes = {
-            "http.request.method": request.method,
-            "url.path": request.path,
-            "http.route": route,
-            "url.scheme": request.scheme,
-        }
-        with tracer.start_as_current_span(
-            f"{request.method} {route}",
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            context = span.get_span_context()
-            # A no-op tracer without a parent has no trace id; the header must still carry one.
-            trace_id = format(context.trace_id, "032x") if context.is_valid else secrets.token_hex(16)
-            request[TRACE_ID_KEY] = trace_id
-            request[SPAN_KEY] = span
-            response = await handler(request)
-            span.set_attribute("http.response.status_code", response.status)
-            if response.status >= 500:
-                span.set_status(Status(StatusCode.ERROR))
-            response.headers["X-Trace-Id"] = trace_id
-            return response
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        endpoint = CHAT_ENDPOINTS.get(route_template(request)) if request.method == "POST" else None
+        if endpoint is None:
+            return await handler(request)
+        started = time.perf_counter()
+        response = await handler(request)
+        seconds = time.perf_counter() - started
+        result = request.get(CHAT_RESULT)
+        blocked = response.status == 403 and request.get(ERROR_CODE) == "chat_disabled"
+        if result is not None:
+            outcome = result.outcome
+        elif blocked:
+            outcome = "blocked"
+        else:
+            outcome = "error" if response.status >= 500 else "rejected"
+        intent = result.response.intent if result is not None else "none"
+        circuit_open = bool(result and result.circuit_open)
+        fallback_reason = result.fallback_reason if result is not None else None
+        metrics.record_request(endpoint, intent, outcome, circuit_open, seconds)
+        log_chat_request(
+            endpoint=endpoint, intent=intent, outcome=outcome, status_code=response.status, latency_s=seconds,
+            fallback_reason=fallback_reason, circuit_open=circuit_open, blocked=blocked,
+            user_hash=telemetry.hash_user(request.get(USER_ID)), span=request[REQUEST_SPAN_KEY],
+        )
+        return response
 
-    return trace_mw
+    return observe
 
 
-def error_middleware(max_body_bytes: int) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def error_middleware(max_body_bytes: int) -> Middleware:
     @web.middleware
-    async def error_mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except ApiError as exc:
@@ -95,27 +123,33 @@ def error_middleware(max_body_bytes: int) -> Callable[[web.Request, Handler], Aw
             error = from_http_exception(exc, max_body_bytes)
         except Exception as exc:  # a bug: log it with the trace id, answer the envelope
             log.exception("unhandled error", extra={"route": route_template(request)})
-            span = request.get(SPAN_KEY)
-            if span is not None:
-                span.record_exception(exc)
+            record_error(request[REQUEST_SPAN_KEY], exc)
             error = internal_error()
-        request[ERROR_CODE_KEY] = error.code
+        request[ERROR_CODE] = error.code
         return json_response(request, error.body(), status=error.status, headers=error.headers)
 
-    return error_mw
+    return errors
 
 
-def admission_middleware(state: RequestState) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def admission_middleware(state: RequestState, telemetry: Telemetry) -> Middleware:
+    metrics = telemetry.metrics
+
     @web.middleware
-    async def admission_mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def admission(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in _ALWAYS_ADMITTED:
             return await handler(request)
         if state.draining:
-            raise ApiError(503, "not_ready", "This instance is shutting down; retry on another.", headers={"Retry-After": "1"})
+            raise ApiError(503, "not_ready", "This instance is shutting down; retry on another.",
+                           headers={"Retry-After": "1"})
+        if state.inflight >= state.max_inflight:
+            # Shed at once: queueing more work would only make every request late.
+            raise ApiError(503, "overloaded", "The service is overloaded; retry shortly.", headers={"Retry-After": "1"})
         state.inflight += 1
+        metrics.inflight_up()
         try:
             return await handler(request)
         finally:
             state.inflight -= 1
+            metrics.inflight_down()
 
-    return admission_mw
+    return admission

@@ -13,8 +13,7 @@ from ..context import FLAGS, TRACER
 from ..flags.evaluation import FLAG_KEY, FlagDecision, FlagState, decide
 from ..identity import Identity
 from .errors import ApiError
-
-FLAG_DECISION_KEY = web.RequestKey("flag_decision", FlagDecision)
+from .keys import FLAG_DECISION
 
 
 def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecision, FlagState]:
@@ -35,7 +34,7 @@ def require_chat_enabled(request: web.Request, identity: Identity) -> FlagDecisi
             {"feature_flag.key": FLAG_KEY, "feature_flag.result.variant": decision.variant,
              "feature_flag.result.reason": decision.reason},
         )
-    request[FLAG_DECISION_KEY] = decision
+    request[FLAG_DECISION] = decision
     if not decision.enabled:
         raise ApiError(403, "chat_disabled", f"Chat is not enabled for this user ({decision.reason}).")
     return decision

@@ -17,8 +17,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from .errors import ApiError, invalid_json
+from .keys import TRACE_ID
 
-TRACE_ID_KEY = web.RequestKey("trace_id", str)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,7 +32,7 @@ def is_json_content_type(content_type: str) -> bool:
 
 
 def trace_id_of(request: web.Request) -> str:
-    return request.get(TRACE_ID_KEY, "0" * 32)
+    return request.get(TRACE_ID, "0" * 32)
 
 
 def json_response(

@@ -15,7 +15,17 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from . import chat, flags, health
-from .models import ChatResponse, ConversationRequest, ExplainRequest, FlagsResponse, HealthResponse
+from .models import (
+    ChatResponse,
+    ConversationRequest,
+    ConversationResponse,
+    EraseResponse,
+    ExplainRequest,
+    FlagsResponse,
+    HealthResponse,
+    ProfileBody,
+    ProfileResponse,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Auth = Literal["none", "optional", "required", "admin"]
@@ -35,7 +45,7 @@ class Route:
     content_type: str = "application/json"
 
 
-_CHAT_ERRORS = (400, 401, 403, 413, 415, 429, 503)
+_CHAT_ERRORS = (400, 401, 403, 409, 413, 415, 429, 503)
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/healthz", health.healthz, "Liveness: 200 while the process runs.", HealthResponse, tag="ops"),
@@ -47,6 +57,14 @@ ROUTES: tuple[Route, ...] = (
           ChatResponse, ConversationRequest, errors=(*_CHAT_ERRORS, 404), auth="required"),
     Route("POST", "/api/v1/chat/explain", chat.post_explain, "Explain a scanned product's checks.",
           ChatResponse, ExplainRequest, errors=_CHAT_ERRORS, auth="required"),
+    Route("GET", "/api/v1/chat/conversations/{id}", chat.get_conversation, "The caller's stored conversation.",
+          ConversationResponse, errors=(400, 401, 404, 503), auth="required"),
+    Route("GET", "/api/v1/chat/profile", chat.get_profile, "The caller's chat profile.",
+          ProfileResponse, errors=(401, 503), auth="required"),
+    Route("PUT", "/api/v1/chat/profile", chat.put_profile, "Replace the caller's chat profile.",
+          ProfileResponse, ProfileBody, errors=(400, 401, 413, 415, 503), auth="required"),
+    Route("POST", "/api/v1/chat/erase", chat.post_erase, "Delete all of the caller's chat data.",
+          EraseResponse, errors=(401, 503), auth="required"),
 )
 
 

@@ -1,0 +1,14 @@
+"""Typed request keys: what one layer of a request leaves for another to read."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..chat.pipeline import ChatResult
+from ..flags.evaluation import FlagDecision
+
+TRACE_ID = web.RequestKey("trace_id", str)
+ERROR_CODE = web.RequestKey("error_code", str)
+USER_ID = web.RequestKey("user_id", str)
+FLAG_DECISION = web.RequestKey("flag_decision", FlagDecision)
+CHAT_RESULT = web.RequestKey("chat_result", ChatResult)

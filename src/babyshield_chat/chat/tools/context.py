@@ -1,0 +1,23 @@
+"""What every tool receives: the product, the parent's profile, the question, the clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from ...db.pool import Database
+from ..model import Product, Profile
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolContext:
+    question: str
+    product: Product | None
+    profile: Profile
+    database: Database
+    now: dt.datetime
+    recalls_max_age_days: int
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()

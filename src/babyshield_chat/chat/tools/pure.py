@@ -1,0 +1,30 @@
+"""The tools that need no I/O, as async tools over a `ToolContext`.
+
+The checks themselves are pure functions in their own modules (and tested
+there); this module only adapts them to the runner's calling convention.
+"""
+
+from __future__ import annotations
+
+from ..model import ToolResult
+from .age import check_age
+from .allergens import check_allergens
+from .context import ToolContext
+from .ingredients import ingredient_info as _ingredient_info
+from .pregnancy import check_pregnancy
+
+
+async def age_check(ctx: ToolContext) -> ToolResult:
+    return check_age(ctx.product, ctx.profile.child_birthdate, ctx.today)
+
+
+async def allergen_check(ctx: ToolContext) -> ToolResult:
+    return check_allergens(ctx.product, ctx.profile)
+
+
+async def pregnancy_check(ctx: ToolContext) -> ToolResult:
+    return check_pregnancy(ctx.product, ctx.profile)
+
+
+async def ingredient_info(ctx: ToolContext) -> ToolResult:
+    return _ingredient_info(ctx.product)

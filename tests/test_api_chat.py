@@ -1,0 +1,220 @@
+"""The chat over HTTP against a real PostgreSQL with the real recall data."""
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from .support.data import age_imports, import_all
+
+DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
+CHAT = "/api/v1/chat/conversation"
+ALICE = {"X-User-Id": "alice"}
+BOB = {"X-User-Id": "bob"}
+
+
+@pytest.fixture
+async def loaded(database_url):
+    await import_all(database_url)
+    return database_url
+
+
+async def ask(client, message, headers=ALICE, **body):
+    response = await client.post(CHAT, json={"message": message, **body}, headers=headers)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+def check(body, name):
+    return next(c for c in body["answer"]["checks"] if c["name"] == name)
+
+
+async def db_fetchval(url, sql, *args):
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def test_recalled_upc_is_answered_with_the_real_recall(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Is this recalled?", product={"upc": "817980011137"})
+    assert body["intent"] == "recall_details"
+    assert body["synthesizer"] == "offline" and body["fallback_reason"] is None
+    assert check(body, "recall")["status"] == "fail"
+    assert "CPSC-13115" in {e["id"] for e in body["answer"]["evidence"]}
+    tool = next(t for t in body["tools"] if t["name"] == "recall_lookup")
+    assert tool["ok"] is True and isinstance(tool["latency_ms"], int)
+
+
+async def test_rock_n_play_question_cites_the_2013_mold_recall(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Has the Fisher-Price Rock 'n Play sleeper been recalled?")
+    assert "CPSC-13087" in {e["id"] for e in body["answer"]["evidence"]}
+    assert check(body, "recall")["status"] in ("fail", "warn")
+
+
+async def test_infant_formula_question_finds_fda_records(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Was this infant formula recalled?", product={"name": "infant formula"})
+    assert any(e["id"].startswith("FDA-") for e in body["answer"]["evidence"])
+
+
+async def test_every_cited_recall_was_returned_by_a_tool(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Is this crib recalled?", product={"name": "drop-side crib", "category": "Cribs"})
+    recall_ids = {e["id"] for e in body["answer"]["evidence"] if e["type"] == "recall"}
+    conn = await asyncpg.connect(loaded)
+    try:
+        for evidence_id in recall_ids:
+            agency, number = evidence_id.split("-", 1)
+            assert await conn.fetchval("SELECT 1 FROM recalls WHERE agency=$1 AND recall_number=$2", agency, number)
+    finally:
+        await conn.close()
+
+
+async def test_empty_recall_data_is_unknown_never_no_recalls(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    body = await ask(client, "Is this recalled?", product={"upc": "036000291452"})
+    assert check(body, "recall")["status"] == "unknown"
+    assert "no recall" not in body["answer"]["summary"].lower()
+
+
+async def test_stale_recall_data_is_unknown(apps, loaded):
+    await age_imports(loaded, 30)
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Is this recalled?", product={"upc": "036000291452"})
+    assert check(body, "recall")["status"] == "unknown"
+
+
+async def test_fresh_data_without_a_match_passes_with_its_date(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Is this recalled?", product={"upc": "036000291452"})
+    recall = check(body, "recall")
+    assert recall["status"] == "pass" and "as of" in recall["detail"]
+
+
+async def test_database_down_still_answers_with_unknown_checks(apps):
+    client = await apps.client(DEV)  # the harness's default database URL points at a dead port
+    body = await ask(client, "Is this recalled?", product={"upc": "817980011137"}, client_message_id="m1")
+    assert body["memory_saved"] is False
+    assert check(body, "recall")["status"] == "unknown"
+    assert body["tools"][0]["ok"] is False and body["tools"][0]["error"]
+
+
+async def test_emergency_is_answered_without_database_or_tools(apps):
+    client = await apps.client(DEV)
+    body = await ask(client, "My baby swallowed a button battery!", locale="en-US")
+    assert body["intent"] == "emergency"
+    assert body["answer"]["emergency"]["level"] == "red"
+    assert "911" in body["answer"]["emergency"]["call_to_action"]
+    assert body["tools"] == []
+
+
+async def test_memory_is_stored_only_with_consent(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    first = await ask(client, "Is this crib safe for my newborn?")
+    assert first["memory_saved"] is False
+    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 0
+    response = await client.put("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["milk"]},
+                                headers=ALICE)
+    assert response.status == 200
+    second = await ask(client, "Is this crib safe for my newborn?")
+    assert second["memory_saved"] is True
+    history = await (await client.get(f"/api/v1/chat/conversations/{second['conversation_id']}", headers=ALICE)).json()
+    assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
+    assert history["messages"][0]["content"] == "Is this crib safe for my newborn?"
+    assert history["messages"][1]["message_id"] == second["message_id"]
+    assert history["messages"][1]["trace_id"] == second["trace_id"]
+
+
+async def consent(client, headers=ALICE):
+    await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers=headers)
+
+
+async def test_another_users_conversation_is_not_found(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    await consent(client)
+    mine = await ask(client, "Is this stroller recalled?")
+    cid = mine["conversation_id"]
+    read = await client.get(f"/api/v1/chat/conversations/{cid}", headers=BOB)
+    assert read.status == 404 and (await read.json())["error"]["code"] == "not_found"
+    write = await client.post(CHAT, json={"message": "hello", "conversation_id": cid}, headers=BOB)
+    assert write.status == 404
+    unknown = await client.get(f"/api/v1/chat/conversations/{uuid.uuid4()}", headers=ALICE)
+    assert unknown.status == 404
+
+
+async def test_conversation_continues_with_its_id(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    await consent(client)
+    first = await ask(client, "Is this stroller recalled?")
+    second = await ask(client, "Any other recalls?", conversation_id=first["conversation_id"])
+    assert second["conversation_id"] == first["conversation_id"]
+    history = await (await client.get(f"/api/v1/chat/conversations/{first['conversation_id']}", headers=ALICE)).json()
+    assert len(history["messages"]) == 4
+
+
+async def test_retried_client_message_id_returns_the_stored_answer(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    await consent(client)
+    first = await ask(client, "Is this stroller recalled?", client_message_id="abc-1")
+    again = await ask(client, "Is this stroller recalled?", client_message_id="abc-1")
+    assert again["message_id"] == first["message_id"]
+    assert again["answer"] == first["answer"]
+    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 2
+
+
+async def test_concurrent_identical_requests_store_once(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    await consent(client)
+    bodies = await asyncio.gather(*(ask(client, "Is this stroller recalled?", client_message_id="twin") for _ in range(5)))
+    assert len({b["message_id"] for b in bodies}) == 1
+    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 2
+
+
+async def test_without_consent_only_the_idempotency_record_is_stored(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    await ask(client, "Is this stroller recalled?", client_message_id="n-1")
+    assert await db_fetchval(database_url, "SELECT count(*) FROM conversations") == 0
+    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 0
+    assert await db_fetchval(database_url, "SELECT count(*) FROM idempotency_records") == 1
+
+
+async def test_profile_round_trip_and_validation(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    default = await (await client.get("/api/v1/chat/profile", headers=ALICE)).json()
+    assert default["consent_memory"] is False and default["allergies"] == []
+    profile = {"consent_memory": True, "allergies": ["peanuts"], "pregnancy_trimester": 2, "child_birthdate": "2025-03-01"}
+    assert (await client.put("/api/v1/chat/profile", json=profile, headers=ALICE)).status == 200
+    stored = await (await client.get("/api/v1/chat/profile", headers=ALICE)).json()
+    assert {k: stored[k] for k in profile} == profile
+    bad = await client.put("/api/v1/chat/profile", json={**profile, "pregnancy_trimester": 4, "x": 1}, headers=ALICE)
+    body = await bad.json()
+    assert bad.status == 400 and {d["field"] for d in body["error"]["details"]} == {"pregnancy_trimester", "x"}
+
+
+async def test_erase_removes_everything_of_the_caller_and_nothing_else(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    for who in (ALICE, BOB):
+        await consent(client, who)
+        await ask(client, "Is this stroller recalled?", headers=who, client_message_id="e-1")
+    response = await client.post("/api/v1/chat/erase", headers=ALICE)
+    body = await response.json()
+    assert body["deleted"] == {"conversations": 1, "messages": 2, "profile": True}
+    for table in ("conversations", "messages", "profiles", "idempotency_records"):
+        assert await db_fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'alice'") == 0
+        assert await db_fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'bob'") >= 1
+
+
+async def test_explain_gives_every_check_of_a_scan(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    response = await client.post("/api/v1/chat/explain", headers=ALICE, json={
+        "product": {"name": "Infant formula with iron", "upc": "817980011137",
+                    "ingredients": ["nonfat milk", "lactose", "soy oil"], "age_min_months": 0}})
+    body = await response.json()
+    assert response.status == 200 and body["intent"] == "explain_scan"
+    assert {t["name"] for t in body["tools"]} >= {"recall_lookup", "allergen_check", "age_check"}
+    assert body["conversation_id"] is None and body["memory_saved"] is False

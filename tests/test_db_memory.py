@@ -1,0 +1,56 @@
+"""Memory repository: retention purge, ownership, abandoned idempotency claims."""
+
+import datetime as dt
+import uuid
+
+import asyncpg
+import pytest
+
+from babyshield_chat.db import memory
+
+
+@pytest.fixture
+async def conn(database_url):
+    connection = await asyncpg.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+def exchange(text="hi"):
+    return [memory.NewMessage(uuid.uuid4(), "user", text, "recall_details", "t" * 32),
+            memory.NewMessage(uuid.uuid4(), "assistant", "answer", "recall_details", "t" * 32)]
+
+
+async def test_purge_deletes_only_messages_past_retention(conn):
+    old, new = uuid.uuid4(), uuid.uuid4()
+    await memory.save_exchange(conn, old, "alice", exchange("old"))
+    await memory.save_exchange(conn, new, "alice", exchange("new"))
+    await conn.execute("UPDATE messages SET created_at = now() - interval '31 days' WHERE conversation_id = $1", old)
+    await conn.execute("UPDATE conversations SET updated_at = now() - interval '31 days' WHERE id = $1", old)
+    purged = await memory.purge_messages(conn, dt.timedelta(days=30))
+    assert purged == 2
+    assert await memory.get_messages(conn, old, "alice") is None  # the empty conversation went too
+    assert len(await memory.get_messages(conn, new, "alice")) == 2
+
+
+async def test_saving_into_another_users_conversation_is_refused(conn):
+    cid = uuid.uuid4()
+    await memory.save_exchange(conn, cid, "alice", exchange())
+    with pytest.raises(memory.NotOwner):
+        await memory.save_exchange(conn, cid, "bob", exchange())
+    assert await conn.fetchval("SELECT count(*) FROM messages WHERE user_id = 'bob'") == 0
+
+
+async def test_an_abandoned_claim_can_be_taken_over(conn):
+    assert await memory.claim(conn, "alice", "m") == (True, None)
+    assert await memory.claim(conn, "alice", "m") == (False, None)  # in progress
+    await conn.execute("UPDATE idempotency_records SET created_at = now() - interval '1 minute'")
+    assert await memory.claim(conn, "alice", "m") == (True, None)
+
+
+async def test_a_stored_response_expires_after_24_hours(conn):
+    await memory.claim(conn, "alice", "m")
+    await memory.store_response(conn, "alice", "m", {"ok": 1})
+    assert await memory.claim(conn, "alice", "m") == (False, {"ok": 1})
+    await conn.execute("UPDATE idempotency_records SET created_at = now() - interval '25 hours'")
+    assert await memory.claim(conn, "alice", "m") == (True, None)

@@ -1,0 +1,61 @@
+"""Recall look-ups over the real imported data."""
+
+import asyncpg
+import pytest
+
+from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls.gtin import parse_gtin
+
+from .support.data import import_all
+
+
+@pytest.fixture
+async def conn(database_url):
+    await import_all(database_url)
+    connection = await asyncpg.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+async def test_upc_finds_the_4moms_play_yard_sheet_recall(conn):
+    matches = await repo.find_by_codes(conn, parse_gtin("817980011137").candidates)
+    assert "13115" in {m.recall_number for m in matches}
+    assert all(m.match_kind == "upc" for m in matches)
+
+
+async def test_upc_typed_as_gtin14_finds_the_same_recall(conn):
+    matches = await repo.find_by_codes(conn, parse_gtin("00817980011137").candidates)
+    assert "13115" in {m.recall_number for m in matches}
+
+
+async def test_rock_n_play_name_finds_the_2013_mold_recall(conn):
+    matches = await repo.find_by_name(conn, "rock 'n play sleeper", limit=10)
+    assert "13087" in {m.recall_number for m in matches}
+
+
+async def test_infant_formula_name_finds_fda_records(conn):
+    matches = await repo.find_by_name(conn, "infant formula", limit=10)
+    assert any(m.agency == "FDA" for m in matches)
+
+
+async def test_brand_filter_excludes_other_makers(conn):
+    matches = await repo.find_by_name(conn, "rock 'n play sleeper", brand="graco", limit=10)
+    assert "13087" not in {m.recall_number for m in matches}
+
+
+async def test_unknown_upc_finds_nothing(conn):
+    assert await repo.find_by_codes(conn, parse_gtin("036000291452").candidates) == []
+
+
+async def test_freshness_reports_records_and_import_time(conn):
+    fresh = await repo.freshness(conn)
+    assert fresh.records_loaded > 3000 and fresh.last_import_at is not None
+
+
+async def test_empty_table_has_no_freshness(database_url):
+    connection = await asyncpg.connect(database_url)
+    try:
+        fresh = await repo.freshness(connection)
+    finally:
+        await connection.close()
+    assert (fresh.records_loaded, fresh.last_import_at) == (0, None)
