@@ -101,6 +101,13 @@ def test_enums_and_numeric_bounds_survive() -> None:
     assert schema["required"] == ["intent", "confidence"]
 
 
+def test_single_value_literal_becomes_a_one_value_enum() -> None:
+    class Fixed(BaseModel):
+        kind: Literal["answer"]
+
+    assert strict_json_schema(Fixed)["properties"]["kind"] == {"enum": ["answer"], "type": "string"}
+
+
 def test_one_of_becomes_any_of_and_single_all_of_is_unwrapped() -> None:
     schema = to_strict(
         {

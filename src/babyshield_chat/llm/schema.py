@@ -76,6 +76,8 @@ def _rewrite(node: Any, path: str) -> Any:
         node = {**all_of[0], **node}
     if "oneOf" in node:  # strict mode has no oneOf; for disjoint branches anyOf means the same
         node["anyOf"] = node.pop("oneOf")
+    if "const" in node:  # a one-value Literal; enum is the form every provider accepts
+        node["enum"] = [node.pop("const")]
 
     if node.get("type") == "object" or "properties" in node:
         properties = node.get("properties")
