@@ -1,0 +1,137 @@
+"""Emergency detection (spec section 4, step 2) and the answer it gives at once.
+
+`detect_emergency` runs before anything else in the pipeline, with no
+database, no LLM and no tools, so it must be pure and fast: precompiled
+regexes over the folded text (`chat.emergency_rules`).
+
+What counts as an emergency — decisions this module owns:
+
+- Phrases, not words. An event happening to a child ("swallowed a battery",
+  "is choking", "se está ahogando") triggers; a topic never does ("battery",
+  "the battery cover is loose", "does this toy have small magnets?").
+- Questions about warnings and risks are not emergencies. "Is this
+  choking-hazard warning real?", "could this cause swollen lips?", "the label
+  says swallowing magnets is dangerous" name a hazard word, a modal ("could",
+  "might") or a cause/risk word right before the phrase, and are left to the
+  normal pipeline. "Might have swallowed" and "not sure if he swallowed" are
+  suspected events and do trigger.
+- Negation cancels: "he is not choking", "no se está ahogando", "she wasn't
+  burned". Only the three words before the phrase, within its clause, count,
+  so "I don't know if he swallowed a magnet" still triggers.
+- Resolved past events do not trigger: a state dated in the past in the same
+  sentence ("choked on a grape yesterday") or a message saying the child is
+  fine now. Ingestions never resolve this way: a swallowed battery or magnet
+  is still inside the child.
+- A conditional that describes an event in progress ("what do I do if my
+  baby is choking?") does trigger: the emergency answer also answers the
+  hypothetical, while missing a real emergency costs far more.
+
+Levels: `red` is life-threatening now — not breathing, unresponsive, choking,
+drowning, ongoing seizure, anaphylaxis, swallowed button battery (it can burn
+through the oesophagus within about two hours). `amber` is urgent but not
+immediately life-threatening — poisoning or medicine ingestion (Poison
+Control first), swallowed magnets, milder allergic reactions, a seizure that
+has stopped, head injury after a fall, burns, breathing trouble — with the
+signs that make it a 911 call in the call to action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from babyshield_chat.chat import emergency_rules as rules
+from babyshield_chat.chat.emergency_text import (
+    call_to_action,
+    category_of_reason,
+    disclaimer,
+    first_aid,
+    headline,
+    reason,
+)
+from babyshield_chat.chat.locales import parse_locale
+from babyshield_chat.chat.model import Answer, Emergency
+from babyshield_chat.chat.text import fold
+
+#: Words before a phrase that may negate it ("he is not choking").
+DEFAULT_NEGATION_WINDOW_WORDS = 3
+#: Words before a phrase that may make it hypothetical ("could this cause ...").
+DEFAULT_HYPOTHETICAL_WINDOW_WORDS = 5
+
+
+@dataclass(frozen=True)
+class EmergencyMatch:
+    """Which rule fired, and the answer block it produces."""
+
+    category: str
+    emergency: Emergency
+
+
+def _clause_before(sentence: str, start: int) -> str:
+    """The part of the sentence's clause that comes before position `start`."""
+    before = sentence[:start]
+    breaks = list(rules.CLAUSE_BREAK.finditer(before))
+    return before[breaks[-1].end() :] if breaks else before
+
+
+def _last_words(text: str, count: int) -> str:
+    return " ".join(text.split()[-count:])
+
+
+def _cancelled(rule: rules.Rule, sentence: str, start: int, resolved: bool) -> bool:
+    clause = _clause_before(sentence, start)
+    if rules.NEGATION.search(_last_words(clause, DEFAULT_NEGATION_WINDOW_WORDS)):
+        return True
+    if rules.HYPOTHETICAL.search(_last_words(clause, DEFAULT_HYPOTHETICAL_WINDOW_WORDS)):
+        return True
+    return rule.resolvable and (resolved or bool(rules.PAST.search(sentence)))
+
+
+def _rule_matches(rule: rules.Rule, sentences: list[str], resolved: bool) -> bool:
+    for sentence in sentences:
+        for pattern in rule.patterns:
+            for match in pattern.finditer(sentence):
+                if not _cancelled(rule, sentence, match.start(), resolved):
+                    return True
+    return False
+
+
+def match_emergency(text: str, locale: str | None = None) -> EmergencyMatch | None:
+    """The highest-priority emergency the message reports, with its category."""
+    folded = fold(text)
+    if not folded:
+        return None
+    sentences = [s for s in rules.SENTENCE_BREAK.split(folded) if s.strip()]
+    resolved = bool(rules.RESOLVED.search(folded))
+    loc = parse_locale(locale)
+    for rule in rules.RULES:
+        if _rule_matches(rule, sentences, resolved):
+            emergency = Emergency(
+                level=rule.level,
+                reason=reason(rule.category, loc.language),
+                call_to_action=call_to_action(rule.category, rule.level, loc),
+            )
+            return EmergencyMatch(category=rule.category, emergency=emergency)
+    return None
+
+
+def detect_emergency(text: str, locale: str | None) -> Emergency | None:
+    """The `emergency` block for `text`, or None when it reports no emergency."""
+    match = match_emergency(text, locale)
+    return match.emergency if match else None
+
+
+def emergency_answer(emergency: Emergency, locale: str | None) -> Answer:
+    """The whole answer for an emergency: what to do now, no checks, no evidence."""
+    loc = parse_locale(locale)
+    category = category_of_reason(emergency.reason)
+    flags = ["emergency", f"emergency:{category}"] if category else ["emergency"]
+    return Answer(
+        summary=f"{headline(emergency.level, loc.language)} {emergency.call_to_action}",
+        reasons=[emergency.reason, *first_aid(category, loc.language)],
+        checks=[],
+        flags=flags,
+        evidence=[],
+        suggested_questions=[],
+        disclaimer=disclaimer(loc.language),
+        emergency=emergency,
+    )
