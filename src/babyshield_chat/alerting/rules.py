@@ -20,7 +20,17 @@ from datetime import timedelta
 from typing import Any
 
 from .generated import dump_yaml, number
-from .thresholds import TRAFFIC_RECORD, Gate, Measure, Signal, Thresholds, ThresholdsError, Tier, format_duration
+from .thresholds import (
+    TRAFFIC_RECORD,
+    Gate,
+    Measure,
+    Signal,
+    Thresholds,
+    ThresholdsError,
+    Tier,
+    format_duration,
+    human_value,
+)
 
 GROUP_NAME = "babyshield-chat"
 ALL_REQUESTS_RECORD = "chat:requests_all:rate5m"
@@ -172,10 +182,10 @@ class _Builder:
         labels = {"severity": tier.severity, "action": tier.action, "gate": gate.key}
         if trigger:
             labels["rollback_trigger"] = "true"
-        limit = _human(gate.unit, tier.threshold)
+        limit = human_value(gate.unit, tier.threshold)
         summary = f"{gate.name}{where} is {value}, above {limit} for {format_duration(tier.duration)} ({tier_name})"
         description = (
-            f"{gate.name} (target {_human(gate.unit, gate.target)}) has stayed above the {tier_name} "
+            f"{gate.name} (target {human_value(gate.unit, gate.target)}) has stayed above the {tier_name} "
             f"threshold {limit} for {format_duration(tier.duration)}. Measured by {gate.record} over "
             f"{format_duration(self.t.window)}, only while traffic is at least {self.min_rate} req/s."
         )
@@ -207,7 +217,7 @@ class _Builder:
                 f"abs({BLOCKED_RATIO_RECORD} - {EXPECTED_BLOCKED_RECORD}) > {number(t.blocked_ratio_tolerance)}",
                 "Blocked share differs from 1 - rollout by {{ $value | humanizePercentage }}",
                 f"The share of blocked chat requests ({BLOCKED_RATIO_RECORD}) is more than "
-                f"{_human('ratio', t.blocked_ratio_tolerance)} away from the expected "
+                f"{human_value('ratio', t.blocked_ratio_tolerance)} away from the expected "
                 f"{EXPECTED_BLOCKED_RECORD} (1 - rollout, or 100% with the switch off): the flag gate "
                 "is not applying the configured rollout.",
             ),
@@ -215,14 +225,14 @@ class _Builder:
                 s("db_pool"),
                 f"{DB_POOL_RECORD} >= {number(_required(s('db_pool')))}",
                 "DB pool of {{ $labels.instance }} is {{ $value | humanizePercentage }} in use",
-                f"An instance has used at least {_human('ratio', _required(s('db_pool')))} of its PostgreSQL "
+                f"An instance has used at least {human_value('ratio', _required(s('db_pool')))} of its PostgreSQL "
                 "pool; requests will soon wait for connections and time out.",
             ),
             (
                 s("llm_rate_limited"),
                 f"{LLM_RATE_LIMITED_RECORD} > {number(_required(s('llm_rate_limited')))}",
                 "{{ $value | humanizePercentage }} of LLM calls are rate limited",
-                f"More than {_human('ratio', _required(s('llm_rate_limited')))} of LLM calls answer 429; "
+                f"More than {human_value('ratio', _required(s('llm_rate_limited')))} of LLM calls answer 429; "
                 "those requests get fallback answers. Raise the provider quota or lower traffic.",
             ),
             (
@@ -266,11 +276,6 @@ def _record(name: str, expr: str) -> dict[str, str]:
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _human(unit: str, value: float) -> str:
-    # round(): 0.15 * 100 is 15.000000000000002 in binary floating point.
-    return f"{number(round(value * 100, 9))}%" if unit == "ratio" else f"{number(value)}s"
 
 
 def _required(signal: Signal) -> float:

@@ -77,6 +77,12 @@ def parse_duration(text: object, where: str = "duration") -> timedelta:
     return timedelta(milliseconds=total_ms)
 
 
+def human_value(unit: Unit, value: float) -> str:
+    """A threshold as people say it: ratio 0.02 → '2%', seconds 2.8 → '2.8s'."""
+    # round(): 0.15 * 100 is 15.000000000000002 in binary floating point.
+    return f"{round(value * 100, 9):g}%" if unit == "ratio" else f"{value:g}s"
+
+
 def format_duration(value: timedelta) -> str:
     """Render a duration the way Prometheus writes it (``90s`` → ``1m30s``)."""
     total_ms = round(value.total_seconds() * 1000)
