@@ -183,14 +183,13 @@ class _Builder:
         if trigger:
             labels["rollback_trigger"] = "true"
         limit = human_value(gate.unit, tier.threshold)
-        summary = f"{gate.name}{where} is {value}, above {limit} for {format_duration(tier.duration)} ({tier_name})"
+        summary = f"{gate.name}{where} is {value}, above {limit} for {format_duration(tier.duration)}"
         description = (
-            f"{gate.name} (target {human_value(gate.unit, gate.target)}) has stayed above the {tier_name} "
-            f"threshold {limit} for {format_duration(tier.duration)}. Measured by {gate.record} over "
-            f"{format_duration(self.t.window)}, only while traffic is at least {self.min_rate} req/s."
+            f"{tier_name.capitalize()}: {gate.name} has stayed above {limit} for {format_duration(tier.duration)} "
+            f"(target {human_value(gate.unit, gate.target)})."
         )
         if trigger:
-            description += " This is a rollback trigger: the rollout guard acts on it."
+            description += " Rollback trigger: the rollout guard acts on it."
         return {
             "alert": alert,
             "expr": f"{gate.record} > {number(tier.threshold)}",
@@ -209,31 +208,29 @@ class _Builder:
                 f"and on () (max({self.sel('chat_flag_enabled')}) == 1)\n"
                 f"unless on () ({served} > 0)\n",
                 "No chat request served while the rollout is {{ $value | humanizePercentage }}",
-                "The switch is on and the rollout is above 0, yet no request (all but blocked) reached the "
-                "service: clients cannot reach the chat, or the gate blocks everyone.",
+                "Switch on and rollout above 0, but no chat request was served: clients cannot reach "
+                "the chat, or the gate blocks everyone.",
             ),
             (
                 s("blocked_ratio"),
                 f"abs({BLOCKED_RATIO_RECORD} - {EXPECTED_BLOCKED_RECORD}) > {number(t.blocked_ratio_tolerance)}",
                 "Blocked share differs from 1 - rollout by {{ $value | humanizePercentage }}",
-                f"The share of blocked chat requests ({BLOCKED_RATIO_RECORD}) is more than "
-                f"{human_value('ratio', t.blocked_ratio_tolerance)} away from the expected "
-                f"{EXPECTED_BLOCKED_RECORD} (1 - rollout, or 100% with the switch off): the flag gate "
-                "is not applying the configured rollout.",
+                f"The blocked share of chat requests is more than {human_value('ratio', t.blocked_ratio_tolerance)} "
+                "away from 1 - rollout (100% with the switch off): the gate is not applying the rollout.",
             ),
             (
                 s("db_pool"),
                 f"{DB_POOL_RECORD} >= {number(_required(s('db_pool')))}",
                 "DB pool of {{ $labels.instance }} is {{ $value | humanizePercentage }} in use",
-                f"An instance has used at least {human_value('ratio', _required(s('db_pool')))} of its PostgreSQL "
-                "pool; requests will soon wait for connections and time out.",
+                f"An instance uses at least {human_value('ratio', _required(s('db_pool')))} of its PostgreSQL "
+                "pool; requests will soon wait for connections.",
             ),
             (
                 s("llm_rate_limited"),
                 f"{LLM_RATE_LIMITED_RECORD} > {number(_required(s('llm_rate_limited')))}",
                 "{{ $value | humanizePercentage }} of LLM calls are rate limited",
-                f"More than {human_value('ratio', _required(s('llm_rate_limited')))} of LLM calls answer 429; "
-                "those requests get fallback answers. Raise the provider quota or lower traffic.",
+                f"More than {human_value('ratio', _required(s('llm_rate_limited')))} of LLM calls answer 429 "
+                "and fall back; raise the provider quota.",
             ),
             (
                 s("spend"),
@@ -247,7 +244,7 @@ class _Builder:
                 s("metrics_absent"),
                 f"absent(up{{job={_quote(t.job)}}} == 1)",
                 f"No healthy scrape of job {t.job}",
-                "Prometheus has no successful scrape of the service: every other chat alert is blind.",
+                "Prometheus has no successful scrape of the service; every other chat alert is blind.",
             ),
         ]
         return [self.signal_alert(*spec) for spec in specs]
