@@ -11,8 +11,8 @@ an alarm's math crosses its threshold on a failing stream and not on a healthy
 one.
 
 Approximations, documented rather than hidden: percentiles use the nearest-rank
-method on raw values, and ``FILL`` fills a period even when the metric has no
-data in the whole range.
+method on raw values; ``FILL`` fills a period even when the metric has no data
+in the whole range; periods before the first replayed minute are missing data.
 """
 
 from __future__ import annotations
