@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .cloudwatch_patterns import compile_pattern, select_value
+from .cloudwatch_patterns import compile_pattern, parse_line, select_value
 
 Minute = Sequence[str]
 _STAT = re.compile(r"^(Sum|SampleCount|Average|Minimum|Maximum|p\d{1,2}(?:\.\d+)?)$")
@@ -71,6 +71,7 @@ class MetricStream:
 def publish(template: Mapping[str, Any], minutes: Sequence[Minute]) -> MetricStream:
     """Run every minute's log lines through the template's metric filters."""
     collected: dict[str, list[list[float]]] = {}
+    decoded = [[parse_line(line) for line in lines] for lines in minutes]
     for resource in template["Resources"].values():
         if resource["Type"] != "AWS::Logs::MetricFilter":
             continue
@@ -78,11 +79,11 @@ def publish(template: Mapping[str, Any], minutes: Sequence[Minute]) -> MetricStr
         pattern = compile_pattern(props["FilterPattern"])
         (transformation,) = props["MetricTransformations"]
         per_minute: list[list[float]] = []
-        for lines in minutes:
+        for events in decoded:
             published: list[float] = []
-            for line in lines:
-                if pattern.matches(line):
-                    value = _metric_value(transformation["MetricValue"], line)
+            for event in events:
+                if pattern.matches_event(event):
+                    value = _metric_value(transformation["MetricValue"], event)
                     if value is not None:
                         published.append(value)
                 elif "DefaultValue" in transformation:
@@ -92,10 +93,10 @@ def publish(template: Mapping[str, Any], minutes: Sequence[Minute]) -> MetricStr
     return MetricStream({k: tuple(tuple(m) for m in v) for k, v in collected.items()}, len(minutes))
 
 
-def _metric_value(spec: str, line: str) -> float | None:
+def _metric_value(spec: str, event: object) -> float | None:
     if not spec.startswith("$"):
         return float(spec)
-    value = select_value(line, spec)
+    value = select_value(event, spec)
     # CloudWatch publishes nothing when the selected field is not a number.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None

@@ -76,10 +76,10 @@ class FilterPattern:
     root: Node
 
     def matches(self, line: str) -> bool:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            return False
+        return self.matches_event(parse_line(line))
+
+    def matches_event(self, event: object) -> bool:
+        """Like :meth:`matches` for a line already decoded by :func:`parse_line`."""
         return isinstance(event, dict) and _evaluate(self.root, event)
 
 
@@ -100,12 +100,17 @@ def matches(pattern: str, line: str) -> bool:
     return compile_pattern(pattern).matches(line)
 
 
-def select_value(line: str, selector: str) -> Any:
-    """The value ``selector`` (e.g. ``$.latency_ms``) picks from a JSON line, or None."""
+def parse_line(line: str) -> object:
+    """A log line decoded as JSON, or None when it is not JSON (it then matches nothing)."""
     try:
-        event = json.loads(line)
+        return json.loads(line)
     except ValueError:
         return None
+
+
+def select_value(line: str | object, selector: str) -> Any:
+    """The value ``selector`` (e.g. ``$.latency_ms``) picks from a line or decoded event, or None."""
+    event = parse_line(line) if isinstance(line, str) else line
     value = _lookup(event, _parse_path(selector, selector))
     return None if value is _MISSING else value
 
