@@ -25,19 +25,36 @@ from babyshield_chat.alerting.thresholds import load_thresholds
 TEMPLATE_PATH = "infra/cloudwatch/babyshield-chat.yml"
 
 
-def chat_line(outcome: str = "ok", latency_ms: int = 640, circuit_open: bool = False,
-              fallback_reason: str | None = None, status_code: int = 200) -> str:
+def chat_line(
+    outcome: str = "ok",
+    latency_ms: int = 640,
+    circuit_open: bool = False,
+    fallback_reason: str | None = None,
+    status_code: int = 200,
+) -> str:
     """One ``chat_request`` log line with every field of spec section 5."""
-    return json.dumps({
-        "ts": "2026-11-27T10:15:02.481Z", "level": "error" if outcome == "error" else "info",
-        "event": "chat_request", "endpoint": "conversation", "intent": "recall_details",
-        "outcome": outcome, "status_code": status_code, "latency_ms": latency_ms,
-        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7",
-        "fallback": fallback_reason is not None, "fallback_reason": fallback_reason,
-        "circuit_open": circuit_open, "blocked": outcome == "blocked",
-        "user_hash": "b1946ac92492d2347c6235b4d2611184", "service": "babyshield-chat",
-        "version": "0.1.0", "env": "staging",
-    })
+    return json.dumps(
+        {
+            "ts": "2026-11-27T10:15:02.481Z",
+            "level": "error" if outcome == "error" else "info",
+            "event": "chat_request",
+            "endpoint": "conversation",
+            "intent": "recall_details",
+            "outcome": outcome,
+            "status_code": status_code,
+            "latency_ms": latency_ms,
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+            "span_id": "00f067aa0ba902b7",
+            "fallback": fallback_reason is not None,
+            "fallback_reason": fallback_reason,
+            "circuit_open": circuit_open,
+            "blocked": outcome == "blocked",
+            "user_hash": "b1946ac92492d2347c6235b4d2611184",
+            "service": "babyshield-chat",
+            "version": "0.1.0",
+            "env": "staging",
+        }
+    )
 
 
 LINES = {
@@ -49,9 +66,19 @@ LINES = {
     "rejected": chat_line("rejected", 3, status_code=400),
     "emergency": chat_line("emergency", 9),
     # Not chat requests: each must stay out of every metric.
-    "access_log": json.dumps({"ts": "2026-11-27T10:15:02.482Z", "level": "info", "event": "http_access",
-                              "method": "POST", "path": "/api/v1/chat/conversation", "status_code": 500,
-                              "latency_ms": 2951, "outcome": "error", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}),
+    "access_log": json.dumps(
+        {
+            "ts": "2026-11-27T10:15:02.482Z",
+            "level": "info",
+            "event": "http_access",
+            "method": "POST",
+            "path": "/api/v1/chat/conversation",
+            "status_code": 500,
+            "latency_ms": 2951,
+            "outcome": "error",
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        }
+    ),
     "llm_call": json.dumps({"event": "llm_call", "outcome": "error", "circuit_open": True, "latency_ms": 1500}),
     "startup": json.dumps({"ts": "2026-11-27T10:00:00Z", "level": "info", "event": "service_started"}),
     "plain_text": "GET /healthz 200 0.4ms",
@@ -85,7 +112,9 @@ def test_cfn_lint_accepts_the_template(repo_root: Path) -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     if not cfn_lint.exists():
         pytest.fail(f"cfn-lint is not installed beside {sys.executable}: pip install cfn-lint")
-    result = subprocess.run([str(cfn_lint), str(repo_root / TEMPLATE_PATH)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(cfn_lint), str(repo_root / TEMPLATE_PATH)], check=False, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -120,8 +149,9 @@ def test_alarms_carry_the_thresholds_and_durations_of_thresholds_yml(template: d
 
 
 def test_rollback_trigger_alarms_match_the_checklist(template: dict[str, Any]) -> None:
-    error, p95, circuit = (_alarm(template, n) for n in
-                           ("ChatErrorRateCritical", "ChatLatencyP95Critical", "ChatCircuitOpenRateCritical"))
+    error, p95, circuit = (
+        _alarm(template, n) for n in ("ChatErrorRateCritical", "ChatLatencyP95Critical", "ChatCircuitOpenRateCritical")
+    )
     assert (error["Threshold"], error["EvaluationPeriods"]) == (0.02, 5)
     assert (p95["ExtendedStatistic"], p95["Threshold"], p95["EvaluationPeriods"]) == ("p95", 2800, 10)
     assert (circuit["Threshold"], circuit["EvaluationPeriods"]) == (0.01, 10)
@@ -135,7 +165,9 @@ def test_ratio_alarms_ignore_minutes_below_the_minimum_request_rate(template: di
 
 
 def test_only_the_no_traffic_alarm_reads_silence_as_an_outage(template: dict[str, Any]) -> None:
-    treatments = {k: v["Properties"]["TreatMissingData"] for k, v in _resources(template, "AWS::CloudWatch::Alarm").items()}
+    treatments = {
+        k: v["Properties"]["TreatMissingData"] for k, v in _resources(template, "AWS::CloudWatch::Alarm").items()
+    }
     assert treatments.pop("ChatNoTrafficAlarm") == "breaching"
     assert set(treatments.values()) == {"notBreaching"}
 

@@ -20,15 +20,19 @@ def _filter(name: str, pattern: str, value: str = "1", default: float | None = N
     transformation: dict[str, Any] = {"MetricName": name, "MetricNamespace": "T", "MetricValue": value}
     if default is not None:
         transformation["DefaultValue"] = default
-    return {"Type": "AWS::Logs::MetricFilter",
-            "Properties": {"FilterPattern": pattern, "LogGroupName": "g", "MetricTransformations": [transformation]}}
+    return {
+        "Type": "AWS::Logs::MetricFilter",
+        "Properties": {"FilterPattern": pattern, "LogGroupName": "g", "MetricTransformations": [transformation]},
+    }
 
 
-TEMPLATE = {"Resources": {
-    "Hits": _filter("Hits", '{ $.kind = "hit" }', default=0),
-    "Ms": _filter("Ms", '{ $.kind = "hit" }', value="$.ms"),
-    "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
-}}
+TEMPLATE = {
+    "Resources": {
+        "Hits": _filter("Hits", '{ $.kind = "hit" }', default=0),
+        "Ms": _filter("Ms", '{ $.kind = "hit" }', value="$.ms"),
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+    }
+}
 
 
 def _line(kind: str, ms: object = 10) -> str:
@@ -41,8 +45,16 @@ def _stream(**values: list[list[float]]) -> MetricStream:
 
 
 def _stat_alarm(stat: str, threshold: float, n: int, m: int, missing: str, op: str = "GreaterThanThreshold") -> dict:
-    return {"MetricName": "X", "Statistic": stat, "Period": 60, "Threshold": threshold, "EvaluationPeriods": n,
-            "DatapointsToAlarm": m, "ComparisonOperator": op, "TreatMissingData": missing}
+    return {
+        "MetricName": "X",
+        "Statistic": stat,
+        "Period": 60,
+        "Threshold": threshold,
+        "EvaluationPeriods": n,
+        "DatapointsToAlarm": m,
+        "ComparisonOperator": op,
+        "TreatMissingData": missing,
+    }
 
 
 def test_matching_lines_publish_their_value_and_others_the_default() -> None:
@@ -58,8 +70,16 @@ def test_a_non_numeric_value_field_publishes_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("stat", "expected"),
-    [("Sum", 5050.0), ("SampleCount", 100.0), ("Average", 50.5), ("Minimum", 1.0), ("Maximum", 100.0),
-     ("p95", 95.0), ("p50", 50.0), ("p99.9", 100.0)],
+    [
+        ("Sum", 5050.0),
+        ("SampleCount", 100.0),
+        ("Average", 50.5),
+        ("Minimum", 1.0),
+        ("Maximum", 100.0),
+        ("p95", 95.0),
+        ("p50", 50.0),
+        ("p99.9", 100.0),
+    ],
 )
 def test_statistics_of_one_period(stat: str, expected: float) -> None:
     stream = _stream(X=[[float(v) for v in range(100, 0, -1)]])
@@ -79,14 +99,18 @@ def test_unknown_statistic_is_refused_by_name() -> None:
 def _math_alarm(expression: str) -> dict[str, Any]:
     def stat(metric: str) -> dict[str, Any]:
         return {"Metric": {"Namespace": "T", "MetricName": metric}, "Period": 60, "Stat": "Sum"}
+
     return {
         "Metrics": [
             {"Id": "num", "MetricStat": stat("N"), "ReturnData": False},
             {"Id": "den", "MetricStat": stat("D"), "ReturnData": False},
             {"Id": "e", "Expression": expression, "ReturnData": True},
         ],
-        "Threshold": 0.5, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
-        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "Threshold": 0.5,
+        "EvaluationPeriods": 1,
+        "DatapointsToAlarm": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
     }
 
 
@@ -104,8 +128,13 @@ def test_metric_math_arithmetic_precedence_and_division_by_zero() -> None:
 
 @pytest.mark.parametrize(
     ("expression", "message"),
-    [("num / nope", "unknown id 'nope'"), ("MAX(num, den)", "'MAX'"), ("FILL(num)", "FILL with 1 arguments"),
-     ("num /", "ends too early"), ("num ; den", "cannot read")],
+    [
+        ("num / nope", "unknown id 'nope'"),
+        ("MAX(num, den)", "'MAX'"),
+        ("FILL(num)", "FILL with 1 arguments"),
+        ("num /", "ends too early"),
+        ("num ; den", "cannot read"),
+    ],
 )
 def test_metric_math_outside_the_modelled_subset_is_refused(expression: str, message: str) -> None:
     with pytest.raises(SimulationError, match=message):
@@ -115,7 +144,13 @@ def test_metric_math_outside_the_modelled_subset_is_refused(expression: str, mes
 def test_m_out_of_n_needs_m_breaching_points_among_the_last_n() -> None:
     stream = _stream(X=[[9.0], [1.0], [9.0], [9.0], [9.0], [1.0], [1.0]])
     assert alarm_states(_stat_alarm("Sum", 5, 4, 3, "notBreaching"), stream) == [
-        "OK", "OK", "OK", "ALARM", "ALARM", "ALARM", "OK"
+        "OK",
+        "OK",
+        "OK",
+        "ALARM",
+        "ALARM",
+        "ALARM",
+        "OK",
     ]
 
 
@@ -124,7 +159,9 @@ def test_treat_missing_data_decides_what_silence_means() -> None:
     # Periods before the first replayed minute are missing data too.
     assert alarm_states(_stat_alarm("Sum", 1, 2, 2, "breaching", "LessThanThreshold"), silent) == ["ALARM"] * 3
     assert alarm_states(_stat_alarm("Sum", 1, 2, 2, "notBreaching", "LessThanThreshold"), silent) == ["OK"] * 3
-    assert alarm_states(_stat_alarm("Sum", 1, 2, 2, "missing", "LessThanThreshold"), silent) == ["INSUFFICIENT_DATA"] * 3
+    assert (
+        alarm_states(_stat_alarm("Sum", 1, 2, 2, "missing", "LessThanThreshold"), silent) == ["INSUFFICIENT_DATA"] * 3
+    )
 
 
 def test_extended_statistic_alarms_compare_the_percentile() -> None:
@@ -135,9 +172,11 @@ def test_extended_statistic_alarms_compare_the_percentile() -> None:
 
 @pytest.mark.parametrize(
     ("override", "message"),
-    [({"ComparisonOperator": "GreaterThanUpperThreshold"}, "GreaterThanUpperThreshold"),
-     ({"TreatMissingData": "ignore"}, "'ignore'"),
-     ({"Period": 300}, "Period=300")],
+    [
+        ({"ComparisonOperator": "GreaterThanUpperThreshold"}, "GreaterThanUpperThreshold"),
+        ({"TreatMissingData": "ignore"}, "'ignore'"),
+        ({"Period": 300}, "Period=300"),
+    ],
 )
 def test_alarm_settings_outside_the_model_are_refused(override: dict[str, Any], message: str) -> None:
     with pytest.raises(SimulationError, match=message):

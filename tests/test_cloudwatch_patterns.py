@@ -8,11 +8,19 @@ import pytest
 
 from babyshield_chat.alerting.cloudwatch_patterns import PatternError, compile_pattern, matches, select_value
 
-LINE = json.dumps({
-    "event": "chat_request", "outcome": "error", "status_code": 500, "latency_ms": 2900,
-    "circuit_open": True, "blocked": False, "fallback_reason": None, "tags": ["a", "b"],
-    "http": {"method": "POST"},
-})
+LINE = json.dumps(
+    {
+        "event": "chat_request",
+        "outcome": "error",
+        "status_code": 500,
+        "latency_ms": 2900,
+        "circuit_open": True,
+        "blocked": False,
+        "fallback_reason": None,
+        "tags": ["a", "b"],
+        "http": {"method": "POST"},
+    }
+)
 
 
 @pytest.mark.parametrize(

@@ -23,13 +23,37 @@ PROVIDED_ELSEWHERE = {"otel-collector/config.yaml"}
 
 # Environment variables named by the spec (sections 2, 3, 4, 5, 8).
 SPEC_ENV = {
-    "BS_ENV", "BS_AUTH_MODE", "BS_AUTH_JWT_SECRET", "BS_AUTH_JWT_PUBLIC_KEY", "BS_AUTH_JWT_AUDIENCE",
-    "BS_AUTH_JWT_ISSUER", "BS_ADMIN_TOKEN", "BS_LOG_HASH_KEY", "BS_DATABASE_URL", "BS_FEATURE_CHAT_ENABLED",
-    "BS_FEATURE_CHAT_ROLLOUT_PCT", "BS_FEATURE_CHAT_ALLOWLIST", "BS_FEATURE_CHAT_DENYLIST", "BS_METRICS_PROMETHEUS",
-    "BS_FAULT_INJECTION", "BS_LLM_BASE_URL", "BS_LLM_API_KEY", "BS_LLM_MODEL", "BS_LLM_DAILY_BUDGET_USD",
-    "BS_CHAT_TOTAL_BUDGET_SEC", "BS_CHAT_ROUTER_BUDGET_SEC", "BS_CHAT_TOOL_BUDGET_SEC", "BS_CHAT_SYNTH_BUDGET_SEC",
-    "BS_BREAKER_FAIL_MAX", "BS_BREAKER_RESET_SEC", "BS_CHAT_USER_RATE_PER_MIN", "BS_MAX_INFLIGHT",
-    "BS_MAX_BODY_BYTES", "BS_SHUTDOWN_GRACE_SEC", "BS_CHAT_MEMORY_RETENTION_DAYS", "BS_RECALLS_MAX_AGE_DAYS",
+    "BS_ENV",
+    "BS_AUTH_MODE",
+    "BS_AUTH_JWT_SECRET",
+    "BS_AUTH_JWT_PUBLIC_KEY",
+    "BS_AUTH_JWT_AUDIENCE",
+    "BS_AUTH_JWT_ISSUER",
+    "BS_ADMIN_TOKEN",
+    "BS_LOG_HASH_KEY",
+    "BS_DATABASE_URL",
+    "BS_FEATURE_CHAT_ENABLED",
+    "BS_FEATURE_CHAT_ROLLOUT_PCT",
+    "BS_FEATURE_CHAT_ALLOWLIST",
+    "BS_FEATURE_CHAT_DENYLIST",
+    "BS_METRICS_PROMETHEUS",
+    "BS_FAULT_INJECTION",
+    "BS_LLM_BASE_URL",
+    "BS_LLM_API_KEY",
+    "BS_LLM_MODEL",
+    "BS_LLM_DAILY_BUDGET_USD",
+    "BS_CHAT_TOTAL_BUDGET_SEC",
+    "BS_CHAT_ROUTER_BUDGET_SEC",
+    "BS_CHAT_TOOL_BUDGET_SEC",
+    "BS_CHAT_SYNTH_BUDGET_SEC",
+    "BS_BREAKER_FAIL_MAX",
+    "BS_BREAKER_RESET_SEC",
+    "BS_CHAT_USER_RATE_PER_MIN",
+    "BS_MAX_INFLIGHT",
+    "BS_MAX_BODY_BYTES",
+    "BS_SHUTDOWN_GRACE_SEC",
+    "BS_CHAT_MEMORY_RETENTION_DAYS",
+    "BS_RECALLS_MAX_AGE_DAYS",
     "BS_RECALLS_SOURCE_URL",
 }
 
@@ -60,7 +84,13 @@ def _published(service: dict[str, Any]) -> set[int]:
 
 def test_compose_runs_the_whole_stack(services: dict[str, Any]) -> None:
     assert set(services) == {
-        "babyshield-chat", "fake-llm", "postgres", "otel-collector", "prometheus", "alertmanager", "grafana"
+        "babyshield-chat",
+        "fake-llm",
+        "postgres",
+        "otel-collector",
+        "prometheus",
+        "alertmanager",
+        "grafana",
     }
     assert services["postgres"]["image"] == "postgres:15"
     assert services["otel-collector"]["image"].startswith("otel/opentelemetry-collector-contrib:")
@@ -68,7 +98,9 @@ def test_compose_runs_the_whole_stack(services: dict[str, Any]) -> None:
 
 def test_every_mounted_repository_path_exists(services: dict[str, Any], repo_root: Path) -> None:
     missing = sorted(
-        host for service in services.values() for host in _mounts(service)
+        host
+        for service in services.values()
+        for host in _mounts(service)
         if not (repo_root / host).exists() and host not in PROVIDED_ELSEWHERE
     )
     assert missing == []
@@ -126,7 +158,9 @@ def test_chat_service_reaches_postgres_the_collector_and_the_fake_llm(services: 
     env = services["babyshield-chat"]["environment"]
     database = urlparse(env["BS_DATABASE_URL"])
     assert (database.hostname, database.port, database.path) == (
-        "postgres", 5432, "/" + services["postgres"]["environment"]["POSTGRES_DB"]
+        "postgres",
+        5432,
+        "/" + services["postgres"]["environment"]["POSTGRES_DB"],
     )
     llm = urlparse(env["BS_LLM_BASE_URL"])
     assert llm.hostname == "fake-llm" and llm.port in _published(services["fake-llm"])
@@ -147,10 +181,10 @@ def test_compose_sets_only_environment_variables_the_spec_defines(services: dict
 
 def test_dockerfile_builds_a_non_root_python_3_11_image_serving_with_a_healthcheck(repo_root: Path) -> None:
     text = (repo_root / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
-    (user,) = re.findall(r"^USER (\S+)$", text, re.M)
+    assert re.search(r"^FROM python:3\.11-slim$", text, re.MULTILINE)
+    (user,) = re.findall(r"^USER (\S+)$", text, re.MULTILINE)
     assert user not in ("root", "0")
-    assert re.search(r'^CMD \["babyshield-chat", "serve", "--host", "0.0.0.0", "--port", "8080"\]$', text, re.M)
+    assert re.search(r'^CMD \["babyshield-chat", "serve", "--host", "0.0.0.0", "--port", "8080"\]$', text, re.MULTILINE)
     assert re.search(r"HEALTHCHECK .*\n.*127\.0\.0\.1:8080/healthz", text)
     assert text.index("USER") > text.index("pip install")  # installs as root, runs as the user
 
@@ -173,8 +207,13 @@ def test_ecs_task_ships_every_container_log_to_cloudwatch(task: dict[str, Any]) 
 def test_ecs_task_carries_the_rollout_flags_and_sends_telemetry_to_the_sidecar(task: dict[str, Any]) -> None:
     chat = _container(task, "babyshield-chat")
     env = {e["name"]: e["value"] for e in chat["environment"]}
-    for flag in ("BS_FEATURE_CHAT_ENABLED", "BS_FEATURE_CHAT_ROLLOUT_PCT", "BS_FEATURE_CHAT_ALLOWLIST",
-                 "BS_FEATURE_CHAT_DENYLIST", "BS_METRICS_PROMETHEUS"):
+    for flag in (
+        "BS_FEATURE_CHAT_ENABLED",
+        "BS_FEATURE_CHAT_ROLLOUT_PCT",
+        "BS_FEATURE_CHAT_ALLOWLIST",
+        "BS_FEATURE_CHAT_DENYLIST",
+        "BS_METRICS_PROMETHEUS",
+    ):
         assert flag in env
     assert env["BS_FAULT_INJECTION"] == "false"
     assert urlparse(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).hostname == "localhost"

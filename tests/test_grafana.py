@@ -34,7 +34,9 @@ def test_each_gate_panel_shows_its_record_with_warning_and_critical_steps(commit
         assert _exprs(panel) == gate.record
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert [(s["color"], s["value"]) for s in steps] == [
-            ("green", None), ("orange", gate.warning), ("red", gate.critical)
+            ("green", None),
+            ("orange", gate.warning),
+            ("red", gate.critical),
         ], gate.key
         assert panel["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] != "off"
         assert panel["fieldConfig"]["defaults"]["unit"] == ("percentunit" if gate.unit == "ratio" else "s")

@@ -19,7 +19,7 @@ from babyshield_chat.alerting.thresholds import load_thresholds
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, timeout=60)
 
 
 def _alert_names(rules_path: Path) -> set[str]:

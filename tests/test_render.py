@@ -49,7 +49,11 @@ def test_a_threshold_changed_without_rendering_is_caught(tmp_path: Path, repo_ro
 def test_module_runs_as_a_command(tmp_path: Path, repo_root: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "babyshield_chat.alerting.render", "--root", str(tmp_path), "--check"],
-        capture_output=True, text=True, cwd=repo_root, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=60,
         env={"PYTHONPATH": str(repo_root / "src"), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 1  # nothing rendered under tmp_path yet

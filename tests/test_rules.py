@@ -66,7 +66,9 @@ def test_signal_alerts_use_the_budget_tolerance_and_pool_limit_of_thresholds(com
 
 def test_every_ratio_and_p95_record_requires_the_minimum_request_rate(committed: str) -> None:
     min_rate = load_thresholds().min_request_rate
-    guarded = [r for r in _rules(committed) if "record" in r and ("/" in r["expr"] or "histogram_quantile" in r["expr"])]
+    guarded = [
+        r for r in _rules(committed) if "record" in r and ("/" in r["expr"] or "histogram_quantile" in r["expr"])
+    ]
     pool = [r for r in guarded if r["record"] == "chat:db_pool_utilisation:ratio"]
     assert len(guarded) >= 8
     for rule in guarded:
@@ -91,7 +93,9 @@ def test_every_alert_links_its_runbook_section_and_the_dashboard(committed: str)
 def test_time_compressed_rules_scale_every_for_and_window_but_keep_the_names(committed: str) -> None:
     fast = render_rules(load_thresholds(), time_scale=1 / 60, window_floor=timedelta(seconds=30))
     slow_rules, fast_rules = _rules(committed), _rules(fast)
-    assert [r.get("record", r.get("alert")) for r in fast_rules] == [r.get("record", r.get("alert")) for r in slow_rules]
+    assert [r.get("record", r.get("alert")) for r in fast_rules] == [
+        r.get("record", r.get("alert")) for r in slow_rules
+    ]
     fast_alerts = _alerts(fast)
     assert fast_alerts["ChatErrorRateCritical"]["for"] == "5s"
     assert fast_alerts["ChatLatencyP95Critical"]["for"] == "10s"

@@ -31,7 +31,9 @@ def test_every_alert_section_names_the_alerts_it_explains(repo_root: Path) -> No
     thresholds = load_thresholds()
     sections = dict(zip(_anchors(text), re.split(r'<a id="[a-z0-9-]+"></a>', text)[1:]))
     for gate in thresholds.gates:
-        assert gate.warning_alert in sections[gate.runbook_anchor] and gate.critical_alert in sections[gate.runbook_anchor]
+        assert (
+            gate.warning_alert in sections[gate.runbook_anchor] and gate.critical_alert in sections[gate.runbook_anchor]
+        )
     for signal in thresholds.signals.values():
         assert signal.alert in sections[signal.runbook_anchor]
 

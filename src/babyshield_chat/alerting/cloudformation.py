@@ -21,8 +21,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .durations import format_duration
 from .generated import HEADER_LINES, dump_yaml
-from .thresholds import Gate, Thresholds, Tier, format_duration, human_value
+from .thresholds import Gate, Thresholds, Tier, human_value
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"
 PERIOD_SECONDS = 60
@@ -95,8 +96,10 @@ def build_template(thresholds: Thresholds) -> dict[str, Any]:
     for topic, logical in _TOPICS.items():
         resources[logical] = {
             "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": {"Fn::Sub": f"${{AWS::StackName}}-{topic}"},
-                           "DisplayName": f"BabyShield Chat {topic} alerts"},
+            "Properties": {
+                "TopicName": {"Fn::Sub": f"${{AWS::StackName}}-{topic}"},
+                "DisplayName": f"BabyShield Chat {topic} alerts",
+            },
         }
     for metric in LOG_METRICS:
         resources[f"{metric.name}Filter"] = _metric_filter(metric)
@@ -114,10 +117,17 @@ def build_template(thresholds: Thresholds) -> dict[str, Any]:
         "checklist alarms, SNS topics per severity, dashboard. " + " ".join(HEADER_LINES),
         "Parameters": {
             "LogGroupName": {"Type": "String", "Description": "Log group the service's JSON stdout lands in."},
-            "MetricNamespace": {"Type": "String", "Default": NAMESPACE_DEFAULT,
-                                "Description": "Namespace of the metrics the filters publish."},
-            "RolloutActive": {"Type": "String", "Default": "true", "AllowedValues": ["true", "false"],
-                              "Description": "false while the chat is off or at 0%: drops the no-traffic alarm."},
+            "MetricNamespace": {
+                "Type": "String",
+                "Default": NAMESPACE_DEFAULT,
+                "Description": "Namespace of the metrics the filters publish.",
+            },
+            "RolloutActive": {
+                "Type": "String",
+                "Default": "true",
+                "AllowedValues": ["true", "false"],
+                "Description": "false while the chat is off or at 0%: drops the no-traffic alarm.",
+            },
         },
         "Conditions": {"RolloutActive": {"Fn::Equals": [{"Ref": "RolloutActive"}, "true"]}},
         "Resources": resources,
@@ -193,13 +203,15 @@ def _gate_alarm(
             {"Id": "ratio", "Expression": ratio_expression(thresholds), "Label": gate.name, "ReturnData": True},
         ]
     else:
-        props.update({
-            "Threshold": round(tier.threshold * measure.scale, 6),
-            "Namespace": {"Ref": "MetricNamespace"},
-            "MetricName": measure.metric,
-            "ExtendedStatistic": measure.statistic,
-            "Period": PERIOD_SECONDS,
-        })
+        props.update(
+            {
+                "Threshold": round(tier.threshold * measure.scale, 6),
+                "Namespace": {"Ref": "MetricNamespace"},
+                "MetricName": measure.metric,
+                "ExtendedStatistic": measure.statistic,
+                "Period": PERIOD_SECONDS,
+            }
+        )
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
 
 
@@ -246,29 +258,45 @@ def _dashboard(thresholds: Thresholds) -> dict[str, Any]:
         else:
             metrics = [["${MetricNamespace}", measure.metric, {"stat": measure.statistic, "label": gate.name}]]
             scale = measure.scale
-        widgets.append({
-            "type": "metric",
-            "x": (index % 2) * 12, "y": (index // 2) * 6, "width": 12, "height": 6,
+        widgets.append(
+            {
+                "type": "metric",
+                "x": (index % 2) * 12,
+                "y": (index // 2) * 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": gate.name,
+                    "region": "${AWS::Region}",
+                    "view": "timeSeries",
+                    "period": PERIOD_SECONDS,
+                    "metrics": metrics,
+                    "annotations": {
+                        "horizontal": [
+                            {"label": "warning", "value": round(gate.warning * scale, 6), "color": "#ff7f0e"},
+                            {"label": "critical", "value": round(gate.critical * scale, 6), "color": "#d62728"},
+                        ]
+                    },
+                },
+            }
+        )
+    widgets.append(
+        {
+            "type": "log",
+            "x": 0,
+            "y": 12,
+            "width": 24,
+            "height": 6,
             "properties": {
-                "title": gate.name, "region": "${AWS::Region}", "view": "timeSeries", "period": PERIOD_SECONDS,
-                "metrics": metrics,
-                "annotations": {"horizontal": [
-                    {"label": "warning", "value": round(gate.warning * scale, 6), "color": "#ff7f0e"},
-                    {"label": "critical", "value": round(gate.critical * scale, 6), "color": "#d62728"},
-                ]},
+                "title": "Latest failed chat requests (search a trace_id here)",
+                "region": "${AWS::Region}",
+                "view": "table",
+                "query": "SOURCE '${LogGroupName}' | fields @timestamp, trace_id, endpoint, intent, outcome, "
+                'status_code, latency_ms, fallback_reason | filter event = "chat_request" and outcome in '
+                '["error", "fallback"] | sort @timestamp desc | limit 50',
             },
-        })
-    widgets.append({
-        "type": "log", "x": 0, "y": 12, "width": 24, "height": 6,
-        "properties": {
-            "title": "Latest failed chat requests (search a trace_id here)",
-            "region": "${AWS::Region}",
-            "view": "table",
-            "query": "SOURCE '${LogGroupName}' | fields @timestamp, trace_id, endpoint, intent, outcome, "
-            "status_code, latency_ms, fallback_reason | filter event = \"chat_request\" and outcome in "
-            "[\"error\", \"fallback\"] | sort @timestamp desc | limit 50",
-        },
-    })
+        }
+    )
     body = json.dumps({"widgets": widgets}, indent=None, separators=(",", ":"))
     return {
         "Type": "AWS::CloudWatch::Dashboard",

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .cloudwatch_patterns import compile_pattern, parse_line, select_value
 
@@ -187,8 +187,14 @@ class _Math:
 
     def comparison(self) -> float | None:
         left = self.additive()
-        ops = {">": float.__gt__, "<": float.__lt__, ">=": float.__ge__, "<=": float.__le__,
-               "==": float.__eq__, "!=": float.__ne__}
+        ops = {
+            ">": float.__gt__,
+            "<": float.__lt__,
+            ">=": float.__ge__,
+            "<=": float.__le__,
+            "==": float.__eq__,
+            "!=": float.__ne__,
+        }
         if self.pos < len(self.tokens) and self.tokens[self.pos] in ops:
             op = ops[self.take()]
             right = self.additive()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 _MISSING = object()
 _TOKEN = re.compile(
@@ -62,10 +62,10 @@ class Check:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # "&&" or "||"
-    terms: tuple["Node", ...]
+    terms: tuple[Node, ...]
 
 
-Node = Union[Comparison, Check, BoolOp]
+Node = Comparison | Check | BoolOp
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < stripped_end:
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise PatternError(f"cannot read {text[pos:pos + 20]!r} in pattern {text!r}")
+            raise PatternError(f"cannot read {text[pos : pos + 20]!r} in pattern {text!r}")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         pos = match.end()
@@ -158,7 +158,7 @@ class _Parser:
         return token
 
     def expect(self, value: str) -> None:
-        kind, got = self.take()
+        _, got = self.take()
         if got != value:
             raise PatternError(f"expected {value!r}, got {got!r} in pattern {self.text!r}")
 
@@ -244,6 +244,10 @@ def _evaluate(node: Node, event: dict[str, Any]) -> bool:
         return False
     target = node.value
     return {
-        "=": value == target, "!=": value != target, "<": value < target,
-        "<=": value <= target, ">": value > target, ">=": value >= target,
+        "=": value == target,
+        "!=": value != target,
+        "<": value < target,
+        "<=": value <= target,
+        ">": value > target,
+        ">=": value >= target,
     }[node.op]

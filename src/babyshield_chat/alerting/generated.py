@@ -21,7 +21,7 @@ HEADER_LINES = (
 )
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type stubs
     # Anchors (&id001) would make diffs of the generated files unreadable.
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -37,7 +37,7 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump_yaml(document: Any, header: bool = True) -> str:
     """YAML text with keys in insertion order, preceded by the do-not-edit header."""
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120, allow_unicode=True)
+    body: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120, allow_unicode=True)
     if not header:
         return body
     return "".join(f"# {line}\n" for line in HEADER_LINES) + body
@@ -51,4 +51,4 @@ def dump_json(document: Any) -> str:
 def number(value: float) -> str:
     """A threshold as PromQL/CloudWatch text: 0.02 → '0.02', 50.0 → '50'."""
     text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")

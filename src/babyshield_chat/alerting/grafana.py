@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .durations import format_duration
 from .rules import (
     ALL_REQUESTS_RECORD,
     BLOCKED_RATIO_RECORD,
@@ -18,7 +19,7 @@ from .rules import (
     EXPECTED_BLOCKED_RECORD,
     SPEND_RECORD,
 )
-from .thresholds import TRAFFIC_RECORD, Gate, Thresholds, format_duration, human_value
+from .thresholds import TRAFFIC_RECORD, Gate, Thresholds, human_value
 
 DASHBOARD_UID = "babyshield-chat"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
@@ -71,8 +72,14 @@ class _Layout:
         if self.column:
             self.y += _HEIGHT
             self.column = 0
-        panel = {"type": "row", "id": self._take_id(), "title": title, "collapsed": False,
-                 "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}, "panels": []}
+        panel = {
+            "type": "row",
+            "id": self._take_id(),
+            "title": title,
+            "collapsed": False,
+            "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y},
+            "panels": [],
+        }
         self.y += 1
         return panel
 
@@ -138,8 +145,9 @@ def _gate_panel(gate: Gate, thresholds: Thresholds) -> dict[str, Any]:
         f"{format_duration(gate.for_critical)}.{trigger} "
         f"Empty while traffic is below the minimum request rate."
     )
-    panel = _timeseries(gate.name, [_target(gate.record, legend)], unit, description,
-                        threshold_steps(gate.warning, gate.critical))
+    panel = _timeseries(
+        gate.name, [_target(gate.record, legend)], unit, description, threshold_steps(gate.warning, gate.critical)
+    )
     panel["links"] = [{"title": "Runbook", "url": thresholds.runbook_link(gate.runbook_anchor)}]
     return panel
 
@@ -148,19 +156,34 @@ def _traffic_panels(t: Thresholds) -> list[dict[str, Any]]:
     job = f'job="{t.job}"'
     blocked_tolerance = t.blocked_ratio_tolerance
     return [
-        _timeseries("Requests per second", [
-            _target(ALL_REQUESTS_RECORD, "all", "A"),
-            _target(TRAFFIC_RECORD, "served (all but blocked)", "B"),
-            _target(f"sum by (outcome) (rate(chat_requests_total{{{job}}}[{_window(t)}]))", "{{outcome}}", "C"),
-        ], "reqps", f"Ratios and p95s need at least {t.min_request_rate:g} served req/s."),
-        _timeseries("Blocked rate vs expected", [
-            _target(BLOCKED_RATIO_RECORD, "blocked / all", "A"),
-            _target(EXPECTED_BLOCKED_RECORD, "expected (1 - rollout)", "B"),
-        ], "percentunit", f"Alert when they differ by more than {blocked_tolerance:g}."),
-        _timeseries("Rollout", [
-            _target(f"max(chat_flag_rollout_ratio{{{job}}})", "rollout ratio", "A"),
-            _target(f"max(chat_flag_enabled{{{job}}})", "switch on", "B"),
-        ], "percentunit", "Effective global switch and rollout fraction."),
+        _timeseries(
+            "Requests per second",
+            [
+                _target(ALL_REQUESTS_RECORD, "all", "A"),
+                _target(TRAFFIC_RECORD, "served (all but blocked)", "B"),
+                _target(f"sum by (outcome) (rate(chat_requests_total{{{job}}}[{_window(t)}]))", "{{outcome}}", "C"),
+            ],
+            "reqps",
+            f"Ratios and p95s need at least {t.min_request_rate:g} served req/s.",
+        ),
+        _timeseries(
+            "Blocked rate vs expected",
+            [
+                _target(BLOCKED_RATIO_RECORD, "blocked / all", "A"),
+                _target(EXPECTED_BLOCKED_RECORD, "expected (1 - rollout)", "B"),
+            ],
+            "percentunit",
+            f"Alert when they differ by more than {blocked_tolerance:g}.",
+        ),
+        _timeseries(
+            "Rollout",
+            [
+                _target(f"max(chat_flag_rollout_ratio{{{job}}})", "rollout ratio", "A"),
+                _target(f"max(chat_flag_enabled{{{job}}})", "switch on", "B"),
+            ],
+            "percentunit",
+            "Effective global switch and rollout fraction.",
+        ),
     ]
 
 
@@ -168,27 +191,48 @@ def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
     job = f'job="{t.job}"'
     window = _window(t)
     return [
-        _timeseries("LLM tokens per second", [
-            _target(f"sum by (model, direction) (rate(chat_llm_tokens_total{{{job}}}[{window}]))",
-                    "{{model}} {{direction}}"),
-        ], "short"),
-        _timeseries("LLM spend (USD)", [
-            _target(SPEND_RECORD, "last 24h", "A"),
-            _target(f"sum by (model) (increase(chat_llm_cost_usd_total{{{job}}}[1h]))", "{{model}} per hour", "B"),
-        ], "currencyUSD", f"Budget {t.spend_budget_usd:g} USD per day.",
-            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd)),
-        _timeseries("LLM calls by outcome", [
-            _target(f"sum by (outcome) (rate(chat_llm_requests_total{{{job}}}[{window}]))", "{{outcome}}"),
-        ], "reqps", "rate_limited answers turn into fallbacks."),
+        _timeseries(
+            "LLM tokens per second",
+            [
+                _target(
+                    f"sum by (model, direction) (rate(chat_llm_tokens_total{{{job}}}[{window}]))",
+                    "{{model}} {{direction}}",
+                ),
+            ],
+            "short",
+        ),
+        _timeseries(
+            "LLM spend (USD)",
+            [
+                _target(SPEND_RECORD, "last 24h", "A"),
+                _target(f"sum by (model) (increase(chat_llm_cost_usd_total{{{job}}}[1h]))", "{{model}} per hour", "B"),
+            ],
+            "currencyUSD",
+            f"Budget {t.spend_budget_usd:g} USD per day.",
+            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
+        ),
+        _timeseries(
+            "LLM calls by outcome",
+            [
+                _target(f"sum by (outcome) (rate(chat_llm_requests_total{{{job}}}[{window}]))", "{{outcome}}"),
+            ],
+            "reqps",
+            "rate_limited answers turn into fallbacks.",
+        ),
     ]
 
 
 def _dependency_panels(t: Thresholds) -> list[dict[str, Any]]:
     job = f'job="{t.job}"'
-    breakers = _timeseries("Circuit breakers", [
-        _target(f"max by (breaker) (chat_circuit_state{{{job}}})", "{{breaker}}"),
-    ], "none", "0 closed, 1 half-open, 2 open.",
-        [{"color": "green", "value": None}, {"color": "orange", "value": 1}, {"color": "red", "value": 2}])
+    breakers = _timeseries(
+        "Circuit breakers",
+        [
+            _target(f"max by (breaker) (chat_circuit_state{{{job}}})", "{{breaker}}"),
+        ],
+        "none",
+        "0 closed, 1 half-open, 2 open.",
+        [{"color": "green", "value": None}, {"color": "orange", "value": 1}, {"color": "red", "value": 2}],
+    )
     breakers["fieldConfig"]["defaults"]["mappings"] = [
         {"type": "value", "options": {"0": {"text": "closed"}, "1": {"text": "half-open"}, "2": {"text": "open"}}}
     ]
@@ -196,13 +240,23 @@ def _dependency_panels(t: Thresholds) -> list[dict[str, Any]]:
     assert pool is not None  # the loader requires it
     return [
         breakers,
-        _timeseries("DB pool utilisation", [
-            _target(DB_POOL_RECORD, "{{instance}}"),
-        ], "percentunit", "in_use / max per instance.", threshold_steps(pool, 1.0)),
-        _timeseries("DB pool connections and in-flight requests", [
-            _target(f"sum by (state) (chat_db_pool_connections{{{job}}})", "pool {{state}}", "A"),
-            _target(f"sum(chat_inflight_requests{{{job}}})", "in flight", "B"),
-        ], "short"),
+        _timeseries(
+            "DB pool utilisation",
+            [
+                _target(DB_POOL_RECORD, "{{instance}}"),
+            ],
+            "percentunit",
+            "in_use / max per instance.",
+            threshold_steps(pool, 1.0),
+        ),
+        _timeseries(
+            "DB pool connections and in-flight requests",
+            [
+                _target(f"sum by (state) (chat_db_pool_connections{{{job}}})", "pool {{state}}", "A"),
+                _target(f"sum(chat_inflight_requests{{{job}}})", "in flight", "B"),
+            ],
+            "short",
+        ),
     ]
 
 

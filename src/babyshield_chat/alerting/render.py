@@ -60,7 +60,9 @@ def write_files(root: Path, thresholds: Thresholds) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m babyshield_chat.alerting.render", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m babyshield_chat.alerting.render", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: current directory)")
     parser.add_argument("--thresholds", type=Path, default=None, help="thresholds.yml (default: the packaged one)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")

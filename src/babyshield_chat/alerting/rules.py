@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from .durations import format_duration
 from .generated import dump_yaml, number
 from .thresholds import (
     TRAFFIC_RECORD,
@@ -28,7 +29,6 @@ from .thresholds import (
     Thresholds,
     ThresholdsError,
     Tier,
-    format_duration,
     human_value,
 )
 
@@ -102,7 +102,7 @@ class _Builder:
     # -- selectors and expressions -------------------------------------------------
 
     def sel(self, metric: str, matchers: tuple[str, ...] = ()) -> str:
-        return f'{metric}{{{",".join((f"job={_quote(self.t.job)}",) + matchers)}}}'
+        return f"{metric}{{{','.join((f'job={_quote(self.t.job)}',) + matchers)}}}"
 
     def rate(self, metric: str, matchers: tuple[str, ...] = (), by: tuple[str, ...] = ()) -> str:
         grouping = f" by ({', '.join(by)}) " if by else ""
@@ -121,10 +121,7 @@ class _Builder:
         by = measure.by
         buckets = self.rate(f"{measure.metric}_bucket", measure.matchers, by + ("le",))
         count = self.rate(f"{measure.metric}_count", measure.matchers, by)
-        return (
-            f"histogram_quantile(0.95, {buckets})\n"
-            f"and on ({', '.join(by)})\n({count} >= {self.min_rate})\n"
-        )
+        return f"histogram_quantile(0.95, {buckets})\nand on ({', '.join(by)})\n({count} >= {self.min_rate})\n"
 
     # -- recording rules ----------------------------------------------------------
 
@@ -135,7 +132,9 @@ class _Builder:
         ]
         for gate in self.t.gates:
             m = gate.measure
-            expr = self.guarded_ratio(m.metric, m.numerator, m.denominator) if m.kind == "ratio" else self.guarded_p95(m)
+            expr = (
+                self.guarded_ratio(m.metric, m.numerator, m.denominator) if m.kind == "ratio" else self.guarded_p95(m)
+            )
             rules.append(_record(gate.record, expr))
         rules += [
             _record(BLOCKED_RATIO_RECORD, self.guarded_ratio("chat_requests_total", ('outcome="blocked"',), ())),
@@ -201,55 +200,67 @@ class _Builder:
     def signal_alerts(self) -> list[dict[str, Any]]:
         t, s = self.t, self.t.signal
         served = self.rate("chat_requests_total", ('outcome!="blocked"',))
-        specs = [
-            (
+        pool = _required(s("db_pool"))
+        limited = _required(s("llm_rate_limited"))
+        spend_window = format_duration(_required_window(s("spend")))
+        return [
+            self.signal_alert(
                 s("no_traffic"),
-                f"(max({self.sel('chat_flag_rollout_ratio')}) > 0)\n"
-                f"and on () (max({self.sel('chat_flag_enabled')}) == 1)\n"
-                f"unless on () ({served} > 0)\n",
-                "No chat request served while the rollout is {{ $value | humanizePercentage }}",
-                "Switch on and rollout above 0, but no chat request was served: clients cannot reach "
-                "the chat, or the gate blocks everyone.",
+                expr=(
+                    f"(max({self.sel('chat_flag_rollout_ratio')}) > 0)\n"
+                    f"and on () (max({self.sel('chat_flag_enabled')}) == 1)\n"
+                    f"unless on () ({served} > 0)\n"
+                ),
+                summary="No chat request served while the rollout is {{ $value | humanizePercentage }}",
+                description=(
+                    "Switch on and rollout above 0, but no chat request was served: clients cannot reach "
+                    "the chat, or the gate blocks everyone."
+                ),
             ),
-            (
+            self.signal_alert(
                 s("blocked_ratio"),
-                f"abs({BLOCKED_RATIO_RECORD} - {EXPECTED_BLOCKED_RECORD}) > {number(t.blocked_ratio_tolerance)}",
-                "Blocked share differs from 1 - rollout by {{ $value | humanizePercentage }}",
-                f"The blocked share of chat requests is more than {human_value('ratio', t.blocked_ratio_tolerance)} "
-                "away from 1 - rollout (100% with the switch off): the gate is not applying the rollout.",
+                expr=f"abs({BLOCKED_RATIO_RECORD} - {EXPECTED_BLOCKED_RECORD}) > {number(t.blocked_ratio_tolerance)}",
+                summary="Blocked share differs from 1 - rollout by {{ $value | humanizePercentage }}",
+                description=(
+                    f"The blocked share of chat requests is more than {human_value('ratio', t.blocked_ratio_tolerance)} "
+                    "away from 1 - rollout (100% with the switch off): the gate is not applying the rollout."
+                ),
             ),
-            (
+            self.signal_alert(
                 s("db_pool"),
-                f"{DB_POOL_RECORD} >= {number(_required(s('db_pool')))}",
-                "DB pool of {{ $labels.instance }} is {{ $value | humanizePercentage }} in use",
-                f"An instance uses at least {human_value('ratio', _required(s('db_pool')))} of its PostgreSQL "
-                "pool; requests will soon wait for connections.",
+                expr=f"{DB_POOL_RECORD} >= {number(pool)}",
+                summary="DB pool of {{ $labels.instance }} is {{ $value | humanizePercentage }} in use",
+                description=(
+                    f"An instance uses at least {human_value('ratio', pool)} of its PostgreSQL pool; "
+                    "requests will soon wait for connections."
+                ),
             ),
-            (
+            self.signal_alert(
                 s("llm_rate_limited"),
-                f"{LLM_RATE_LIMITED_RECORD} > {number(_required(s('llm_rate_limited')))}",
-                "{{ $value | humanizePercentage }} of LLM calls are rate limited",
-                f"More than {human_value('ratio', _required(s('llm_rate_limited')))} of LLM calls answer 429 "
-                "and fall back; raise the provider quota.",
+                expr=f"{LLM_RATE_LIMITED_RECORD} > {number(limited)}",
+                summary="{{ $value | humanizePercentage }} of LLM calls are rate limited",
+                description=(
+                    f"More than {human_value('ratio', limited)} of LLM calls answer 429 and fall back; "
+                    "raise the provider quota."
+                ),
             ),
-            (
+            self.signal_alert(
                 s("spend"),
-                f"{SPEND_RECORD} > {number(t.spend_budget_usd)}",
-                "LLM spend is {{ $value | printf \"%.2f\" }} USD over "
-                + format_duration(_required_window(s("spend"))),
-                f"Estimated LLM spend over {format_duration(_required_window(s('spend')))} is above the "
-                f"budget of {number(t.spend_budget_usd)} USD.",
+                expr=f"{SPEND_RECORD} > {number(t.spend_budget_usd)}",
+                summary=f'LLM spend is {{{{ $value | printf "%.2f" }}}} USD over {spend_window}',
+                description=(
+                    f"Estimated LLM spend over {spend_window} is above the budget of {number(t.spend_budget_usd)} USD."
+                ),
             ),
-            (
+            self.signal_alert(
                 s("metrics_absent"),
-                f"absent(up{{job={_quote(t.job)}}} == 1)",
-                f"No healthy scrape of job {t.job}",
-                "Prometheus has no successful scrape of the service; every other chat alert is blind.",
+                expr=f"absent(up{{job={_quote(t.job)}}} == 1)",
+                summary=f"No healthy scrape of job {t.job}",
+                description="Prometheus has no successful scrape of the service; every other chat alert is blind.",
             ),
         ]
-        return [self.signal_alert(*spec) for spec in specs]
 
-    def signal_alert(self, signal: Signal, expr: str, summary: str, description: str) -> dict[str, Any]:
+    def signal_alert(self, signal: Signal, *, expr: str, summary: str, description: str) -> dict[str, Any]:
         return {
             "alert": signal.alert,
             "expr": expr,

@@ -10,15 +10,19 @@ so a typo can never silently loosen a rollback trigger.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
+
+from .durations import DurationError, format_duration, parse_duration
 
 Unit = Literal["ratio", "seconds"]
 Severity = Literal["critical", "warning", "info"]
@@ -41,13 +45,8 @@ _SIGNAL_KEYS: tuple[str, ...] = (
     "metrics_absent",
 )
 # Signals whose alert compares a number: without one the rule would be empty.
-_SIGNALS_WITH_THRESHOLD: frozenset[str] = frozenset(
-    {"blocked_ratio", "db_pool", "llm_rate_limited", "spend"}
-)
+_SIGNALS_WITH_THRESHOLD: frozenset[str] = frozenset({"blocked_ratio", "db_pool", "llm_rate_limited", "spend"})
 
-# Prometheus' own duration grammar: units largest first, each at most once.
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
-_DURATION_UNITS_MS = {"w": 604_800_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 _MATCHER = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"\\]*"$')
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -66,36 +65,10 @@ class GateStatus(enum.Enum):
     NO_DATA = "no_data"
 
 
-def parse_duration(text: object, where: str = "duration") -> timedelta:
-    """Parse a Prometheus duration such as ``5m`` or ``1h30m`` (positive, no sign)."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if match is None or not any(match.groups()):
-        raise ThresholdsError(f"{where}: expected a duration like '5m', got {text!r}")
-    total_ms = sum(int(count) * _DURATION_UNITS_MS[unit] for unit, count in zip(_DURATION_UNITS_MS, match.groups()) if count)
-    if total_ms == 0:
-        raise ThresholdsError(f"{where}: a duration must be positive, got {text!r}")
-    return timedelta(milliseconds=total_ms)
-
-
 def human_value(unit: Unit, value: float) -> str:
     """A threshold as people say it: ratio 0.02 → '2%', seconds 2.8 → '2.8s'."""
     # round(): 0.15 * 100 is 15.000000000000002 in binary floating point.
     return f"{round(value * 100, 9):g}%" if unit == "ratio" else f"{value:g}s"
-
-
-def format_duration(value: timedelta) -> str:
-    """Render a duration the way Prometheus writes it (``90s`` → ``1m30s``)."""
-    total_ms = round(value.total_seconds() * 1000)
-    if total_ms <= 0:
-        raise ThresholdsError(f"duration must be positive, got {value!r}")
-    parts = []
-    # Hours are the largest unit written: "24h" reads better than "1d".
-    for unit in ("h", "m", "s", "ms"):
-        size = _DURATION_UNITS_MS[unit]
-        count, total_ms = divmod(total_ms, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -167,7 +140,7 @@ class Gate:
 
     def status(self, value: float | None) -> GateStatus:
         """Classify a measured value; ``None`` or NaN (no data) is never OK."""
-        if value is None or value != value:
+        if value is None or math.isnan(value):
             return GateStatus.NO_DATA
         if value > self.critical:
             return GateStatus.CRITICAL
@@ -269,7 +242,7 @@ def parse_thresholds(raw: object) -> Thresholds:
     if unknown or missing:
         raise ThresholdsError(f"signals: unknown keys {unknown!r}, missing keys {missing!r}")
     signals = {key: _load_signal(key, signals_raw[key]) for key in _SIGNAL_KEYS}
-    window = parse_duration(service.get("window"), "service.window")
+    window = _duration(service.get("window"), "service.window")
     blocked = signals["blocked_ratio"]
     if blocked.duration <= window:
         raise ThresholdsError(
@@ -283,7 +256,8 @@ def parse_thresholds(raw: object) -> Thresholds:
         dashboard_url=_string(service.get("dashboard_url"), "service.dashboard_url"),
         runbook_url=_string(service.get("runbook_url"), "service.runbook_url"),
         gates=gates,
-        signals=signals,
+        # Read-only: a loaded definition must not be edited behind the renderer's back.
+        signals=MappingProxyType(signals),
     )
 
 
@@ -334,7 +308,7 @@ def _load_tier(raw: object, where: str) -> Tier:
     item = _mapping(raw, where)
     return Tier(
         threshold=_number(item.get("threshold"), f"{where}.threshold"),
-        duration=parse_duration(item.get("for"), f"{where}.for"),
+        duration=_duration(item.get("for"), f"{where}.for"),
         severity=_choice(item.get("severity"), _SEVERITIES, f"{where}.severity"),  # type: ignore[arg-type]
         action=_choice(item.get("action"), _ACTIONS, f"{where}.action"),  # type: ignore[arg-type]
     )
@@ -343,10 +317,14 @@ def _load_tier(raw: object, where: str) -> Tier:
 def _load_measure(raw: object, where: str) -> Measure:
     item = _mapping(raw, where)
     kind = _choice(item.get("kind"), ("ratio", "histogram_p95"), f"{where}.kind")
-    fields = {name: _matchers(item.get(name, []), f"{where}.{name}") for name in ("numerator", "denominator", "matchers")}
+    fields = {
+        name: _matchers(item.get(name, []), f"{where}.{name}") for name in ("numerator", "denominator", "matchers")
+    }
     by = item.get("by", [])
     if not isinstance(by, list) or not all(isinstance(b, str) and _NAME.match(b) for b in by):
         raise ThresholdsError(f"{where}.by: expected a list of label names, got {by!r}")
+    if kind == "ratio" and by:
+        raise ThresholdsError(f"{where}.by: a ratio gate is one series, split it by no label; got {by!r}")
     if kind == "ratio" and not (fields["numerator"] and fields["denominator"]):
         raise ThresholdsError(f"{where}: a ratio needs numerator and denominator matchers, got {item!r}")
     return Measure(kind=kind, metric=_name(item.get("metric"), f"{where}.metric"), by=tuple(by), **fields)  # type: ignore[arg-type]
@@ -367,12 +345,19 @@ def _load_signal(key: str, raw: object) -> Signal:
         key=key,
         alert=_name(item.get("alert"), f"{where}.alert"),
         threshold=threshold,
-        duration=parse_duration(item.get("for"), f"{where}.for"),
+        duration=_duration(item.get("for"), f"{where}.for"),
         severity=_choice(item.get("severity"), _SEVERITIES, f"{where}.severity"),  # type: ignore[arg-type]
         action=_choice(item.get("action"), _ACTIONS, f"{where}.action"),  # type: ignore[arg-type]
         runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
-        window=parse_duration(window, f"{where}.window") if window is not None else None,
+        window=_duration(window, f"{where}.window") if window is not None else None,
     )
+
+
+def _duration(value: object, where: str) -> timedelta:
+    try:
+        return parse_duration(value, where)
+    except DurationError as exc:
+        raise ThresholdsError(str(exc)) from exc
 
 
 def _mapping(value: object, where: str) -> dict[str, Any]:
@@ -383,7 +368,7 @@ def _mapping(value: object, where: str) -> dict[str, Any]:
 
 def _number(value: object, where: str) -> float:
     # bool is an int in Python; `threshold: yes` must not read as 1.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise ThresholdsError(f"{where}: expected a number, got {value!r}")
     return float(value)
 
