@@ -97,3 +97,37 @@ def test_prometheus_sends_alerts_to_alertmanager(repo_root: Path) -> None:
     config = yaml.safe_load((repo_root / "infra/prometheus/prometheus.yml").read_text(encoding="utf-8"))
     (alertmanagers,) = config["alerting"]["alertmanagers"]
     assert alertmanagers["static_configs"][0]["targets"] == ["alertmanager:9093"]
+
+
+def test_time_compressed_error_trigger_fires_within_seconds_not_minutes(promtool: str, tmp_path: Path) -> None:
+    # What the end-to-end test relies on: 2.5% errors page after the 30 s
+    # window fills plus the 5 s hold, instead of 5 minutes.
+    (tmp_path / "chat.rules.yml").write_text(
+        render_rules(load_thresholds(), time_scale=1 / 60, window_floor=timedelta(seconds=30))
+    )
+    firing = (
+        'ALERTS{action="rollback",alertname="ChatErrorRateCritical",alertstate="firing",'
+        'gate="error_rate",rollback_trigger="true",severity="critical"}'
+    )
+    query = 'ALERTS{alertname="ChatErrorRateCritical",alertstate="firing"}'
+    job = 'job="babyshield-chat",endpoint="conversation",circuit="closed"'
+    unit_test = {
+        "rule_files": ["chat.rules.yml"],
+        "evaluation_interval": "1s",
+        "tests": [
+            {
+                "interval": "1s",
+                "input_series": [
+                    {"series": f'chat_requests_total{{{job},outcome="ok"}}', "values": "0+117x60"},
+                    {"series": f'chat_requests_total{{{job},outcome="error"}}', "values": "0+3x60"},
+                ],
+                "promql_expr_test": [
+                    {"expr": query, "eval_time": "5s", "exp_samples": []},
+                    {"expr": query, "eval_time": "40s", "exp_samples": [{"labels": firing, "value": 1}]},
+                ],
+            }
+        ],
+    }
+    (tmp_path / "fast_test.yml").write_text(yaml.safe_dump(unit_test))
+    result = _run(promtool, "test", "rules", tmp_path / "fast_test.yml")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -182,9 +182,11 @@ class _Builder:
         if trigger:
             labels["rollback_trigger"] = "true"
         limit = human_value(gate.unit, tier.threshold)
-        summary = f"{gate.name}{where} is {value}, above {limit} for {format_duration(tier.duration)}"
+        # The duration said is the one this file holds for (seconds when time-compressed).
+        held = self.clock.hold(tier.duration)
+        summary = f"{gate.name}{where} is {value}, above {limit} for {held}"
         description = (
-            f"{tier_name.capitalize()}: {gate.name} has stayed above {limit} for {format_duration(tier.duration)} "
+            f"{tier_name.capitalize()}: {gate.name} has stayed above {limit} for {held} "
             f"(target {human_value(gate.unit, gate.target)})."
         )
         if trigger:
