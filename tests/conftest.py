@@ -110,3 +110,34 @@ async def apps() -> AsyncIterator[AppHarness]:
         yield harness
     finally:
         await harness.close()
+
+
+# --- operator tools the infra tests drive ---
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+def require_binary(name: str, package: str) -> str:
+    """Path of a command-line tool; a missing tool FAILS the test (never skips it)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name!r} is not on PATH: install the Debian package {package!r} (apt-get install -y {package})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    return require_binary("promtool", "prometheus")
+
+
+@pytest.fixture(scope="session")
+def amtool() -> str:
+    return require_binary("amtool", "prometheus-alertmanager")
+
+
+@pytest.fixture(scope="session")
+def alertmanager_binary() -> str:
+    return require_binary("prometheus-alertmanager", "prometheus-alertmanager")

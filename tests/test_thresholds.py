@@ -1,0 +1,178 @@
+"""thresholds.yml and its loader: the checklist's numbers, and refusal of bad edits."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import yaml
+
+from babyshield_chat.alerting.thresholds import (
+    DEFAULT_PATH,
+    GateStatus,
+    ThresholdsError,
+    load_thresholds,
+    parse_thresholds,
+)
+
+# The checklist's Key Metrics Targets, copied from the rollout checklist: the
+# packaged file must say exactly this.
+CHECKLIST = {
+    "error_rate": (0.005, 0.01, 0.02),
+    "latency_p95": (2.0, 2.5, 2.8),
+    "circuit_rate": (0.001, 0.005, 0.01),
+    "fallback_rate": (0.02, 0.05, 0.10),
+    "tool_latency_p95": (0.5, 0.8, 1.2),
+    "synth_latency_p95": (1.5, 2.0, 2.5),
+}
+
+
+@pytest.fixture
+def raw() -> dict[str, Any]:
+    return yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+
+
+def _gate(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(g for g in raw["gates"] if g["key"] == key)
+
+
+def test_packaged_gates_are_the_checklist_rows_with_its_numbers() -> None:
+    thresholds = load_thresholds()
+    assert {g.key: (g.target, g.warning, g.critical) for g in thresholds.gates} == CHECKLIST
+
+
+@pytest.mark.parametrize(
+    ("key", "critical", "minutes"),
+    [("error_rate", 0.02, 5), ("latency_p95", 2.8, 10), ("circuit_rate", 0.01, 10)],
+)
+def test_rollback_triggers_have_the_checklist_threshold_and_duration(key: str, critical: float, minutes: int) -> None:
+    gate = load_thresholds().gate(key)
+    assert gate.rollback_trigger
+    assert (gate.critical, gate.for_critical) == (critical, timedelta(minutes=minutes))
+    assert (gate.critical_tier.severity, gate.critical_tier.action) == ("critical", "rollback")
+
+
+def test_only_the_three_rollback_triggers_roll_back() -> None:
+    triggers = {g.key for g in load_thresholds().gates if g.rollback_trigger}
+    assert triggers == {"error_rate", "latency_p95", "circuit_rate"}
+
+
+def test_gate_split_by_label_is_queried_as_its_worst_series() -> None:
+    thresholds = load_thresholds()
+    assert thresholds.gate("tool_latency_p95").query == "max(chat:tool_duration_seconds:p95_5m)"
+    assert thresholds.gate("error_rate").query == "chat:error_ratio:rate5m"
+
+
+def test_spend_budget_tolerance_and_min_rate_are_exposed() -> None:
+    thresholds = load_thresholds()
+    assert thresholds.spend_budget_usd == 50
+    assert thresholds.blocked_ratio_tolerance == 0.15
+    assert thresholds.min_request_rate == 0.1
+    assert thresholds.traffic_query == "chat:requests:rate5m"
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (0.0, GateStatus.OK),
+        (0.02, GateStatus.WARNING),  # at the critical threshold: not above it
+        (0.0201, GateStatus.CRITICAL),
+        (0.01, GateStatus.OK),
+        (0.015, GateStatus.WARNING),
+        (None, GateStatus.NO_DATA),
+        (float("nan"), GateStatus.NO_DATA),
+    ],
+)
+def test_gate_status_classifies_values_and_never_calls_missing_data_ok(value: float | None, status: GateStatus) -> None:
+    assert load_thresholds().gate("error_rate").status(value) is status
+
+
+def test_unknown_gate_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="error_rate"):
+        load_thresholds().gate("eror_rate")
+
+
+def test_warning_at_or_above_critical_is_refused_quoting_both(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["warning"]["threshold"] = 0.03
+    with pytest.raises(ThresholdsError, match=r"gates\[error_rate\].*warning=0.03 critical=0.02"):
+        parse_thresholds(raw)
+
+
+def test_ratio_threshold_of_one_or_more_is_refused(raw: dict[str, Any]) -> None:
+    _gate(raw, "fallback_rate")["critical"]["threshold"] = 10
+    with pytest.raises(ThresholdsError, match=r"fallback_rate.*10"):
+        parse_thresholds(raw)
+
+
+def test_yaml_boolean_is_not_taken_for_a_number(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["target"] = True
+    with pytest.raises(ThresholdsError, match=r"gates\[error_rate\]\.target.*True"):
+        parse_thresholds(raw)
+
+
+def test_bad_for_duration_names_the_field(raw: dict[str, Any]) -> None:
+    _gate(raw, "latency_p95")["critical"]["for"] = "10 minutes"
+    with pytest.raises(ThresholdsError, match=r"gates\[latency_p95\]\.critical\.for.*'10 minutes'"):
+        parse_thresholds(raw)
+
+
+def test_unknown_severity_is_refused(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["warning"]["severity"] = "page"
+    with pytest.raises(ThresholdsError, match=r"warning\.severity.*'page'"):
+        parse_thresholds(raw)
+
+
+def test_rollback_action_without_the_trigger_flag_is_refused(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["rollback_trigger"] = False
+    with pytest.raises(ThresholdsError, match=r"rollback_trigger=False.*critical.action='rollback'"):
+        parse_thresholds(raw)
+
+
+def test_duplicate_gate_keys_are_refused(raw: dict[str, Any]) -> None:
+    raw["gates"].append(copy.deepcopy(_gate(raw, "error_rate")))
+    with pytest.raises(ThresholdsError, match="duplicate gate key 'error_rate'"):
+        parse_thresholds(raw)
+
+
+def test_zero_minimum_request_rate_is_refused(raw: dict[str, Any]) -> None:
+    raw["service"]["min_request_rate"] = 0
+    with pytest.raises(ThresholdsError, match=r"min_request_rate.*0"):
+        parse_thresholds(raw)
+
+
+def test_blocked_ratio_hold_not_longer_than_the_window_is_refused(raw: dict[str, Any]) -> None:
+    raw["signals"]["blocked_ratio"]["for"] = "5m"
+    with pytest.raises(ThresholdsError, match=r"blocked_ratio\.for \(5m\) must exceed service\.window \(5m\)"):
+        parse_thresholds(raw)
+
+
+def test_missing_and_unknown_signals_are_listed(raw: dict[str, Any]) -> None:
+    raw["signals"]["spnd"] = raw["signals"].pop("spend")
+    with pytest.raises(ThresholdsError, match=r"unknown keys \['spnd'\], missing keys \['spend'\]"):
+        parse_thresholds(raw)
+
+
+def test_bad_label_matcher_is_quoted(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["measure"]["numerator"] = ["outcome=error"]
+    with pytest.raises(ThresholdsError, match=r"numerator.*outcome=error"):
+        parse_thresholds(raw)
+
+
+def test_malformed_yaml_file_names_the_file(tmp_path) -> None:
+    path = tmp_path / "thresholds.yml"
+    path.write_text("gates: [unclosed", encoding="utf-8")
+    with pytest.raises(ThresholdsError, match="thresholds.yml: not valid YAML"):
+        load_thresholds(path)
+
+
+def test_a_ratio_gate_split_by_a_label_is_refused(raw: dict[str, Any]) -> None:
+    _gate(raw, "error_rate")["measure"]["by"] = ["endpoint"]
+    with pytest.raises(ThresholdsError, match=r"error_rate\]\.measure\.by.*\['endpoint'\]"):
+        parse_thresholds(raw)
+
+
+def test_loaded_signals_cannot_be_edited() -> None:
+    with pytest.raises(TypeError):
+        load_thresholds().signals["spend"] = None  # type: ignore[index]
