@@ -20,6 +20,7 @@ import asyncpg
 from .config import ConfigError, Settings, load_settings
 from .db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
 from .db.migrate import MigrationError, migrate_url
+from .telemetry import configure_logging
 from .recalls.importer import ImportFailed, import_file
 from .recalls.sync import SyncFailed, sync
 
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"babyshield-chat: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    configure_logging(settings.telemetry)
     try:
         if args.verb == "serve":
             return _serve(settings, args.host, args.port)
@@ -121,11 +122,17 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, host: str, port: int) -> int:
     from .app import create_app
     from .server import serve_app
+    from .telemetry import JsonAccessLogger, Telemetry
 
-    with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
-        app = create_app(settings, database_url=url)
-        asyncio.run(serve_app(app, host, port))
+    telemetry = Telemetry.create(settings.telemetry)
+    configure_logging(settings.telemetry, otlp_handler=telemetry.log_handler)
+    try:
+        with database_url(settings) as url:
+            asyncio.run(migrate_url(url))
+            app = create_app(settings, database_url=url, telemetry=telemetry)
+            asyncio.run(serve_app(app, host, port, access_log_class=JsonAccessLogger))
+    finally:
+        telemetry.shutdown()  # flushes what the exporters still hold
     return 0
 
 
