@@ -325,3 +325,9 @@ def test_evidence_with_a_known_id_but_another_type_is_dropped() -> None:
 def test_replies_not_of_the_answer_shape_are_invalid_output(bad_reply: dict, problem: str) -> None:
     with pytest.raises(InvalidOutput, match=re.escape(problem)):
         ground_answer(bad_reply, REQUEST.tool_results)
+
+
+@pytest.mark.parametrize("bad", [0, -1.5, "1.5"])
+def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
+        LlmSynthesizer(make_llm(), budget_s=bad)  # type: ignore[arg-type]
