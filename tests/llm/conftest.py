@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import openai
 import pytest
 
 from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.llm.structured import LlmCall, StructuredLlm
+from babyshield_chat.resilience.breaker import BreakerRegistry
+from babyshield_chat.resilience.retry import RetryPolicy
 
 
 @pytest.fixture
@@ -24,3 +28,55 @@ async def openai_client(fake_llm: FakeLlmServer) -> AsyncIterator[openai.AsyncOp
         yield client
     finally:
         await client.close()
+
+
+@dataclass
+class RecordingObserver:
+    """Collects what telemetry would turn into metrics."""
+
+    calls: list[LlmCall] = field(default_factory=list)
+    syntheses: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def llm_call(self, call: LlmCall) -> None:
+        self.calls.append(call)
+
+    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
+        self.syntheses.append((model, outcome, duration_s))
+
+
+# Short budgets and reset times keep the suite fast; the ratios between them
+# are those of production (attempt minimum well under the stage budget).
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02, min_attempt_s=0.05)
+RESET_S = 0.2
+
+
+@pytest.fixture
+def observer() -> RecordingObserver:
+    return RecordingObserver()
+
+
+@pytest.fixture
+def retried() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def registry() -> BreakerRegistry:
+    return BreakerRegistry(fail_max=3, reset_timeout_s=RESET_S)
+
+
+@pytest.fixture
+def make_llm(openai_client, registry, observer, retried):
+    """Builds a StructuredLlm on the real client, with test-sized settings."""
+
+    def build(breaker: str = "llm:synth", **overrides: object) -> StructuredLlm:
+        settings: dict[str, object] = {
+            "breaker": registry.get(breaker),
+            "retry_policy": FAST_RETRY,
+            "observer": observer,
+            "on_retry": retried.append,
+        }
+        settings.update(overrides)
+        return StructuredLlm(openai_client, **settings)  # type: ignore[arg-type]
+
+    return build

@@ -61,6 +61,8 @@ class FakeLlmState:
     chat_completions: int = 0
     models: int = 0
     in_flight: int = 0
+    #: The last chat request's JSON body, for in-process tests (never served).
+    last_request: dict[str, Any] | None = field(default=None, repr=False)
     rng: random.Random = field(init=False, repr=False)
     _mode: FakeMode = field(init=False, repr=False)
     _release: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
@@ -90,6 +92,7 @@ class FakeLlmState:
         """Starting mode, zero counters, and let every hanging request go."""
         self.mode = self.initial_mode
         self.chat_completions = self.models = 0
+        self.last_request = None
         self.release_hanging()
 
     def release_hanging(self) -> None:
@@ -149,6 +152,7 @@ async def _answer(request: web.Request, state: FakeLlmState, sequence: int) -> w
         return _error(400, "invalid_request_error", "request body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return _error(400, "invalid_request_error", "request body needs a 'messages' list")
+    state.last_request = body
 
     delay_s = mode.latency.sample_s(state.rng)
     if delay_s > 0:

@@ -1,0 +1,86 @@
+"""The optional LLM intent classifier (spec section 4, step 3).
+
+The router's deterministic rules come first; when they are unsure and an LLM
+is configured, the router asks :class:`LlmIntentClassifier`, within the router
+budget and behind its own breaker (`llm:router`). The model picks one intent
+from a strict enum and says how confident it is.
+
+Routing must never fail a request, so every failure (timeout, open circuit,
+rate limit, garbage, spend cap) is reported as "no opinion": ``classify``
+returns None and the router falls back to ``unclear_intent``. The attempt
+itself is still counted by the LLM observer.
+
+Wiring note: the router's own result type (``IntentResult(intent,
+confidence, source)`` in ``chat/intents.py``) is built from :class:`LlmIntent`
+with ``source="llm"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field
+
+from babyshield_chat.chat.model import Product
+from babyshield_chat.resilience.breaker import CircuitOpen
+from babyshield_chat.resilience.deadline import stage
+from babyshield_chat.resilience.retry import BudgetExhausted
+
+from .prompt import INTENT_DESCRIPTIONS, classification_messages
+from .schema import strict_json_schema
+from .structured import InvalidOutput, SpendCapReached, StructuredLlm
+
+__all__ = ["DEFAULT_ROUTER_BUDGET_S", "INTENT_SCHEMA", "INTENT_SCHEMA_NAME", "LlmIntent", "LlmIntentClassifier"]
+
+log = logging.getLogger(__name__)
+
+#: `BS_CHAT_ROUTER_BUDGET_SEC` default (spec section 4).
+DEFAULT_ROUTER_BUDGET_S = 0.3
+
+
+class _IntentReply(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intent: Literal[tuple(INTENT_DESCRIPTIONS)]  # type: ignore[valid-type]
+    confidence: float = Field(ge=0, le=1)
+
+
+INTENT_SCHEMA_NAME = "babyshield_intent"
+INTENT_SCHEMA: dict[str, Any] = strict_json_schema(_IntentReply)
+
+
+@dataclass(frozen=True)
+class LlmIntent:
+    """The model's pick: one of the routable intents, with its confidence in [0, 1]."""
+
+    intent: str
+    confidence: float
+
+
+class LlmIntentClassifier:
+    """Classifies a question with the LLM within the router budget."""
+
+    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_ROUTER_BUDGET_S) -> None:
+        if not isinstance(budget_s, (int, float)) or not budget_s > 0:
+            raise ValueError(f"budget_s must be a number of seconds > 0, got {budget_s!r}")
+        self._llm = llm
+        self._budget_s = float(budget_s)
+
+    async def classify(self, text: str, product: Product | None) -> LlmIntent | None:
+        """The model's intent for `text`, or None when it could not say in time."""
+        try:
+            async with stage("router", self._budget_s):
+                reply = await self._llm.complete(
+                    classification_messages(text, product),
+                    schema_name=INTENT_SCHEMA_NAME,
+                    schema=INTENT_SCHEMA,
+                    parse=_IntentReply.model_validate,
+                )
+        except (SpendCapReached, CircuitOpen, BudgetExhausted, TimeoutError, InvalidOutput, openai.OpenAIError) as exc:
+            # The class name only: messages of provider errors can echo input.
+            log.info("LLM intent classification gave no answer", extra={"error": type(exc).__name__})
+            return None
+        return LlmIntent(intent=reply.intent, confidence=reply.confidence)

@@ -1,0 +1,282 @@
+"""One structured-output LLM call, made safe: spend cap, retries, breaker, deadline, cost.
+
+Both users of the LLM (the answer synthesizer and the intent classifier) go
+through :meth:`StructuredLlm.complete`. The layers, outermost first:
+
+1. the spend cap (:class:`~babyshield_chat.llm.pricing.SpendGuard`): refused
+   calls raise :class:`SpendCapReached` without touching the provider;
+2. retries (:func:`~babyshield_chat.resilience.retry.retry_call`), which only
+   start an attempt that fits in the time left;
+3. the circuit breaker, once per attempt (see the retry module for why);
+4. one HTTP request through ``openai.AsyncOpenAI`` with ``max_retries=0`` and
+   ``timeout`` = the time left on the current deadline;
+5. parsing the reply, where anything but a JSON object the caller's `parse`
+   accepts raises :class:`InvalidOutput`.
+
+Every attempt is reported to the :class:`LlmObserver` (outcome, tokens, cost,
+duration), so telemetry can count `chat_llm_requests_total`,
+`chat_llm_tokens_total` and `chat_llm_cost_usd_total` without seeing any text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar, get_args
+
+import openai
+from pydantic import ValidationError
+
+from babyshield_chat.resilience.breaker import AsyncCircuitBreaker
+from babyshield_chat.resilience.deadline import cancelled_by_deadline, current_deadline
+from babyshield_chat.resilience.retry import RetryHook, RetryPolicy, retry_call
+
+from .pricing import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
+from .schema import response_format
+
+__all__ = [
+    "DEFAULT_MAX_OUTPUT_TOKENS",
+    "DEFAULT_MODEL",
+    "LLM_OUTCOMES",
+    "InvalidOutput",
+    "LlmCall",
+    "LlmObserver",
+    "LlmOutcome",
+    "SpendCapReached",
+    "StructuredLlm",
+    "create_openai_client",
+    "outcome_of",
+    "reply_object",
+]
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+#: `BS_LLM_MODEL` default (spec section 4, step 5).
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_OUTPUT_TOKENS = 800
+# Only used outside any deadline (scripts, a REPL); the chat pipeline always
+# has one, and then the timeout is the time left on it.
+DEFAULT_TIMEOUT_S = 10.0
+
+#: Values of the `outcome` label of `chat_llm_requests_total` (spec section 5).
+LlmOutcome = Literal["ok", "timeout", "rate_limited", "server_error", "invalid_output", "connection_error"]
+LLM_OUTCOMES: tuple[str, ...] = get_args(LlmOutcome)
+
+
+class InvalidOutput(Exception):
+    """The reply was not JSON of the requested shape.
+
+    Messages describe the shape of the problem only, never the reply's text,
+    which may quote the parent's question.
+    """
+
+
+class SpendCapReached(Exception):
+    """Today's LLM spend has reached the cap; no call was made."""
+
+
+@dataclass(frozen=True)
+class LlmCall:
+    """One request to the provider, as telemetry sees it."""
+
+    dependency: str  # the breaker's name: "llm:synth" or "llm:router"
+    model: str  # the configured model: a closed set, unlike the provider's reply
+    outcome: LlmOutcome
+    duration_s: float
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+class LlmObserver(Protocol):
+    """Telemetry's view of LLM work. Called on the event loop; keep it cheap."""
+
+    def llm_call(self, call: LlmCall) -> None:
+        """After every request to the provider, whatever its outcome."""
+        ...
+
+    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
+        """After every synthesis: outcome is `ok` or a fallback reason."""
+        ...
+
+
+def create_openai_client(base_url: str | None, api_key: str) -> openai.AsyncOpenAI:
+    """The provider client: the SDK's own retries off, tenacity owns them (spec section 4)."""
+    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=DEFAULT_TIMEOUT_S)
+
+
+def outcome_of(exc: BaseException) -> LlmOutcome:
+    """The `chat_llm_requests_total` outcome of a failed request."""
+    if isinstance(exc, (InvalidOutput, openai.APIResponseValidationError)):
+        return "invalid_output"
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection_error"
+    if isinstance(exc, openai.APIStatusError) and exc.status_code == 429:
+        return "rate_limited"
+    # Other error statuses (4xx included) and anything unexpected: the closed
+    # label set has no better bucket, and they all mean "the provider said no".
+    return "server_error"
+
+
+# Not the provider's health: an output the model got wrong for this one
+# request, or a request we built wrongly. Neither should open the circuit
+# for everyone.
+_NOT_THE_PROVIDERS_FAULT = (InvalidOutput, openai.BadRequestError, openai.UnprocessableEntityError)
+
+
+class StructuredLlm:
+    """Strict-JSON-schema chat completions under one breaker (`llm:synth`, `llm:router`)."""
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        *,
+        breaker: AsyncCircuitBreaker,
+        model: str = DEFAULT_MODEL,
+        retry_policy: RetryPolicy | None = None,
+        prices: PriceTable = DEFAULT_PRICE_TABLE,
+        spend_guard: SpendGuard | None = None,
+        observer: LlmObserver | None = None,
+        on_retry: RetryHook | None = None,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        temperature: float | None = 0.0,
+    ) -> None:
+        if not model.strip():
+            raise ValueError(f"model must be a model name, got {model!r}")
+        if isinstance(max_output_tokens, bool) or not isinstance(max_output_tokens, int) or max_output_tokens < 1:
+            raise ValueError(f"max_output_tokens must be an integer >= 1, got {max_output_tokens!r}")
+        self.model = model
+        self.breaker = breaker
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.observer = observer
+        self._client = client
+        self._prices = prices
+        self._spend_guard = spend_guard
+        self._on_retry = on_retry
+        self._max_output_tokens = max_output_tokens
+        self._temperature = temperature
+
+    async def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        schema_name: str,
+        schema: dict[str, Any],
+        parse: Callable[[dict[str, Any]], R],
+    ) -> R:
+        """Ask for JSON matching `schema` and return ``parse(reply)``.
+
+        `parse` raises :class:`InvalidOutput` (or a pydantic ValidationError)
+        for a reply it cannot use. Raises :class:`SpendCapReached`,
+        ``CircuitOpen``, ``BudgetExhausted``, :class:`InvalidOutput`, or the
+        openai / timeout error of the last attempt.
+        """
+        if self._spend_guard is not None and not await self._spend_guard.allow():
+            raise SpendCapReached(f"daily LLM spend cap reached; {self.breaker.name} not called")
+        request = {
+            "model": self.model,
+            "messages": list(messages),
+            "response_format": response_format(schema_name, schema),
+            "max_completion_tokens": self._max_output_tokens,
+        }
+        if self._temperature is not None:
+            request["temperature"] = self._temperature
+
+        async def attempt() -> R:
+            return await self.breaker.call(lambda: self._request(request, parse), ignore=_NOT_THE_PROVIDERS_FAULT)
+
+        return await retry_call(attempt, dependency=self.breaker.name, policy=self.retry_policy, on_retry=self._on_retry)
+
+    async def _request(self, request: dict[str, Any], parse: Callable[[dict[str, Any]], R]) -> R:
+        deadline = current_deadline()
+        timeout_s = deadline.remaining() if deadline is not None else DEFAULT_TIMEOUT_S
+        started = time.monotonic()
+        input_tokens = output_tokens = 0
+        outcome: LlmOutcome | None = None
+        try:
+            completion = await self._client.chat.completions.create(**request, timeout=timeout_s)
+            if completion.usage is not None:
+                input_tokens = completion.usage.prompt_tokens
+                output_tokens = completion.usage.completion_tokens
+            # Paid for as soon as it arrived, whether or not the reply is usable.
+            await self._spend(self._prices.estimate_cost(self.model, input_tokens, output_tokens))
+            content = reply_object(completion)
+            try:
+                result = parse(content)
+            except ValidationError as exc:
+                raise InvalidOutput(_describe(exc)) from None
+            outcome = "ok"
+            return result
+        except asyncio.CancelledError:
+            # A deadline cancelling the request is a timeout; a client that
+            # went away is no outcome of the provider's, so it is not counted.
+            outcome = "timeout" if cancelled_by_deadline() else None
+            raise
+        except Exception as exc:
+            outcome = outcome_of(exc)
+            raise
+        finally:
+            if outcome is not None:
+                duration_s = time.monotonic() - started
+                cost_usd = self._prices.estimate_cost(self.model, input_tokens, output_tokens)
+                self._report(
+                    LlmCall(self.breaker.name, self.model, outcome, duration_s, input_tokens, output_tokens, cost_usd)
+                )
+
+    def _report(self, call: LlmCall) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer.llm_call(call)
+        except Exception:
+            log.exception("LLM observer failed", extra={"dependency": call.dependency})
+
+    async def _spend(self, cost_usd: float) -> None:
+        if self._spend_guard is None or cost_usd <= 0:
+            return
+        try:
+            await self._spend_guard.add(cost_usd)
+        except Exception:
+            # The guard's contract is not to raise; if one does, the answer
+            # that was already paid for is still worth returning.
+            log.exception("recording LLM spend failed", extra={"dependency": self.breaker.name})
+
+
+def reply_object(completion: Any) -> dict[str, Any]:
+    """The JSON object in a chat completion's first choice, or InvalidOutput."""
+    if not completion.choices:
+        raise InvalidOutput("the reply has no choices")
+    choice = completion.choices[0]
+    if choice.finish_reason == "length":
+        raise InvalidOutput("the reply was cut off at the token limit")
+    if choice.finish_reason == "content_filter" or getattr(choice.message, "refusal", None):
+        raise InvalidOutput("the model refused to answer")
+    content = choice.message.content
+    if not content:
+        raise InvalidOutput("the reply is empty")
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise InvalidOutput(f"the reply is not JSON ({exc.msg} at position {exc.pos} of {len(content)})") from None
+    if not isinstance(data, dict):
+        raise InvalidOutput(f"the reply is a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    # Field paths and error kinds only: pydantic's own message quotes the input.
+    problems = set()
+    for error in exc.errors(include_input=False):
+        loc = error["loc"]
+        if error["type"] == "extra_forbidden":
+            loc = loc[:-1]  # the unexpected key itself is model-written text
+        problems.add(".".join(str(part) for part in loc) + f" ({error['type']})")
+    return f"the reply does not match the schema: {', '.join(sorted(problems))}"
