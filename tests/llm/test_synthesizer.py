@@ -8,7 +8,13 @@ import time
 
 import pytest
 
-from babyshield_chat.chat.model import Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.pricing import InMemorySpendGuard, estimate_cost
 from babyshield_chat.llm.prompt import DATA_BEGIN, unfence

@@ -170,7 +170,7 @@ async def test_client_cancellation_is_neither_failure_nor_success_and_stays_a_ca
     for _ in range(3):
         entered = asyncio.Event()
 
-        async def hang() -> None:
+        async def hang(entered: asyncio.Event = entered) -> None:
             entered.set()
             await asyncio.Event().wait()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import errno
 import random
@@ -46,7 +47,7 @@ class Flaky:
     async def __call__(self) -> str:
         self.calls += 1
         if self.work_s:
-            time.sleep(self.work_s)  # an attempt that takes time, without yielding
+            await asyncio.sleep(self.work_s)  # an attempt that takes time
         if self.errors:
             raise self.errors.pop(0)
         return "answer"
@@ -85,9 +86,8 @@ async def test_after_the_last_attempt_the_original_error_is_raised() -> None:
 
 async def test_no_attempt_is_started_without_the_minimum_time_left() -> None:
     dependency = Flaky([])
-    with deadline_scope(Deadline.after(0.01)):
-        with pytest.raises(BudgetExhausted, match="llm:synth"):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(min_attempt_s=0.05))
+    with deadline_scope(Deadline.after(0.01)), pytest.raises(BudgetExhausted, match="llm:synth"):
+        await retry_call(dependency, dependency="llm:synth", policy=fast_policy(min_attempt_s=0.05))
     assert dependency.calls == 0
 
 
@@ -96,9 +96,8 @@ async def test_retries_stop_when_the_next_attempt_would_not_fit_in_the_time_left
     # the third attempt (which would start at ~0.2 s) cannot fit.
     dependency = Flaky([status_error(503) for _ in range(10)], work_s=0.1)
     started = time.monotonic()
-    with deadline_scope(Deadline.after(0.25)):
-        with pytest.raises(openai.InternalServerError):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(max_attempts=10, min_attempt_s=0.1))
+    with deadline_scope(Deadline.after(0.25)), pytest.raises(openai.InternalServerError):
+        await retry_call(dependency, dependency="llm:synth", policy=fast_policy(max_attempts=10, min_attempt_s=0.1))
     assert dependency.calls == 2
     assert time.monotonic() - started < 0.25
 
@@ -117,9 +116,8 @@ async def test_retry_after_beyond_the_time_left_means_no_retry() -> None:
     retried: list[str] = []
     dependency = Flaky([status_error(429, {"retry-after": "5"})])
     started = time.monotonic()
-    with deadline_scope(Deadline.after(0.5)):
-        with pytest.raises(openai.RateLimitError):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=retried.append)
+    with deadline_scope(Deadline.after(0.5)), pytest.raises(openai.RateLimitError):
+        await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=retried.append)
     assert dependency.calls == 1
     assert retried == []
     # It gave up at once rather than sleeping towards the deadline.

@@ -193,6 +193,13 @@ def _fits(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any]) -> boo
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         schema = defs[ref.removeprefix("#/$defs/")]
-    expected = {"object": Mapping, "array": list, "string": str, "boolean": bool, "number": (int, float), "integer": int}
+    expected = {
+        "object": Mapping,
+        "array": list,
+        "string": str,
+        "boolean": bool,
+        "number": (int, float),
+        "integer": int,
+    }
     python_type = expected.get(schema.get("type", ""))
     return python_type is not None and isinstance(value, python_type)

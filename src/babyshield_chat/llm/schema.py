@@ -49,7 +49,9 @@ def to_strict(schema: Mapping[str, Any], *, omit: Collection[str] = ()) -> dict[
     """
     root = copy.deepcopy(dict(schema))
     if root.get("type") != "object" or not isinstance(root.get("properties"), dict):
-        raise ValueError(f"a strict schema must have an object with properties at its root, got type {root.get('type')!r}")
+        raise ValueError(
+            f"a strict schema must have an object with properties at its root, got type {root.get('type')!r}"
+        )
     for name in omit:
         if name not in root["properties"]:
             raise ValueError(f"cannot omit {name!r}: not a property of the schema (has {sorted(root['properties'])})")

@@ -27,7 +27,14 @@ from typing import Any
 
 import openai
 
-from babyshield_chat.chat.model import FALLBACK_REASONS, Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    FALLBACK_REASONS,
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.resilience.breaker import CircuitOpen
 from babyshield_chat.resilience.deadline import current_deadline, stage
 from babyshield_chat.resilience.retry import BudgetExhausted

@@ -203,9 +203,7 @@ class BudgetExhausted(Exception):
     """Not enough time left on the deadline to start even the first attempt."""
 
     def __init__(self, dependency: str, remaining_s: float, min_attempt_s: float) -> None:
-        super().__init__(
-            f"{dependency}: {remaining_s:.3f} s left, an attempt needs at least {min_attempt_s:.3f} s"
-        )
+        super().__init__(f"{dependency}: {remaining_s:.3f} s left, an attempt needs at least {min_attempt_s:.3f} s")
         self.dependency = dependency
         self.remaining_s = remaining_s
         self.min_attempt_s = min_attempt_s
