@@ -245,7 +245,7 @@ class FakeLlmServer:
     def port(self) -> int:
         if self._runner is None:
             raise RuntimeError("the fake LLM is not running")
-        return self._runner.addresses[0][1]
+        return int(self._runner.addresses[0][1])
 
     @property
     def base_url(self) -> str:

@@ -58,7 +58,7 @@ def to_strict(schema: Mapping[str, Any], *, omit: Collection[str] = ()) -> dict[
         del root["properties"][name]
 
     defs = root.pop("$defs", {})
-    strict = _rewrite(root, "#")
+    strict: dict[str, Any] = _rewrite(root, "#")
     used = _referenced_defs(strict, defs)
     if used:
         strict["$defs"] = {name: _rewrite(defs[name], _DEFS_PREFIX + name) for name in sorted(used)}
