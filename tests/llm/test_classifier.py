@@ -35,7 +35,7 @@ def test_schema_offers_exactly_the_routable_intents() -> None:
 
 async def test_uses_its_own_breaker(classifier, fake_llm, observer, registry) -> None:
     await classifier.classify("recalled?", None)
-    assert [call.dependency for call in observer.calls] == ["llm:router"]
+    assert [call.breaker for call in observer.calls] == ["llm:router"]
     assert "llm:router" in registry.states()
 
 

@@ -68,7 +68,7 @@ async def test_happy_path_answer_keeps_tool_evidence_and_reports_usage_and_cost(
     assert answer.evidence == [RECALL, LABEL]
     assert answer.emergency is None
     [call] = observer.calls
-    assert (call.dependency, call.model, call.outcome) == ("llm:synth", "gpt-4o-mini", "ok")
+    assert (call.breaker, call.model, call.outcome) == ("llm:synth", "gpt-4o-mini", "ok")
     assert call.input_tokens > 0 and call.output_tokens > 0
     assert call.cost_usd == pytest.approx(estimate_cost("gpt-4o-mini", call.input_tokens, call.output_tokens))
     assert call.cost_usd > 0
@@ -133,7 +133,7 @@ async def test_server_errors_give_provider_error_after_every_retry_that_fits(syn
     error = await failing(synthesizer)
     assert error.reason == "provider_error"
     assert fake_llm.state.chat_completions == 3  # FAST_RETRY.max_attempts
-    assert retried == ["llm:synth", "llm:synth"]
+    assert retried == ["llm", "llm"]
 
 
 async def test_retries_stop_when_the_next_attempt_cannot_fit_in_the_budget(make_llm, fake_llm) -> None:
@@ -159,7 +159,7 @@ async def test_rate_limit_retry_waits_for_retry_after(make_llm, fake_llm, retrie
     error = await failing(synthesizer)
     assert error.reason == "rate_limited"
     assert fake_llm.state.chat_completions == 2
-    assert retried == ["llm:synth"]
+    assert retried == ["llm"]
     # Lower bound only: the retry did not come before the server allowed it.
     assert time.monotonic() - started >= 0.15
 

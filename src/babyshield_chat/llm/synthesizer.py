@@ -97,7 +97,7 @@ class LlmSynthesizer:
                 try:
                     observer.synthesis_finished(self._llm.model, outcome, time.monotonic() - started)
                 except Exception:
-                    log.exception("LLM observer failed", extra={"dependency": self._llm.breaker.name})
+                    log.exception("LLM observer failed", extra={"breaker": self._llm.breaker.name})
 
     async def _write(self, request: SynthesisRequest) -> Answer:
         # Earlier stages may have used up the request's time: say so, rather

@@ -9,7 +9,7 @@ connections), how long to wait, and when the deadline says stop.
 
 Order with the circuit breaker: **retry outside, breaker inside**::
 
-    await retry_call(lambda: breaker.call(attempt), dependency="llm:synth", policy=policy)
+    await retry_call(lambda: breaker.call(attempt), dependency="llm", policy=policy)
 
 - Each attempt is one breaker call, so every failed attempt is a failure the
   breaker counts; a dependency that is down opens the circuit after
@@ -69,8 +69,9 @@ DEFAULT_MIN_ATTEMPT_S = 0.1
 
 TransientPredicate = Callable[[BaseException], bool]
 RetryAfterReader = Callable[[BaseException], "float | None"]
-#: Called with the dependency name (`llm:synth`, `tool:recall_lookup`, ...)
-#: before every retry; telemetry turns it into `chat_retries_total`.
+#: Called with the dependency name before every retry; telemetry turns it into
+#: `chat_retries_total{dependency}`, whose values are `llm`, `db` and the tool
+#: names (`recall_lookup`, ...), so callers pass one of those.
 RetryHook = Callable[[str], None]
 
 
