@@ -25,7 +25,12 @@ from babyshield_chat.llm.synthesizer import (
     SynthesisError,
     ground_answer,
 )
-from babyshield_chat.resilience.deadline import Deadline, deadline_scope
+from babyshield_chat.resilience.deadline import (
+    Deadline,
+    StageTimeout,
+    deadline_scope,
+    run_stage,
+)
 from babyshield_chat.resilience.retry import RetryPolicy
 
 from .conftest import RESET_S
@@ -117,6 +122,21 @@ async def test_hanging_llm_times_out_within_the_budget_and_leaves_nothing_runnin
             break
         await asyncio.sleep(0.02)
     assert fake_llm.state.in_flight == 0
+
+
+async def test_an_enclosing_stage_cutting_synthesis_short_is_reported_as_a_timeout(
+    synthesizer, fake_llm, observer, registry
+) -> None:
+    # The pipeline runs the writer inside its own "synth" stage; when that
+    # stage's timer wins, the writer sees a cancellation, not its own timeout.
+    fake_llm.state.set(fault="hang")
+    for _ in range(3):  # fail_max
+        with pytest.raises(StageTimeout):
+            await run_stage("pipeline-synth", 0.1, lambda: synthesizer.write(REQUEST))
+    assert [outcome for _, outcome, _ in observer.syntheses] == ["timeout"] * 3
+    assert [call.outcome for call in observer.calls] == ["timeout"] * 3
+    # ... and each counted against the LLM, as a timeout should.
+    assert registry.get("llm:synth").state == "open"
 
 
 async def test_hanging_llm_is_cut_at_the_request_deadline_when_that_comes_first(synthesizer, fake_llm) -> None:
@@ -240,7 +260,7 @@ async def test_hanging_llm_timeouts_count_towards_opening_the_circuit(synthesize
     assert (await failing(synthesizer)).reason == "circuit_open"
 
 
-async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fake_llm, registry) -> None:
+async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fake_llm, registry, observer) -> None:
     fake_llm.state.set(fault="hang")
     for _ in range(5):  # more than fail_max=3
         write = asyncio.create_task(synthesizer.write(REQUEST))
@@ -252,6 +272,8 @@ async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fak
         while fake_llm.state.in_flight:
             await asyncio.sleep(0.005)
     assert registry.get("llm:synth").state == "closed"
+    # Not an LLM outcome either: nothing for the metrics.
+    assert observer.calls == [] and observer.syntheses == []
 
 
 async def test_invented_evidence_never_reaches_the_answer(synthesizer, fake_llm) -> None:

@@ -196,9 +196,7 @@ class StructuredLlm:
         async def attempt() -> R:
             return await self.breaker.call(lambda: self._request(request, parse), ignore=_NOT_THE_PROVIDERS_FAULT)
 
-        return await retry_call(
-            attempt, dependency=RETRY_DEPENDENCY, policy=self.retry_policy, on_retry=self._on_retry
-        )
+        return await retry_call(attempt, dependency=RETRY_DEPENDENCY, policy=self.retry_policy, on_retry=self._on_retry)
 
     async def _request(self, request: dict[str, Any], parse: Callable[[dict[str, Any]], R]) -> R:
         deadline = current_deadline()

@@ -20,6 +20,7 @@ Unexpected exceptions (bugs) are not dressed up as provider errors.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -36,7 +37,11 @@ from babyshield_chat.chat.model import (
     ToolResult,
 )
 from babyshield_chat.resilience.breaker import CircuitOpen
-from babyshield_chat.resilience.deadline import current_deadline, stage
+from babyshield_chat.resilience.deadline import (
+    cancelled_by_deadline,
+    current_deadline,
+    stage,
+)
 from babyshield_chat.resilience.retry import BudgetExhausted
 
 from .prompt import synthesis_messages
@@ -85,15 +90,20 @@ class LlmSynthesizer:
 
     async def write(self, request: SynthesisRequest) -> Answer:
         started = time.monotonic()
-        outcome = "ok"
+        outcome: str | None = "ok"
         try:
             return await self._write(request)
         except SynthesisError as exc:
             outcome = exc.reason
             raise
+        except asyncio.CancelledError:
+            # An enclosing stage (the pipeline's own) ran out: a timeout. A
+            # client that went away is no outcome of synthesis at all.
+            outcome = "timeout" if cancelled_by_deadline() else None
+            raise
         finally:
             observer = self._llm.observer
-            if observer is not None:
+            if observer is not None and outcome is not None:
                 try:
                     observer.synthesis_finished(self._llm.model, outcome, time.monotonic() - started)
                 except Exception:
