@@ -21,6 +21,8 @@ from babyshield_chat.llm.prompt import DATA_BEGIN, unfence
 from babyshield_chat.llm.structured import InvalidOutput
 from babyshield_chat.llm.synthesizer import (
     ANSWER_SCHEMA,
+    DEFAULT_SYNTH_BUDGET_S,
+    DEFAULT_SYNTH_RETRY_POLICY,
     LlmSynthesizer,
     SynthesisError,
     ground_answer,
@@ -359,3 +361,15 @@ def test_replies_not_of_the_answer_shape_are_invalid_output(bad_reply: dict, pro
 def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
     with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
         LlmSynthesizer(make_llm(), budget_s=bad)  # type: ignore[arg-type]
+
+
+async def test_default_policy_does_not_start_a_call_it_cannot_finish(make_llm, fake_llm) -> None:
+    synthesizer = LlmSynthesizer(make_llm(retry_policy=DEFAULT_SYNTH_RETRY_POLICY))
+    with deadline_scope(Deadline.after(0.3)):  # earlier stages left 0.3 s of the request
+        error = await failing(synthesizer)
+    assert error.reason == "budget_exhausted"
+    assert fake_llm.state.chat_completions == 0
+
+
+def test_default_policy_leaves_room_for_an_attempt_and_a_retry_in_the_default_budget() -> None:
+    assert 2 * DEFAULT_SYNTH_RETRY_POLICY.min_attempt_s <= DEFAULT_SYNTH_BUDGET_S

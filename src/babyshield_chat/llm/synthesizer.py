@@ -42,7 +42,7 @@ from babyshield_chat.resilience.deadline import (
     current_deadline,
     stage,
 )
-from babyshield_chat.resilience.retry import BudgetExhausted
+from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
 
 from .prompt import synthesis_messages
 from .schema import strict_json_schema
@@ -52,6 +52,7 @@ __all__ = [
     "ANSWER_SCHEMA",
     "ANSWER_SCHEMA_NAME",
     "DEFAULT_SYNTH_BUDGET_S",
+    "DEFAULT_SYNTH_RETRY_POLICY",
     "LlmSynthesizer",
     "SynthesisError",
     "ground_answer",
@@ -61,6 +62,11 @@ log = logging.getLogger(__name__)
 
 #: `BS_CHAT_SYNTH_BUDGET_SEC` default (spec section 4).
 DEFAULT_SYNTH_BUDGET_S = 1.5
+
+#: Retries for the writer's StructuredLlm. A grounded answer takes the model
+#: the better part of a second, so an attempt with less than half a second
+#: left would only turn a provider error into a timeout, and cost tokens.
+DEFAULT_SYNTH_RETRY_POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.05, max_delay_s=0.5, min_attempt_s=0.5)
 
 # Fields of the answer the model does not write (see the module docstring).
 _NOT_WRITTEN_BY_THE_MODEL = ("checks", "emergency")
