@@ -7,7 +7,13 @@ import time
 import pytest
 
 from babyshield_chat.chat.model import Product
-from babyshield_chat.llm.classifier import INTENT_SCHEMA, LlmIntent, LlmIntentClassifier
+from babyshield_chat.llm.classifier import (
+    DEFAULT_ROUTER_BUDGET_S,
+    DEFAULT_ROUTER_RETRY_POLICY,
+    INTENT_SCHEMA,
+    LlmIntent,
+    LlmIntentClassifier,
+)
 from babyshield_chat.llm.pricing import InMemorySpendGuard
 from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS
 from babyshield_chat.resilience.retry import RetryPolicy
@@ -35,7 +41,7 @@ def test_schema_offers_exactly_the_routable_intents() -> None:
 
 async def test_uses_its_own_breaker(classifier, fake_llm, observer, registry) -> None:
     await classifier.classify("recalled?", None)
-    assert [call.dependency for call in observer.calls] == ["llm:router"]
+    assert [call.breaker for call in observer.calls] == ["llm:router"]
     assert "llm:router" in registry.states()
 
 
@@ -74,3 +80,12 @@ async def test_spend_cap_gives_no_answer_without_calling_the_llm(make_llm, fake_
 def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
     with pytest.raises(ValueError, match=repr(bad).replace(".", r"\.")):
         LlmIntentClassifier(make_llm("llm:router"), budget_s=bad)  # type: ignore[arg-type]
+
+
+def test_default_policy_leaves_room_for_an_attempt_in_the_default_router_budget() -> None:
+    assert DEFAULT_ROUTER_RETRY_POLICY.min_attempt_s < DEFAULT_ROUTER_BUDGET_S
+
+
+async def test_default_policy_classifies_within_the_default_budget(make_llm) -> None:
+    classifier = LlmIntentClassifier(make_llm("llm:router", retry_policy=DEFAULT_ROUTER_RETRY_POLICY))
+    assert await classifier.classify("Was this stroller recalled?", None) == LlmIntent("recall_details", 0.9)

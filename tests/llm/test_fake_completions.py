@@ -7,7 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from babyshield_chat.chat.model import Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.llm.fake_completions import (
     INVENTED_RECALL_ID,
     completion_body,
@@ -36,7 +42,11 @@ def synthesis_request(schema_model: type[BaseModel] = Answer, **schema_kwargs: o
         ],
     )
     schema = strict_json_schema(schema_model, **schema_kwargs)  # type: ignore[arg-type]
-    return {"model": "gpt-4o-mini", "messages": synthesis_messages(request), "response_format": response_format("answer", schema)}
+    return {
+        "model": "gpt-4o-mini",
+        "messages": synthesis_messages(request),
+        "response_format": response_format("answer", schema),
+    }
 
 
 def test_answer_reply_is_valid_for_the_requested_schema_and_cites_the_input_evidence() -> None:
@@ -75,7 +85,10 @@ def test_a_guessed_value_outside_the_enum_falls_back_to_an_allowed_one() -> None
         intent: Literal["age_appropriateness"]
         confidence: float
 
-    body = {"messages": classification_messages("recall?", None), "response_format": response_format("n", strict_json_schema(Narrow))}
+    body = {
+        "messages": classification_messages("recall?", None),
+        "response_format": response_format("n", strict_json_schema(Narrow)),
+    }
     assert json.loads(reply_content(body))["intent"] == "age_appropriateness"
 
 
@@ -87,7 +100,10 @@ def test_fields_without_data_get_values_of_the_right_type() -> None:
         note: str | None
         tags: list[str]
 
-    body = {"messages": [{"role": "user", "content": "no fence here"}], "response_format": response_format("odd", strict_json_schema(Odd))}
+    body = {
+        "messages": [{"role": "user", "content": "no fence here"}],
+        "response_format": response_format("odd", strict_json_schema(Odd)),
+    }
     assert Odd.model_validate_json(reply_content(body)) == Odd(count=3, ratio=0, on=False, note=None, tags=[])
 
 

@@ -10,7 +10,13 @@ import aiohttp
 import openai
 import pytest
 
-from babyshield_chat.chat.model import Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.fake_modes import FakeMode
 from babyshield_chat.llm.fake_server import FakeLlmServer
@@ -42,9 +48,8 @@ async def ask(client: openai.AsyncOpenAI, timeout: float = 2.0):
 
 
 async def control(fake: FakeLlmServer, method: str, body: object = None) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session:
-        async with session.request(method, fake.control_url, json=body) as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as session, session.request(method, fake.control_url, json=body) as response:
+        return response.status, await response.json()
 
 
 async def test_answers_schema_valid_json_with_the_input_evidence_and_usage(openai_client, fake_llm) -> None:
@@ -169,9 +174,11 @@ async def test_control_refuses_a_body_that_is_not_an_object(fake_llm) -> None:
 
 
 async def test_chat_request_without_messages_is_a_400(fake_llm) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{fake_llm.base_url}/chat/completions", json={"model": "x"}) as response:
-            assert response.status == 400
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{fake_llm.base_url}/chat/completions", json={"model": "x"}) as response,
+    ):
+        assert response.status == 400
 
 
 async def test_a_server_started_in_a_mode_returns_to_it_on_reset() -> None:

@@ -72,7 +72,7 @@ def test_fenced_data_is_always_exactly_three_lines(question: str) -> None:
 def test_the_question_never_appears_outside_the_data_line(question: str) -> None:
     system, user = synthesis_messages(request_with(question))
     assert question not in system["content"]
-    intro, begin, data_line, end = user["content"].split("\n")
+    intro, begin, _data_line, end = user["content"].split("\n")
     # Every line but the data line is fixed text, whatever the parent typed.
     assert (intro, begin, end) == ("Answer the parent's question from this data.", DATA_BEGIN, DATA_END)
     assert unfence(user["content"])["question"] == question
@@ -103,4 +103,7 @@ def test_classifier_is_told_every_routable_intent() -> None:
     system, user = classification_messages("Is this OK while pregnant?", Product(name="Lotion"))
     for intent in INTENT_DESCRIPTIONS:
         assert intent in system["content"]
-    assert unfence(user["content"]) == {"question": "Is this OK while pregnant?", "product": {"name": "Lotion", "ingredients": []}}
+    assert unfence(user["content"]) == {
+        "question": "Is this OK while pregnant?",
+        "product": {"name": "Lotion", "ingredients": []},
+    }

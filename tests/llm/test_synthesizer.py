@@ -8,18 +8,31 @@ import time
 
 import pytest
 
-from babyshield_chat.chat.model import Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.pricing import InMemorySpendGuard, estimate_cost
 from babyshield_chat.llm.prompt import DATA_BEGIN, unfence
 from babyshield_chat.llm.structured import InvalidOutput
 from babyshield_chat.llm.synthesizer import (
     ANSWER_SCHEMA,
+    DEFAULT_SYNTH_BUDGET_S,
+    DEFAULT_SYNTH_RETRY_POLICY,
     LlmSynthesizer,
     SynthesisError,
     ground_answer,
 )
-from babyshield_chat.resilience.deadline import Deadline, deadline_scope
+from babyshield_chat.resilience.deadline import (
+    Deadline,
+    StageTimeout,
+    deadline_scope,
+    run_stage,
+)
 from babyshield_chat.resilience.retry import RetryPolicy
 
 from .conftest import RESET_S
@@ -62,7 +75,7 @@ async def test_happy_path_answer_keeps_tool_evidence_and_reports_usage_and_cost(
     assert answer.evidence == [RECALL, LABEL]
     assert answer.emergency is None
     [call] = observer.calls
-    assert (call.dependency, call.model, call.outcome) == ("llm:synth", "gpt-4o-mini", "ok")
+    assert (call.breaker, call.model, call.outcome) == ("llm:synth", "gpt-4o-mini", "ok")
     assert call.input_tokens > 0 and call.output_tokens > 0
     assert call.cost_usd == pytest.approx(estimate_cost("gpt-4o-mini", call.input_tokens, call.output_tokens))
     assert call.cost_usd > 0
@@ -113,6 +126,21 @@ async def test_hanging_llm_times_out_within_the_budget_and_leaves_nothing_runnin
     assert fake_llm.state.in_flight == 0
 
 
+async def test_an_enclosing_stage_cutting_synthesis_short_is_reported_as_a_timeout(
+    synthesizer, fake_llm, observer, registry
+) -> None:
+    # The pipeline runs the writer inside its own "synth" stage; when that
+    # stage's timer wins, the writer sees a cancellation, not its own timeout.
+    fake_llm.state.set(fault="hang")
+    for _ in range(3):  # fail_max
+        with pytest.raises(StageTimeout):
+            await run_stage("pipeline-synth", 0.1, lambda: synthesizer.write(REQUEST))
+    assert [outcome for _, outcome, _ in observer.syntheses] == ["timeout"] * 3
+    assert [call.outcome for call in observer.calls] == ["timeout"] * 3
+    # ... and each counted against the LLM, as a timeout should.
+    assert registry.get("llm:synth").state == "open"
+
+
 async def test_hanging_llm_is_cut_at_the_request_deadline_when_that_comes_first(synthesizer, fake_llm) -> None:
     fake_llm.state.set(fault="hang")
     started = time.monotonic()
@@ -127,7 +155,7 @@ async def test_server_errors_give_provider_error_after_every_retry_that_fits(syn
     error = await failing(synthesizer)
     assert error.reason == "provider_error"
     assert fake_llm.state.chat_completions == 3  # FAST_RETRY.max_attempts
-    assert retried == ["llm:synth", "llm:synth"]
+    assert retried == ["llm", "llm"]
 
 
 async def test_retries_stop_when_the_next_attempt_cannot_fit_in_the_budget(make_llm, fake_llm) -> None:
@@ -153,7 +181,7 @@ async def test_rate_limit_retry_waits_for_retry_after(make_llm, fake_llm, retrie
     error = await failing(synthesizer)
     assert error.reason == "rate_limited"
     assert fake_llm.state.chat_completions == 2
-    assert retried == ["llm:synth"]
+    assert retried == ["llm"]
     # Lower bound only: the retry did not come before the server allowed it.
     assert time.monotonic() - started >= 0.15
 
@@ -234,7 +262,7 @@ async def test_hanging_llm_timeouts_count_towards_opening_the_circuit(synthesize
     assert (await failing(synthesizer)).reason == "circuit_open"
 
 
-async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fake_llm, registry) -> None:
+async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fake_llm, registry, observer) -> None:
     fake_llm.state.set(fault="hang")
     for _ in range(5):  # more than fail_max=3
         write = asyncio.create_task(synthesizer.write(REQUEST))
@@ -246,6 +274,8 @@ async def test_client_going_away_is_not_counted_against_the_llm(synthesizer, fak
         while fake_llm.state.in_flight:
             await asyncio.sleep(0.005)
     assert registry.get("llm:synth").state == "closed"
+    # Not an LLM outcome either: nothing for the metrics.
+    assert observer.calls == [] and observer.syntheses == []
 
 
 async def test_invented_evidence_never_reaches_the_answer(synthesizer, fake_llm) -> None:
@@ -331,3 +361,15 @@ def test_replies_not_of_the_answer_shape_are_invalid_output(bad_reply: dict, pro
 def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
     with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
         LlmSynthesizer(make_llm(), budget_s=bad)  # type: ignore[arg-type]
+
+
+async def test_default_policy_does_not_start_a_call_it_cannot_finish(make_llm, fake_llm) -> None:
+    synthesizer = LlmSynthesizer(make_llm(retry_policy=DEFAULT_SYNTH_RETRY_POLICY))
+    with deadline_scope(Deadline.after(0.3)):  # earlier stages left 0.3 s of the request
+        error = await failing(synthesizer)
+    assert error.reason == "budget_exhausted"
+    assert fake_llm.state.chat_completions == 0
+
+
+def test_default_policy_leaves_room_for_an_attempt_and_a_retry_in_the_default_budget() -> None:
+    assert 2 * DEFAULT_SYNTH_RETRY_POLICY.min_attempt_s <= DEFAULT_SYNTH_BUDGET_S

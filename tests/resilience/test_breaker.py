@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from dataclasses import dataclass, field
 
 import pytest
@@ -115,6 +116,15 @@ async def test_the_tripping_call_gets_its_own_exception_not_a_breaker_error() ->
     assert breaker.state == "open"
 
 
+async def test_the_callers_traceback_points_at_the_dependency_not_the_breaker() -> None:
+    breaker, dependency = make_breaker(fail_max=1), Dependency()
+    with pytest.raises(DependencyDown) as caught:
+        await breaker.call(dependency.fail)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    assert frames[-1].name == "fail"
+    assert not any("pybreaker" in frame.filename for frame in frames)
+
+
 async def test_a_success_resets_the_consecutive_failure_count() -> None:
     listener = RecordingListener()
     breaker, dependency = make_breaker(fail_max=3, listener=listener), Dependency()
@@ -170,7 +180,7 @@ async def test_client_cancellation_is_neither_failure_nor_success_and_stays_a_ca
     for _ in range(3):
         entered = asyncio.Event()
 
-        async def hang() -> None:
+        async def hang(entered: asyncio.Event = entered) -> None:
             entered.set()
             await asyncio.Event().wait()
 

@@ -112,9 +112,8 @@ async def test_stage_cancels_concurrent_children_and_leaves_none_running() -> No
 
 async def test_stage_is_cut_short_by_the_request_deadline() -> None:
     started = time.monotonic()
-    with deadline_scope(Deadline.after(0.15)):
-        with pytest.raises(StageTimeout):
-            await run_stage("synth", 1.5, lambda: asyncio.sleep(10))
+    with deadline_scope(Deadline.after(0.15)), pytest.raises(StageTimeout):
+        await run_stage("synth", 1.5, lambda: asyncio.sleep(10))
     assert time.monotonic() - started < 0.15 + SLACK_S
 
 
@@ -133,9 +132,8 @@ async def test_stage_without_time_left_does_not_run_the_work() -> None:
     async def work() -> None:
         calls.append("ran")
 
-    with deadline_scope(Deadline(time.monotonic() - 1)):
-        with pytest.raises(StageTimeout, match="'synth'"):
-            await run_stage("synth", 1.5, work)
+    with deadline_scope(Deadline(time.monotonic() - 1)), pytest.raises(StageTimeout, match="'synth'"):
+        await run_stage("synth", 1.5, work)
     assert calls == []
 
 

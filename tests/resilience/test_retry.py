@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import errno
 import random
@@ -46,7 +47,7 @@ class Flaky:
     async def __call__(self) -> str:
         self.calls += 1
         if self.work_s:
-            time.sleep(self.work_s)  # an attempt that takes time, without yielding
+            await asyncio.sleep(self.work_s)  # an attempt that takes time
         if self.errors:
             raise self.errors.pop(0)
         return "answer"
@@ -61,17 +62,17 @@ def fast_policy(**overrides: object) -> RetryPolicy:
 async def test_transient_failure_is_retried_and_the_retry_is_reported() -> None:
     retried: list[str] = []
     dependency = Flaky([status_error(503)])
-    result = await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=retried.append)
+    result = await retry_call(dependency, dependency="llm", policy=fast_policy(), on_retry=retried.append)
     assert result == "answer"
     assert dependency.calls == 2
-    assert retried == ["llm:synth"]
+    assert retried == ["llm"]
 
 
 async def test_non_transient_failure_is_raised_at_once() -> None:
     retried: list[str] = []
     dependency = Flaky([status_error(400)])
     with pytest.raises(openai.BadRequestError):
-        await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=retried.append)
+        await retry_call(dependency, dependency="llm", policy=fast_policy(), on_retry=retried.append)
     assert dependency.calls == 1
     assert retried == []
 
@@ -79,15 +80,14 @@ async def test_non_transient_failure_is_raised_at_once() -> None:
 async def test_after_the_last_attempt_the_original_error_is_raised() -> None:
     dependency = Flaky([status_error(500) for _ in range(5)])
     with pytest.raises(openai.InternalServerError, match="HTTP 500"):
-        await retry_call(dependency, dependency="llm:synth", policy=fast_policy(max_attempts=3))
+        await retry_call(dependency, dependency="llm", policy=fast_policy(max_attempts=3))
     assert dependency.calls == 3
 
 
 async def test_no_attempt_is_started_without_the_minimum_time_left() -> None:
     dependency = Flaky([])
-    with deadline_scope(Deadline.after(0.01)):
-        with pytest.raises(BudgetExhausted, match="llm:synth"):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(min_attempt_s=0.05))
+    with deadline_scope(Deadline.after(0.01)), pytest.raises(BudgetExhausted, match="llm"):
+        await retry_call(dependency, dependency="llm", policy=fast_policy(min_attempt_s=0.05))
     assert dependency.calls == 0
 
 
@@ -96,9 +96,8 @@ async def test_retries_stop_when_the_next_attempt_would_not_fit_in_the_time_left
     # the third attempt (which would start at ~0.2 s) cannot fit.
     dependency = Flaky([status_error(503) for _ in range(10)], work_s=0.1)
     started = time.monotonic()
-    with deadline_scope(Deadline.after(0.25)):
-        with pytest.raises(openai.InternalServerError):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(max_attempts=10, min_attempt_s=0.1))
+    with deadline_scope(Deadline.after(0.25)), pytest.raises(openai.InternalServerError):
+        await retry_call(dependency, dependency="llm", policy=fast_policy(max_attempts=10, min_attempt_s=0.1))
     assert dependency.calls == 2
     assert time.monotonic() - started < 0.25
 
@@ -107,7 +106,7 @@ async def test_retry_after_from_the_server_is_waited_for() -> None:
     dependency = Flaky([status_error(429, {"retry-after-ms": "150"})])
     started = time.monotonic()
     with deadline_scope(Deadline.after(2.0)):
-        assert await retry_call(dependency, dependency="llm:synth", policy=fast_policy()) == "answer"
+        assert await retry_call(dependency, dependency="llm", policy=fast_policy()) == "answer"
     # A lower bound only: the retry must not come before the server allowed it.
     assert time.monotonic() - started >= 0.15
     assert dependency.calls == 2
@@ -117,9 +116,8 @@ async def test_retry_after_beyond_the_time_left_means_no_retry() -> None:
     retried: list[str] = []
     dependency = Flaky([status_error(429, {"retry-after": "5"})])
     started = time.monotonic()
-    with deadline_scope(Deadline.after(0.5)):
-        with pytest.raises(openai.RateLimitError):
-            await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=retried.append)
+    with deadline_scope(Deadline.after(0.5)), pytest.raises(openai.RateLimitError):
+        await retry_call(dependency, dependency="llm", policy=fast_policy(), on_retry=retried.append)
     assert dependency.calls == 1
     assert retried == []
     # It gave up at once rather than sleeping towards the deadline.
@@ -130,7 +128,7 @@ async def test_an_open_breaker_inside_stops_the_retries_at_once() -> None:
     breaker = AsyncCircuitBreaker("llm:synth", fail_max=2, reset_timeout_s=30)
     dependency = Flaky([status_error(500) for _ in range(10)])
     with pytest.raises(CircuitOpen):
-        await retry_call(lambda: breaker.call(dependency), dependency="llm:synth", policy=fast_policy(max_attempts=5))
+        await retry_call(lambda: breaker.call(dependency), dependency="llm", policy=fast_policy(max_attempts=5))
     # Each attempt counted as one breaker failure; after two the circuit
     # opened and the third attempt never reached the dependency.
     assert dependency.calls == 2
@@ -141,7 +139,7 @@ async def test_a_failing_retry_hook_does_not_stop_the_retry() -> None:
         raise RuntimeError("metrics are down")
 
     dependency = Flaky([status_error(502)])
-    assert await retry_call(dependency, dependency="llm:synth", policy=fast_policy(), on_retry=broken_hook) == "answer"
+    assert await retry_call(dependency, dependency="llm", policy=fast_policy(), on_retry=broken_hook) == "answer"
 
 
 def test_backoff_is_full_jitter_capped_exponentially() -> None:

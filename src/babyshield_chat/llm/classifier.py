@@ -27,18 +27,29 @@ from pydantic import BaseModel, ConfigDict, Field
 from babyshield_chat.chat.model import Product
 from babyshield_chat.resilience.breaker import CircuitOpen
 from babyshield_chat.resilience.deadline import stage
-from babyshield_chat.resilience.retry import BudgetExhausted
+from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
 
 from .prompt import INTENT_DESCRIPTIONS, classification_messages
 from .schema import strict_json_schema
 from .structured import InvalidOutput, SpendCapReached, StructuredLlm
 
-__all__ = ["DEFAULT_ROUTER_BUDGET_S", "INTENT_SCHEMA", "INTENT_SCHEMA_NAME", "LlmIntent", "LlmIntentClassifier"]
+__all__ = [
+    "DEFAULT_ROUTER_BUDGET_S",
+    "DEFAULT_ROUTER_RETRY_POLICY",
+    "INTENT_SCHEMA",
+    "INTENT_SCHEMA_NAME",
+    "LlmIntent",
+    "LlmIntentClassifier",
+]
 
 log = logging.getLogger(__name__)
 
 #: `BS_CHAT_ROUTER_BUDGET_SEC` default (spec section 4).
 DEFAULT_ROUTER_BUDGET_S = 0.3
+
+#: Retries for the classifier's StructuredLlm: a two-field reply is quick,
+#: and within 0.3 s there is room for one retry at most.
+DEFAULT_ROUTER_RETRY_POLICY = RetryPolicy(max_attempts=2, base_delay_s=0.02, max_delay_s=0.05, min_attempt_s=0.1)
 
 
 class _IntentReply(BaseModel):

@@ -47,6 +47,16 @@ _INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("alternative_products", ("alternative", "instead", "safer")),
 )
 
+# What a JSON value of each schema type looks like once parsed.
+_PYTHON_TYPES: Mapping[str, type | tuple[type, ...]] = {
+    "object": Mapping,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "number": (int, float),
+    "integer": int,
+}
+
 _DISCLAIMER = "General product-safety information from public records, not medical advice."
 
 
@@ -61,7 +71,7 @@ def reply_content(request: Mapping[str, Any], *, invent_evidence: bool = False) 
     schema = _requested_schema(request)
     context = _context(data, invent_evidence=invent_evidence)
     if schema is None:
-        return context["summary"]
+        return str(context["summary"])
     return json.dumps(_instance(schema, context, schema.get("$defs", {})), ensure_ascii=False)
 
 
@@ -193,6 +203,5 @@ def _fits(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any]) -> boo
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         schema = defs[ref.removeprefix("#/$defs/")]
-    expected = {"object": Mapping, "array": list, "string": str, "boolean": bool, "number": (int, float), "integer": int}
-    python_type = expected.get(schema.get("type", ""))
+    python_type = _PYTHON_TYPES.get(schema.get("type", ""))
     return python_type is not None and isinstance(value, python_type)

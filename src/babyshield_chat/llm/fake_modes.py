@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
-__all__ = ["FAULTS", "Fault", "FakeMode", "Latency"]
+__all__ = ["FAULTS", "FakeMode", "Fault", "Latency"]
 
 Fault = Literal["none", "server_error", "rate_limited", "hang", "garbage", "truncated", "invent_evidence"]
 FAULTS: tuple[str, ...] = get_args(Fault)
@@ -64,7 +64,9 @@ class Latency:
             raise ValueError(f"latency with distribution {distribution!r} takes {sorted(allowed)}, got {unknown}")
         numbers = {name: _non_negative(f"latency.{name}", value.get(name, 0)) for name in _LATENCY_FIELDS[distribution]}
         if distribution == "uniform" and numbers["min_ms"] > numbers["max_ms"]:
-            raise ValueError(f"latency.min_ms must not exceed max_ms, got {numbers['min_ms']!r} > {numbers['max_ms']!r}")
+            raise ValueError(
+                f"latency.min_ms must not exceed max_ms, got {numbers['min_ms']!r} > {numbers['max_ms']!r}"
+            )
         return cls(distribution=distribution, **numbers)
 
     def to_json(self) -> dict[str, Any]:

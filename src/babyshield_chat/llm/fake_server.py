@@ -29,7 +29,7 @@ import logging
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -222,7 +222,9 @@ def _error(status: int, kind: str, message: str, headers: dict[str, str] | None 
 
 
 class FakeLlmServer:
-    """The fake on a free loopback port, for tests and benchmarks::
+    """The fake on a free loopback port, for tests and benchmarks.
+
+    Usage::
 
         async with FakeLlmServer() as fake:
             client = AsyncOpenAI(base_url=fake.base_url, api_key="test", max_retries=0)
@@ -243,7 +245,7 @@ class FakeLlmServer:
     def port(self) -> int:
         if self._runner is None:
             raise RuntimeError("the fake LLM is not running")
-        return self._runner.addresses[0][1]
+        return int(self._runner.addresses[0][1])
 
     @property
     def base_url(self) -> str:
@@ -253,7 +255,7 @@ class FakeLlmServer:
     def control_url(self) -> str:
         return f"http://{self._host}:{self.port}/control"
 
-    async def __aenter__(self) -> FakeLlmServer:
+    async def __aenter__(self) -> Self:
         self._runner = web.AppRunner(self.app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()

@@ -96,9 +96,7 @@ DEFAULT_PRICE_TABLE = PriceTable(
 )
 
 
-def estimate_cost(
-    model: str, input_tokens: int, output_tokens: int, table: PriceTable = DEFAULT_PRICE_TABLE
-) -> float:
+def estimate_cost(model: str, input_tokens: int, output_tokens: int, table: PriceTable = DEFAULT_PRICE_TABLE) -> float:
     """Estimated USD for one call."""
     return table.estimate_cost(model, input_tokens, output_tokens)
 

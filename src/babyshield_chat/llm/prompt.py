@@ -123,9 +123,7 @@ def synthesis_data(request: SynthesisRequest) -> dict[str, Any]:
             "allergies": list(request.profile.allergies),
             "pregnancy_trimester": request.profile.pregnancy_trimester,
         },
-        "tool_results": [
-            result.model_dump(mode="json", exclude={"latency_ms"}) for result in request.tool_results
-        ],
+        "tool_results": [result.model_dump(mode="json", exclude={"latency_ms"}) for result in request.tool_results],
     }
 
 
@@ -139,7 +137,10 @@ def synthesis_messages(request: SynthesisRequest) -> list[Message]:
 def classification_messages(text: str, product: Product | None) -> list[Message]:
     return [
         {"role": "system", "content": CLASSIFIER_SYSTEM_PROMPT},
-        {"role": "user", "content": "Classify this question.\n" + fence({"question": text, "product": _product(product)})},
+        {
+            "role": "user",
+            "content": "Classify this question.\n" + fence({"question": text, "product": _product(product)}),
+        },
     ]
 
 

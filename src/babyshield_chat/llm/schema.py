@@ -49,14 +49,16 @@ def to_strict(schema: Mapping[str, Any], *, omit: Collection[str] = ()) -> dict[
     """
     root = copy.deepcopy(dict(schema))
     if root.get("type") != "object" or not isinstance(root.get("properties"), dict):
-        raise ValueError(f"a strict schema must have an object with properties at its root, got type {root.get('type')!r}")
+        raise ValueError(
+            f"a strict schema must have an object with properties at its root, got type {root.get('type')!r}"
+        )
     for name in omit:
         if name not in root["properties"]:
             raise ValueError(f"cannot omit {name!r}: not a property of the schema (has {sorted(root['properties'])})")
         del root["properties"][name]
 
     defs = root.pop("$defs", {})
-    strict = _rewrite(root, "#")
+    strict: dict[str, Any] = _rewrite(root, "#")
     used = _referenced_defs(strict, defs)
     if used:
         strict["$defs"] = {name: _rewrite(defs[name], _DEFS_PREFIX + name) for name in sorted(used)}

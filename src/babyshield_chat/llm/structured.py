@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
     "DEFAULT_MODEL",
     "LLM_OUTCOMES",
+    "RETRY_DEPENDENCY",
     "InvalidOutput",
     "LlmCall",
     "LlmObserver",
@@ -60,6 +61,8 @@ R = TypeVar("R")
 #: `BS_LLM_MODEL` default (spec section 4, step 5).
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_OUTPUT_TOKENS = 800
+#: The `dependency` label of `chat_retries_total` for LLM retries.
+RETRY_DEPENDENCY = "llm"
 # Only used outside any deadline (scripts, a REPL); the chat pipeline always
 # has one, and then the timeout is the time left on it.
 DEFAULT_TIMEOUT_S = 10.0
@@ -85,7 +88,7 @@ class SpendCapReached(Exception):
 class LlmCall:
     """One request to the provider, as telemetry sees it."""
 
-    dependency: str  # the breaker's name: "llm:synth" or "llm:router"
+    breaker: str  # "llm:synth" or "llm:router": which use of the LLM made the call
     model: str  # the configured model: a closed set, unlike the provider's reply
     outcome: LlmOutcome
     duration_s: float
@@ -193,7 +196,7 @@ class StructuredLlm:
         async def attempt() -> R:
             return await self.breaker.call(lambda: self._request(request, parse), ignore=_NOT_THE_PROVIDERS_FAULT)
 
-        return await retry_call(attempt, dependency=self.breaker.name, policy=self.retry_policy, on_retry=self._on_retry)
+        return await retry_call(attempt, dependency=RETRY_DEPENDENCY, policy=self.retry_policy, on_retry=self._on_retry)
 
     async def _request(self, request: dict[str, Any], parse: Callable[[dict[str, Any]], R]) -> R:
         deadline = current_deadline()
@@ -237,7 +240,7 @@ class StructuredLlm:
         try:
             self.observer.llm_call(call)
         except Exception:
-            log.exception("LLM observer failed", extra={"dependency": call.dependency})
+            log.exception("LLM observer failed", extra={"breaker": call.breaker})
 
     async def _spend(self, cost_usd: float) -> None:
         if self._spend_guard is None or cost_usd <= 0:
@@ -247,7 +250,7 @@ class StructuredLlm:
         except Exception:
             # The guard's contract is not to raise; if one does, the answer
             # that was already paid for is still worth returning.
-            log.exception("recording LLM spend failed", extra={"dependency": self.breaker.name})
+            log.exception("recording LLM spend failed", extra={"breaker": self.breaker.name})
 
 
 def reply_object(completion: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Unexpected exceptions (bugs) are not dressed up as provider errors.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -27,10 +28,21 @@ from typing import Any
 
 import openai
 
-from babyshield_chat.chat.model import FALLBACK_REASONS, Answer, Check, Evidence, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import (
+    FALLBACK_REASONS,
+    Answer,
+    Check,
+    Evidence,
+    SynthesisRequest,
+    ToolResult,
+)
 from babyshield_chat.resilience.breaker import CircuitOpen
-from babyshield_chat.resilience.deadline import current_deadline, stage
-from babyshield_chat.resilience.retry import BudgetExhausted
+from babyshield_chat.resilience.deadline import (
+    cancelled_by_deadline,
+    current_deadline,
+    stage,
+)
+from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
 
 from .prompt import synthesis_messages
 from .schema import strict_json_schema
@@ -40,6 +52,7 @@ __all__ = [
     "ANSWER_SCHEMA",
     "ANSWER_SCHEMA_NAME",
     "DEFAULT_SYNTH_BUDGET_S",
+    "DEFAULT_SYNTH_RETRY_POLICY",
     "LlmSynthesizer",
     "SynthesisError",
     "ground_answer",
@@ -49,6 +62,11 @@ log = logging.getLogger(__name__)
 
 #: `BS_CHAT_SYNTH_BUDGET_SEC` default (spec section 4).
 DEFAULT_SYNTH_BUDGET_S = 1.5
+
+#: Retries for the writer's StructuredLlm. A grounded answer takes the model
+#: the better part of a second, so an attempt with less than half a second
+#: left would only turn a provider error into a timeout, and cost tokens.
+DEFAULT_SYNTH_RETRY_POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.05, max_delay_s=0.5, min_attempt_s=0.5)
 
 # Fields of the answer the model does not write (see the module docstring).
 _NOT_WRITTEN_BY_THE_MODEL = ("checks", "emergency")
@@ -78,19 +96,24 @@ class LlmSynthesizer:
 
     async def write(self, request: SynthesisRequest) -> Answer:
         started = time.monotonic()
-        outcome = "ok"
+        outcome: str | None = "ok"
         try:
             return await self._write(request)
         except SynthesisError as exc:
             outcome = exc.reason
             raise
+        except asyncio.CancelledError:
+            # An enclosing stage (the pipeline's own) ran out: a timeout. A
+            # client that went away is no outcome of synthesis at all.
+            outcome = "timeout" if cancelled_by_deadline() else None
+            raise
         finally:
             observer = self._llm.observer
-            if observer is not None:
+            if observer is not None and outcome is not None:
                 try:
                     observer.synthesis_finished(self._llm.model, outcome, time.monotonic() - started)
                 except Exception:
-                    log.exception("LLM observer failed", extra={"dependency": self._llm.breaker.name})
+                    log.exception("LLM observer failed", extra={"breaker": self._llm.breaker.name})
 
     async def _write(self, request: SynthesisRequest) -> Answer:
         # Earlier stages may have used up the request's time: say so, rather

@@ -201,6 +201,9 @@ class AsyncCircuitBreaker:
             if exc is not None:
                 raise exc
 
+        # Raising the caller's exception again would prepend pybreaker's
+        # frames to its traceback; the caller should see where it came from.
+        traceback = exc.__traceback__ if exc is not None else None
         try:
             self._cb.call(replay)
         except BaseException as raised:
@@ -208,6 +211,9 @@ class AsyncCircuitBreaker:
             # exception we replayed; anything else is a bug worth surfacing.
             if raised is not exc:
                 raise
+        finally:
+            if exc is not None:
+                exc.__traceback__ = traceback
 
     def _on_state_change(self, old: str, new: str) -> None:
         self._generation += 1

@@ -101,9 +101,7 @@ class StageTimeout(TimeoutError):
         self.timeout_s = timeout_s
 
 
-_current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
-    "babyshield_deadline", default=None
-)
+_current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("babyshield_deadline", default=None)
 # The `asyncio.Timeout` of every enclosing stage, innermost last. The circuit
 # breaker reads it to tell a cancellation by our own deadline (a timeout, which
 # is the dependency's failure) from one by the client going away (neither).

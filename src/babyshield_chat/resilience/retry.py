@@ -9,7 +9,7 @@ connections), how long to wait, and when the deadline says stop.
 
 Order with the circuit breaker: **retry outside, breaker inside**::
 
-    await retry_call(lambda: breaker.call(attempt), dependency="llm:synth", policy=policy)
+    await retry_call(lambda: breaker.call(attempt), dependency="llm", policy=policy)
 
 - Each attempt is one breaker call, so every failed attempt is a failure the
   breaker counts; a dependency that is down opens the circuit after
@@ -69,8 +69,9 @@ DEFAULT_MIN_ATTEMPT_S = 0.1
 
 TransientPredicate = Callable[[BaseException], bool]
 RetryAfterReader = Callable[[BaseException], "float | None"]
-#: Called with the dependency name (`llm:synth`, `tool:recall_lookup`, ...)
-#: before every retry; telemetry turns it into `chat_retries_total`.
+#: Called with the dependency name before every retry; telemetry turns it into
+#: `chat_retries_total{dependency}`, whose values are `llm`, `db` and the tool
+#: names (`recall_lookup`, ...), so callers pass one of those.
 RetryHook = Callable[[str], None]
 
 
@@ -203,9 +204,7 @@ class BudgetExhausted(Exception):
     """Not enough time left on the deadline to start even the first attempt."""
 
     def __init__(self, dependency: str, remaining_s: float, min_attempt_s: float) -> None:
-        super().__init__(
-            f"{dependency}: {remaining_s:.3f} s left, an attempt needs at least {min_attempt_s:.3f} s"
-        )
+        super().__init__(f"{dependency}: {remaining_s:.3f} s left, an attempt needs at least {min_attempt_s:.3f} s")
         self.dependency = dependency
         self.remaining_s = remaining_s
         self.min_attempt_s = min_attempt_s
