@@ -18,13 +18,11 @@ from aiohttp import web
 
 from .api import routes
 from .api.openapi import openapi_handler
-from .chat.intents import RuleClassifier
-from .chat.offline_writer import OfflineWriter
-from .chat.pipeline import ChatPipeline
 from .config import Settings
 from .api.limits import RateLimiter
 from .context import AUTH, DATABASE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from .db import memory
+from .dependencies import build_pipeline
 from .db.pool import Database, DatabaseUnavailable
 from .flags.evaluation import FlagSource, StaticFlagSource
 from .identity import Authenticator
@@ -57,10 +55,7 @@ def create_app(
     app[FLAGS] = flag_source or StaticFlagSource(settings.flags)
     app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
-    app[PIPELINE] = ChatPipeline(
-        settings=settings, database=app[DATABASE], tracer=telemetry.tracer, classifier=RuleClassifier(),
-        writer=OfflineWriter(), observe_tool=metrics.record_tool, metrics=metrics,
-    )
+    app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_db_pool(app[DATABASE].pool_stats)

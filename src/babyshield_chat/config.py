@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
+from .llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
 from .telemetry.settings import TelemetrySettings
 
 DEFAULT_ENV = "development"
@@ -171,7 +172,7 @@ class LlmSettings:
     api_key: str | None = None
     model: str = DEFAULT_LLM_MODEL
     daily_budget_usd: float | None = None
-    prices_json: str | None = None
+    prices: PriceTable = DEFAULT_PRICE_TABLE
 
     @property
     def enabled(self) -> bool:
@@ -269,7 +270,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             api_key=_read(env, "BS_LLM_API_KEY", _text, None),
             model=_read(env, "BS_LLM_MODEL", _text, DEFAULT_LLM_MODEL),
             daily_budget_usd=_read(env, "BS_LLM_DAILY_BUDGET_USD", parse_non_negative_float, None),
-            prices_json=_read(env, "BS_LLM_PRICES_JSON", _text, None),
+            prices=_read(env, "BS_LLM_PRICES_JSON", parse_price_table, DEFAULT_PRICE_TABLE),
         ),
         resilience=ResilienceSettings(
             breaker_fail_max=_read(env, "BS_BREAKER_FAIL_MAX", parse_positive_int, DEFAULT_BREAKER_FAIL_MAX),

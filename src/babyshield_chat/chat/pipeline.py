@@ -28,6 +28,7 @@ from ..db import memory
 from ..db.pool import Database, DatabaseUnavailable
 from ..resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
 from .emergency import detect_emergency, emergency_answer
+from ..resilience.breaker import BreakerRegistry
 from ..telemetry.metrics import ChatMetrics
 from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
@@ -69,6 +70,7 @@ class ChatPipeline:
     tool_guard: Guard | None = None
     observe_tool: Observer | None = None
     metrics: ChatMetrics | None = None
+    breakers: BreakerRegistry | None = None  # kept for operators' introspection and tests
 
     async def converse(self, user_id: str, request: ConversationRequest, trace_id: str) -> ChatResult:
         deadline = Deadline.after(self.settings.budgets.total_sec)

@@ -1,0 +1,137 @@
+"""Builds the pipeline's collaborators from settings: breakers, retries, the LLM.
+
+The app factory calls `build_pipeline` once. Without `BS_LLM_API_KEY` the
+offline writer answers and the rule classifier decides alone; with it, the
+LLM synthesizer (breaker `llm:synth`) writes and an LLM classifier (breaker
+`llm:router`) settles questions the rules are unsure of. Every tool runs
+behind its own `tool:<name>` breaker with a retry policy for transient
+database errors. Breaker and LLM events become metrics and span events here,
+so the resilience and LLM modules stay free of telemetry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from opentelemetry import trace
+
+from .chat.intents import DEFAULT_CONFIDENT, IntentResult, RuleClassifier
+from .chat.model import Answer, Product, SynthesisRequest, ToolResult
+from .chat.offline_writer import OfflineWriter
+from .chat.pipeline import ChatPipeline
+from .config import Settings
+from .db.pool import Database
+from .db.spend import PostgresSpendGuard
+from .llm.classifier import DEFAULT_ROUTER_RETRY_POLICY, LlmIntentClassifier
+from .llm.structured import LlmCall, StructuredLlm, create_openai_client
+from .llm.synthesizer import DEFAULT_SYNTH_RETRY_POLICY, LlmSynthesizer
+from .resilience.breaker import STATE_GAUGE_VALUES, BreakerRegistry, BreakerState
+from .resilience.retry import RetryPolicy, is_transient_connection_error, retry_call
+from .telemetry import Telemetry
+from .telemetry.tracing import llm_span, record_short_circuit
+
+TOOL_RETRY_POLICY = RetryPolicy(
+    max_attempts=2, base_delay_s=0.02, max_delay_s=0.1, min_attempt_s=0.05, is_transient=is_transient_connection_error
+)
+
+
+class TelemetryListener:
+    """Breaker events → `chat_circuit_state`, `chat_circuit_short_circuits_total`, span events."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._metrics = telemetry.metrics
+
+    def state_changed(self, name: str, old: BreakerState, new: BreakerState) -> None:
+        self._metrics.set_circuit_state(name, STATE_GAUGE_VALUES[new])
+
+    def short_circuited(self, name: str) -> None:
+        self._metrics.count_short_circuit(name)
+        record_short_circuit(name)
+
+    def failure(self, name: str, exc: BaseException) -> None:
+        pass
+
+    def success(self, name: str) -> None:
+        pass
+
+
+class LlmTelemetry:
+    """LLM calls → `chat_llm_*` metrics and the GenAI usage attributes of the `chat {model}` span."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._metrics = telemetry.metrics
+
+    def llm_call(self, call: LlmCall) -> None:
+        self._metrics.record_llm_request(call.model, call.outcome)
+        self._metrics.add_tokens(call.model, call.input_tokens, call.output_tokens)
+        self._metrics.add_cost(call.model, call.cost_usd)
+        span = trace.get_current_span()
+        span.set_attribute("gen_ai.usage.input_tokens", call.input_tokens)
+        span.set_attribute("gen_ai.usage.output_tokens", call.output_tokens)
+
+    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
+        pass  # the pipeline records synthesis duration and fallbacks itself
+
+
+class TracedSynthesizer:
+    """Wraps the LLM synthesizer in the spec's `chat {model}` span."""
+
+    def __init__(self, inner: LlmSynthesizer, tracer: trace.Tracer, model: str) -> None:
+        self._inner, self._tracer, self._model = inner, tracer, model
+
+    async def write(self, request: SynthesisRequest) -> Answer:
+        with llm_span(self._tracer, self._model):
+            return await self._inner.write(request)
+
+
+class RulesThenLlm:
+    """The rule classifier, asking the LLM only when the rules are unsure."""
+
+    def __init__(self, rules: RuleClassifier, llm: LlmIntentClassifier | None) -> None:
+        self._rules, self._llm = rules, llm
+
+    async def classify(self, text: str, product: Product | None) -> IntentResult:
+        result = await self._rules.classify(text, product)
+        if result.confidence >= DEFAULT_CONFIDENT or self._llm is None:
+            return result
+        answer = await self._llm.classify(text, product)
+        if answer is None:
+            return result
+        return IntentResult(intent=answer.intent, confidence=answer.confidence, source="llm")
+
+
+def tool_guard(breakers: BreakerRegistry, on_retry: Callable[[str], None]):
+    def guard(name: str, call: Callable[[], Awaitable[ToolResult]]) -> Awaitable[ToolResult]:
+        breaker = breakers.get(f"tool:{name}")
+        return retry_call(lambda: breaker.call(call), dependency=name, policy=TOOL_RETRY_POLICY, on_retry=on_retry)
+
+    return guard
+
+
+def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry) -> ChatPipeline:
+    metrics = telemetry.metrics
+    breakers = BreakerRegistry(
+        fail_max=settings.resilience.breaker_fail_max,
+        reset_timeout_s=settings.resilience.breaker_reset_sec,
+        listeners=(TelemetryListener(telemetry),),
+    )
+    synthesizer = None
+    llm_classifier = None
+    if settings.llm.enabled:
+        client = create_openai_client(settings.llm.base_url, settings.llm.api_key or "")
+        common = dict(model=settings.llm.model, prices=settings.llm.prices, observer=LlmTelemetry(telemetry),
+                      on_retry=metrics.count_retry,
+                      spend_guard=PostgresSpendGuard(database, settings.llm.daily_budget_usd, model=settings.llm.model))
+        synth_llm = StructuredLlm(client, breaker=breakers.get("llm:synth"), retry_policy=DEFAULT_SYNTH_RETRY_POLICY,
+                                  **common)
+        synthesizer = TracedSynthesizer(LlmSynthesizer(synth_llm, budget_s=settings.budgets.synth_sec),
+                                        telemetry.tracer, settings.llm.model)
+        router_llm = StructuredLlm(client, breaker=breakers.get("llm:router"),
+                                   retry_policy=DEFAULT_ROUTER_RETRY_POLICY, **common)
+        llm_classifier = LlmIntentClassifier(router_llm, budget_s=settings.budgets.router_sec)
+    return ChatPipeline(
+        settings=settings, database=database, tracer=telemetry.tracer,
+        classifier=RulesThenLlm(RuleClassifier(), llm_classifier), writer=OfflineWriter(),
+        synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
+        observe_tool=metrics.record_tool, metrics=metrics, breakers=breakers,
+    )
