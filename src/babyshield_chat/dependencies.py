@@ -17,7 +17,6 @@ from opentelemetry import trace
 
 from .chat.intents import DEFAULT_CONFIDENT, IntentResult, RuleClassifier
 from .chat.model import Answer, Product, SynthesisRequest, ToolResult
-from .chat.offline_writer import OfflineWriter
 from .chat.pipeline import ChatPipeline
 from .config import Settings
 from .db.pool import Database
@@ -131,7 +130,7 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry)
         llm_classifier = LlmIntentClassifier(router_llm, budget_s=settings.budgets.router_sec)
     return ChatPipeline(
         settings=settings, database=database, tracer=telemetry.tracer,
-        classifier=RulesThenLlm(RuleClassifier(), llm_classifier), writer=OfflineWriter(),
+        classifier=RulesThenLlm(RuleClassifier(), llm_classifier),
         synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
         observe_tool=metrics.record_tool, metrics=metrics, breakers=breakers,
     )

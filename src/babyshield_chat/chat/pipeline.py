@@ -32,7 +32,6 @@ from ..resilience.breaker import BreakerRegistry
 from ..telemetry.metrics import ChatMetrics
 from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
-from .offline_writer import OfflineWriter
 from .synthesis import write_answer
 from .tools.context import ToolContext
 from .tools.registry import Guard, Observer, run_tools
@@ -65,7 +64,6 @@ class ChatPipeline:
     database: Database
     tracer: trace.Tracer
     classifier: IntentClassifier
-    writer: OfflineWriter
     synthesizer: Synthesizer | None = None  # None: the offline writer answers ("offline")
     tool_guard: Guard | None = None
     observe_tool: Observer | None = None
@@ -149,7 +147,7 @@ class ChatPipeline:
             question=question, intent=intent, locale=locale, product=product, profile=profile,
             tool_results=[run.result for run in runs],
         )
-        written = await write_answer(request, synthesizer=self.synthesizer, writer=self.writer,
+        written = await write_answer(request, synthesizer=self.synthesizer,
                                      budget_s=self.settings.budgets.synth_sec, metrics=self.metrics,
                                      model=self.settings.llm.model)
         short = written.circuit_open or any(run.short_circuited for run in runs)

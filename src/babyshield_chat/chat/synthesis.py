@@ -18,7 +18,7 @@ from ..resilience.deadline import StageTimeout, stage
 from ..telemetry.metrics import ChatMetrics
 from ..telemetry.tracing import record_fallback
 from .model import Answer, SynthesisRequest, Synthesizer, ToolReport
-from .offline_writer import OfflineWriter
+from .offline_writer import compose
 
 log = logging.getLogger("babyshield_chat.synthesis")
 
@@ -36,12 +36,12 @@ class Written:
 
 
 async def write_answer(
-    request: SynthesisRequest, *, synthesizer: Synthesizer | None, writer: OfflineWriter, budget_s: float,
+    request: SynthesisRequest, *, synthesizer: Synthesizer | None, budget_s: float,
     metrics: ChatMetrics | None, model: str,
 ) -> Written:
     tools = [result.report() for result in request.tool_results]
     if synthesizer is None:
-        return Written(writer.compose(request), tools, "offline")
+        return Written(compose(request), tools, "offline")
     started = time.perf_counter()
     try:
         async with stage("synth", budget_s):
@@ -58,4 +58,4 @@ async def write_answer(
         metrics.record_fallback(reason)
     record_fallback(reason)
     log.info("fallback", extra={"fallback_reason": reason})
-    return Written(writer.compose(request, fallback_reason=reason), tools, "fallback", reason)
+    return Written(compose(request, fallback_reason=reason), tools, "fallback", reason)
