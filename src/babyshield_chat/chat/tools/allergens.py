@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from babyshield_chat.chat.model import CheckStatus, Product, Profile, ToolResult
 from babyshield_chat.chat.text import fold
-from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result, join_names, worst
+from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result, join_names, none_of, worst
 
 TOOL_NAME = "allergen_check"
 
@@ -242,8 +242,8 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int) -
             check,
             "pass",
             Says(
-                f"None of the {count} listed ingredients is a known source of {name.en}.",
-                f"Ninguno de los {count} ingredientes indicados es una fuente conocida de {name.es}.",
+                f"{none_of(count)} a known source of {name.en}.",
+                f"{none_of(count, 'es')} una fuente conocida de {name.es}.",
             ),
         )
     found = join_names(dict.fromkeys(m.ingredient for m in mine if m.status == status))
