@@ -100,10 +100,9 @@ NEGATED_OR_RESOLVED = [
     "he is breathing fine",
 ]
 
-TABLE = (
-    [(text, category, level) for text, category, level in EMERGENCIES_EN + EMERGENCIES_ES]
-    + [(text, None, None) for text in NEAR_MISSES + NEGATED_OR_RESOLVED]
-)
+TABLE = [(text, category, level) for text, category, level in EMERGENCIES_EN + EMERGENCIES_ES] + [
+    (text, None, None) for text in NEAR_MISSES + NEGATED_OR_RESOLVED
+]
 
 
 @pytest.mark.parametrize(("text", "category", "level"), TABLE)

@@ -73,11 +73,15 @@ def recall_result(
 def tool(name: str, status: str, ok: bool = True) -> ToolResult:
     if not ok:
         return ToolResult(name=name, ok=False, error="timeout")
-    return ToolResult(name=name, ok=True, checks=[Check(name=f"{name}_check", status=status, detail=f"Detail of {name}.")])
+    return ToolResult(
+        name=name, ok=True, checks=[Check(name=f"{name}_check", status=status, detail=f"Detail of {name}.")]
+    )
 
 
 def request(intent: str, *results: ToolResult, locale: str | None = "en-US") -> SynthesisRequest:
-    return SynthesisRequest(question="Tell me about this product", intent=intent, locale=locale, tool_results=list(results))
+    return SynthesisRequest(
+        question="Tell me about this product", intent=intent, locale=locale, tool_results=list(results)
+    )
 
 
 def claims(answer) -> str:
@@ -158,7 +162,9 @@ class TestRecallAnswers:
     def test_several_matches_are_counted(self) -> None:
         second = {**SHEETS_MATCH, "recall_number": "13116", "title": "Other sheets"}
 
-        answer = compose(request("recall_details", recall_result("fail", matches=[SHEETS_MATCH, second], match_kind="model")))
+        answer = compose(
+            request("recall_details", recall_result("fail", matches=[SHEETS_MATCH, second], match_kind="model"))
+        )
 
         assert answer.summary.startswith("Yes, it appears in 2 recalls, including Thorley")
 
@@ -200,7 +206,12 @@ class TestRecallAnswers:
 def test_evidence_is_only_what_tools_returned_deduplicated() -> None:
     again = recall_result("fail", matches=[SHEETS_MATCH], match_kind="upc")
     regulation = Evidence(type="regulation", id="16-cfr-1501", title="16 CFR 1501")
-    age = ToolResult(name="age_check", ok=True, checks=[Check(name="small_parts", status="fail", detail="x")], evidence=[regulation, regulation])
+    age = ToolResult(
+        name="age_check",
+        ok=True,
+        checks=[Check(name="small_parts", status="fail", detail="x")],
+        evidence=[regulation, regulation],
+    )
 
     answer = compose(request("recall_details", again, age, again))
 
@@ -217,9 +228,18 @@ def test_allergy_answer_from_the_real_tool_leads_with_the_match() -> None:
     product = Product(name="Similac Advance", ingredients=["Nonfat Milk", "Lactose", "Soy Oil"])
     result = check_allergens(product, Profile(allergies=["dairy"]))
 
-    answer = compose(SynthesisRequest(question="My son is allergic to milk, is this formula OK?", intent="allergy_question", product=product, tool_results=[result]))
+    answer = compose(
+        SynthesisRequest(
+            question="My son is allergic to milk, is this formula OK?",
+            intent="allergy_question",
+            product=product,
+            tool_results=[result],
+        )
+    )
 
-    assert answer.summary == "It contains an allergen from your child's profile. Contains milk: Nonfat Milk and Lactose."
+    assert (
+        answer.summary == "It contains an allergen from your child's profile. Contains milk: Nonfat Milk and Lactose."
+    )
     assert "allergen_match" in answer.flags
     assert [c.status for c in answer.checks] == ["fail"]
     assert answer.evidence[0].id == "21-usc-343w"
@@ -229,7 +249,11 @@ def test_checks_are_all_tool_checks_in_the_answer_language() -> None:
     product = Product(name="Similac Advance", ingredients=["Nonfat Milk"])
     result = check_allergens(product, Profile(allergies=["leche", "huevo"]))
 
-    answer = compose(SynthesisRequest(question="¿Tiene leche?", intent="allergy_question", locale="es-ES", product=product, tool_results=[result]))
+    answer = compose(
+        SynthesisRequest(
+            question="¿Tiene leche?", intent="allergy_question", locale="es-ES", product=product, tool_results=[result]
+        )
+    )
 
     assert [c.name for c in answer.checks] == ["allergen_milk", "allergen_egg"]
     assert answer.checks[0].detail == "Contiene leche: Nonfat Milk."
@@ -246,7 +270,14 @@ def test_other_locales_are_answered_in_english() -> None:
 def test_ingredient_answer_explains_each_ingredient() -> None:
     product = Product(name="Baby wash", ingredients=["Water", "Fragrance"])
 
-    answer = compose(SynthesisRequest(question="What's in this?", intent="ingredient_info", product=product, tool_results=[ingredient_info(product)]))
+    answer = compose(
+        SynthesisRequest(
+            question="What's in this?",
+            intent="ingredient_info",
+            product=product,
+            tool_results=[ingredient_info(product)],
+        )
+    )
 
     assert answer.summary.startswith("Here is what is in it; some ingredients need a closer look.")
     assert "Water: Water." in answer.reasons
@@ -295,7 +326,13 @@ def test_missing_birthdate_suggests_adding_it() -> None:
     age = ToolResult(
         name="age_check",
         ok=True,
-        checks=[Check(name="age_minimum", status="unknown", detail="Labelled for 6 months and up; add your child's birthdate to your profile to compare.")],
+        checks=[
+            Check(
+                name="age_minimum",
+                status="unknown",
+                detail="Labelled for 6 months and up; add your child's birthdate to your profile to compare.",
+            )
+        ],
     )
 
     answer = compose(request("age_appropriateness", age))

@@ -14,7 +14,9 @@ from __future__ import annotations
 from babyshield_chat.chat.tools.common import Says
 
 #: Said only when every check passed and every tool ran.
-ALL_CLEAR = Says("No problems found in the checks we ran.", "No se encontraron problemas en las comprobaciones realizadas.")
+ALL_CLEAR = Says(
+    "No problems found in the checks we ran.", "No se encontraron problemas en las comprobaciones realizadas."
+)
 
 #: What each tool covers, as the object of "could not check ...".
 TOOL_TOPICS: dict[str, Says] = {
@@ -39,7 +41,9 @@ INTENT_TOOL: dict[str, str] = {
 # Lead sentences per tool and outcome: "fail", "warn", "unknown", "pass", "missing".
 LEADS: dict[str, dict[str, Says]] = {
     "allergen_check": {
-        "fail": Says("It contains an allergen from your child's profile.", "Contiene un alérgeno del perfil de su hijo."),
+        "fail": Says(
+            "It contains an allergen from your child's profile.", "Contiene un alérgeno del perfil de su hijo."
+        ),
         "warn": Says(
             "Possibly, but check with your pediatrician first.",
             "Posiblemente, pero consúltelo antes con su pediatra.",
@@ -72,12 +76,23 @@ LEADS: dict[str, dict[str, Says]] = {
             "We could not fully check it against your child's age.",
             "No pudimos comprobarlo del todo frente a la edad de su hijo.",
         ),
-        "pass": Says("It matches your child's age in the checks we ran.", "Es acorde a la edad de su hijo según las comprobaciones realizadas."),
+        "pass": Says(
+            "It matches your child's age in the checks we ran.",
+            "Es acorde a la edad de su hijo según las comprobaciones realizadas.",
+        ),
     },
     "ingredient_info": {
-        "fail": Says("Here is what is in it; some ingredients need a closer look.", "Esto es lo que contiene; algunos ingredientes merecen atención."),
-        "warn": Says("Here is what is in it; some ingredients need a closer look.", "Esto es lo que contiene; algunos ingredientes merecen atención."),
-        "unknown": Says("Here is what we can tell you about its ingredients.", "Esto es lo que podemos decirle de sus ingredientes."),
+        "fail": Says(
+            "Here is what is in it; some ingredients need a closer look.",
+            "Esto es lo que contiene; algunos ingredientes merecen atención.",
+        ),
+        "warn": Says(
+            "Here is what is in it; some ingredients need a closer look.",
+            "Esto es lo que contiene; algunos ingredientes merecen atención.",
+        ),
+        "unknown": Says(
+            "Here is what we can tell you about its ingredients.", "Esto es lo que podemos decirle de sus ingredientes."
+        ),
         "pass": Says("Here is what is in it.", "Esto es lo que contiene."),
     },
 }
@@ -89,7 +104,9 @@ GENERIC_LEADS: dict[str, Says] = {
         "We could not check everything, so we cannot rule out problems.",
         "No pudimos comprobarlo todo, así que no podemos descartar problemas.",
     ),
-    "none": Says("No checks could be run for this question.", "No se pudo hacer ninguna comprobación para esta pregunta."),
+    "none": Says(
+        "No checks could be run for this question.", "No se pudo hacer ninguna comprobación para esta pregunta."
+    ),
     "unclear": Says(
         "I'm not sure what you would like to know about this product.",
         "No estoy seguro de qué quiere saber sobre este producto.",
@@ -113,31 +130,38 @@ def tool_failed(tool: str) -> Says:
 FALLBACK_NOTICES: dict[str, Says] = {
     "timeout": Says(
         "Our full answer took too long, so this shorter answer was built directly from the checks.",
-        "Nuestra respuesta completa tardó demasiado, así que esta respuesta breve se creó directamente a partir de las comprobaciones.",
+        "Nuestra respuesta completa tardó demasiado, así que esta respuesta breve se creó directamente a partir de las "
+        "comprobaciones.",
     ),
     "circuit_open": Says(
         "Our full answer service is unavailable right now, so this shorter answer was built directly from the checks.",
-        "Nuestro servicio de respuestas completas no está disponible ahora, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "Nuestro servicio de respuestas completas no está disponible ahora, así que esta respuesta breve se creó a "
+        "partir de las comprobaciones.",
     ),
     "provider_error": Says(
         "Our full answer service had an error, so this shorter answer was built directly from the checks.",
-        "Nuestro servicio de respuestas completas tuvo un error, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "Nuestro servicio de respuestas completas tuvo un error, así que esta respuesta breve se creó a partir de las "
+        "comprobaciones.",
     ),
     "rate_limited": Says(
         "Our full answer service is busy, so this shorter answer was built directly from the checks.",
-        "Nuestro servicio de respuestas completas está ocupado, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "Nuestro servicio de respuestas completas está ocupado, así que esta respuesta breve se creó a partir de las "
+        "comprobaciones.",
     ),
     "invalid_output": Says(
         "Our full answer could not be used, so this shorter answer was built directly from the checks.",
-        "No se pudo usar nuestra respuesta completa, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "No se pudo usar nuestra respuesta completa, así que esta respuesta breve se creó a partir de las "
+        "comprobaciones.",
     ),
     "budget_exhausted": Says(
         "We ran out of time for a full answer, so this shorter answer was built directly from the checks.",
-        "Se agotó el tiempo para una respuesta completa, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "Se agotó el tiempo para una respuesta completa, así que esta respuesta breve se creó a partir de las "
+        "comprobaciones.",
     ),
     "spend_cap": Says(
         "Our full answer service reached its daily limit, so this shorter answer was built directly from the checks.",
-        "Nuestro servicio de respuestas completas alcanzó su límite diario, así que esta respuesta breve se creó a partir de las comprobaciones.",
+        "Nuestro servicio de respuestas completas alcanzó su límite diario, así que esta respuesta breve se creó a "
+        "partir de las comprobaciones.",
     ),
 }
 GENERIC_FALLBACK = Says(
@@ -150,10 +174,10 @@ INCOMPLETE_CHECKS = Says(
 )
 
 DISCLAIMER = Says(
-    "BabyShield checks public CPSC and FDA recall data and published guidance; it is not medical advice. "
-    "Ask your pediatrician or doctor about your child's health and your own.",
-    "BabyShield consulta datos públicos de retiradas de la CPSC y la FDA y recomendaciones publicadas; no es "
-    "consejo médico. Consulte a su pediatra o médico sobre la salud de su hijo y la suya.",
+    "BabyShield checks public CPSC and FDA recall data and published guidance; it is not medical advice. Ask your "
+    "pediatrician or doctor about your child's health and your own.",
+    "BabyShield consulta datos públicos de retiradas de la CPSC y la FDA y recomendaciones publicadas; no es consejo "
+    "médico. Consulte a su pediatra o médico sobre la salud de su hijo y la suya.",
 )
 
 SUGGESTED: dict[str, tuple[Says, ...]] = {
@@ -205,16 +229,20 @@ RECALL: dict[str, Says] = {
         "Sí, aparece en {count} retiradas del mercado, entre ellas {title} ({date}).",
     ),
     "name_match": Says(
-        "It may be part of a recall: {title} ({date}). We matched it by name, so compare the model and lot numbers on the notice.",
-        "Puede formar parte de una retirada: {title} ({date}). Coincide por el nombre, así que compare el modelo y el lote con el aviso.",
+        "It may be part of a recall: {title} ({date}). We matched it by name, so compare the model and lot numbers on "
+        "the notice.",
+        "Puede formar parte de una retirada: {title} ({date}). Coincide por el nombre, así que compare el modelo y el "
+        "lote con el aviso.",
     ),
     "none": Says(
         "No recall in our data matches this product (recall data updated {as_of}).",
         "Ninguna retirada de nuestros datos coincide con este producto (datos actualizados el {as_of}).",
     ),
     "stale": Says(
-        "We cannot confirm whether it has been recalled: our recall data was last updated {as_of}, too long ago to rely on.",
-        "No podemos confirmar si lo han retirado: nuestros datos de retiradas se actualizaron el {as_of}, hace demasiado para fiarse.",
+        "We cannot confirm whether it has been recalled: our recall data was last updated {as_of}, too long ago to "
+        "rely on.",
+        "No podemos confirmar si lo han retirado: nuestros datos de retiradas se actualizaron el {as_of}, hace "
+        "demasiado para fiarse.",
     ),
     "empty": Says(
         "We cannot confirm whether it has been recalled: no recall data is loaded yet.",

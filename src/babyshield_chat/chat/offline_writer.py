@@ -135,7 +135,9 @@ def _recall_reasons(result: ToolResult, language: Language) -> list[str]:
                 date=match.get("date") or _say(text.RECALL["no_date"], language),
                 hazard=match.get("hazard") or missing,
                 remedy=match.get("remedy") or missing,
-            ).replace("( ", "(").replace("  ", " ")
+            )
+            .replace("( ", "(")
+            .replace("  ", " ")
         )
     as_of = _as_of(result)
     if as_of is None:
@@ -169,7 +171,11 @@ def _tool_lead(reading: _Reading, tool_name: str) -> tuple[str, str | None]:
         return _say(text.ALTERNATIVES["none"], language), None
     status = worst((c.status for c in result.checks), default="unknown")
     leads = text.LEADS.get(tool_name, {})
-    lead = _say(leads[status], language) if status in leads else _say(text.GENERIC_LEADS[status if status != "pass" else "unknown"], language)
+    lead = (
+        _say(leads[status], language)
+        if status in leads
+        else _say(text.GENERIC_LEADS[status if status != "pass" else "unknown"], language)
+    )
     deciding = next((c for c in result.checks if c.status == status), None)
     if status == "pass" or deciding is None:
         return lead, None

@@ -38,7 +38,13 @@ def test_child_age_counts_whole_months(birthdate, today, months) -> None:
 
 @pytest.mark.parametrize(
     ("months", "language", "text"),
-    [(1, "en", "1 month"), (18, "en", "18 months"), (36, "en", "3 years"), (30, "en", "2 years 6 months"), (30, "es", "2 años y 6 meses")],
+    [
+        (1, "en", "1 month"),
+        (18, "en", "18 months"),
+        (36, "en", "3 years"),
+        (30, "en", "2 years 6 months"),
+        (30, "es", "2 años y 6 meses"),
+    ],
 )
 def test_format_age_reads_naturally(months, language, text) -> None:
     assert format_age(months, language) == text
@@ -146,7 +152,9 @@ class TestSmallParts:
         assert statuses(result)["small_parts"] == "fail"
 
     def test_small_parts_pass_once_the_child_is_over_three(self) -> None:
-        result = check_age(Product(name="Puzzle 100 pieces", category="toys", age_min_months=36), born_months_ago(50), TODAY)
+        result = check_age(
+            Product(name="Puzzle 100 pieces", category="toys", age_min_months=36), born_months_ago(50), TODAY
+        )
 
         assert statuses(result) == {"age_minimum": "pass", "small_parts": "pass"}
 
@@ -197,7 +205,9 @@ def test_balloons_warn_until_eight_years() -> None:
 
 
 def test_an_unrelated_product_gets_only_the_age_grading_check() -> None:
-    result = check_age(Product(name="Organic cotton onesie", category="clothing", age_min_months=0), born_months_ago(3), TODAY)
+    result = check_age(
+        Product(name="Organic cotton onesie", category="clothing", age_min_months=0), born_months_ago(3), TODAY
+    )
 
     assert statuses(result) == {"age_minimum": "pass"}
     assert result.facts["rules_matched"] == []

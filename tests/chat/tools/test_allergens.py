@@ -43,7 +43,13 @@ NUTRAMIGEN = Product(
 )
 ELECARE = Product(
     name="EleCare Amino Acid-Based Infant Formula",
-    ingredients=["Corn Syrup Solids", "High Oleic Safflower Oil", "Medium-Chain Triglycerides", "Soy Oil", "L-Glutamine"],
+    ingredients=[
+        "Corn Syrup Solids",
+        "High Oleic Safflower Oil",
+        "Medium-Chain Triglycerides",
+        "Soy Oil",
+        "L-Glutamine",
+    ],
 )
 PEANUT_PUFFS = Product(name="Bamba Peanut Snacks", ingredients=["Peanuts (50%)", "Corn Grits", "Palm Oil", "Salt"])
 OAT_BITES = Product(

@@ -55,7 +55,12 @@ def test_localized_detail_falls_back_to_english_for_tools_without_translations()
 
 @pytest.mark.parametrize(
     ("names", "language", "joined"),
-    [([], "en", ""), (["milk"], "en", "milk"), (["milk", "soy"], "en", "milk and soy"), (["a", "b", "c"], "es", "a, b y c")],
+    [
+        ([], "en", ""),
+        (["milk"], "en", "milk"),
+        (["milk", "soy"], "en", "milk and soy"),
+        (["a", "b", "c"], "es", "a, b y c"),
+    ],
 )
 def test_join_names_reads_like_a_sentence(names, language, joined) -> None:
     assert join_names(names, language) == joined

@@ -120,7 +120,9 @@ def test_long_unrecognised_lists_are_shortened() -> None:
     assert check.detail.endswith("Extract 4 and 3 more.")
 
 
-@pytest.mark.parametrize(("product", "part"), [(None, "No product"), (Product(name="Mystery cream"), "no ingredient list")])
+@pytest.mark.parametrize(
+    ("product", "part"), [(None, "No product"), (Product(name="Mystery cream"), "no ingredient list")]
+)
 def test_nothing_to_explain_is_unknown(product, part) -> None:
     [check] = ingredient_info(product).checks
 

@@ -16,7 +16,12 @@ RETINOL_SERUM = Product(
 PRENATAL = Product(
     name="Prenatal multivitamin",
     category="supplements",
-    ingredients=["Vitamin A (as retinyl palmitate)", "Folic acid", "Iron (as ferrous fumarate)", "DHA (from algal oil)"],
+    ingredients=[
+        "Vitamin A (as retinyl palmitate)",
+        "Folic acid",
+        "Iron (as ferrous fumarate)",
+        "DHA (from algal oil)",
+    ],
 )
 BETA_CAROTENE_PRENATAL = Product(
     name="Prenatal gummies",

@@ -50,7 +50,9 @@ PILLOW_AGE_MONTHS = 12
 
 
 def _cfr(part: str, title: str) -> Citation:
-    return Citation("regulation", f"16-cfr-{part}", f"16 CFR {part}: {title}", f"https://www.ecfr.gov/current/title-16/part-{part}")
+    return Citation(
+        "regulation", f"16-cfr-{part}", f"16 CFR {part}: {title}", f"https://www.ecfr.gov/current/title-16/part-{part}"
+    )
 
 
 CFR_1501 = _cfr("1501", "small parts ban for toys intended for children under 3")
@@ -78,7 +80,8 @@ SAFE_SLEEP_ACT = Citation(
 AAP_SAFE_SLEEP = Citation(
     "guideline",
     "aap-safe-sleep-2022",
-    "AAP: Sleep-Related Infant Deaths: Updated 2022 Recommendations for Reducing Infant Deaths in the Sleep Environment",
+    "AAP: Sleep-Related Infant Deaths: Updated 2022 Recommendations for Reducing Infant Deaths in the Sleep "
+    "Environment",
     "https://doi.org/10.1542/peds.2022-057990",
     "2022-07",
 )
@@ -100,7 +103,9 @@ FDA_TEETHING_JEWELRY = Citation(
 FDA_BENZOCAINE = Citation(
     "guideline", "fda-benzocaine-2018", "FDA (2018): no benzocaine teething products for children under 2"
 )
-CDC_HONEY = Citation("guideline", "cdc-aap-honey-infant-botulism", "CDC and AAP: no honey before 12 months (infant botulism)")
+CDC_HONEY = Citation(
+    "guideline", "cdc-aap-honey-infant-botulism", "CDC and AAP: no honey before 12 months (infant botulism)"
+)
 
 
 def child_age_months(birthdate: dt.date, today: dt.date) -> int:
@@ -171,16 +176,20 @@ def _crib_bumper(ctx: _Context) -> CheckOutcome:
             "crib_bumper",
             "warn",
             Says(
-                "The AAP advises against bumpers and liners that attach to crib slats, mesh ones included; keep the crib bare.",
-                "La AAP desaconseja protectores y forros que se atan a los barrotes de la cuna, incluidos los de malla; deje la cuna vacía.",
+                "The AAP advises against bumpers and liners that attach to crib slats, mesh ones included; keep the "
+                "crib bare.",
+                "La AAP desaconseja protectores y forros que se atan a los barrotes de la cuna, incluidos los de "
+                "malla; deje la cuna vacía.",
             ),
         )
     return CheckOutcome(
         "crib_bumper",
         "fail",
         Says(
-            "Padded crib bumpers are banned under the Safe Sleep for Babies Act of 2022 because of suffocation deaths; do not use one.",
-            "Los protectores acolchados de cuna están prohibidos por la Safe Sleep for Babies Act de 2022 por muertes por asfixia; no los use.",
+            "Padded crib bumpers are banned under the Safe Sleep for Babies Act of 2022 because of suffocation deaths; "
+            "do not use one.",
+            "Los protectores acolchados de cuna están prohibidos por la Safe Sleep for Babies Act de 2022 por muertes "
+            "por asfixia; no los use.",
         ),
     )
 
@@ -204,7 +213,8 @@ def _infant_pillow(ctx: _Context) -> CheckOutcome:
         status,
         Says(
             "Pillows and soft bedding do not belong in a sleeping baby's space in the first 12 months (AAP 2022).",
-            "Las almohadas y la ropa de cama blanda no deben estar donde duerme el bebé durante los primeros 12 meses (AAP 2022).",
+            "Las almohadas y la ropa de cama blanda no deben estar donde duerme el bebé durante los primeros 12 meses "
+            "(AAP 2022).",
         ),
     )
 
@@ -214,8 +224,10 @@ def _lounger(ctx: _Context) -> CheckOutcome:
         "not_for_sleep",
         "warn",
         Says(
-            "Nursing pillows, loungers and nests are not safe for sleep; move a sleeping baby to a crib or bassinet (AAP 2022).",
-            "Las almohadas de lactancia, tumbonas y nidos no son seguros para dormir; pase al bebé dormido a una cuna o moisés (AAP 2022).",
+            "Nursing pillows, loungers and nests are not safe for sleep; move a sleeping baby to a crib or bassinet "
+            "(AAP 2022).",
+            "Las almohadas de lactancia, tumbonas y nidos no son seguros para dormir; pase al bebé dormido a una cuna "
+            "o moisés (AAP 2022).",
         ),
     )
 
@@ -225,7 +237,8 @@ def _weighted(ctx: _Context) -> CheckOutcome:
         "weighted_sleep",
         "warn",
         Says(
-            "The AAP advises against weighted sleep sacks, swaddles and blankets for infants; use an unweighted sleep sack.",
+            "The AAP advises against weighted sleep sacks, swaddles and blankets for infants; use an unweighted sleep "
+            "sack.",
             "La AAP desaconseja sacos, mantas o envolturas con peso para bebés; use un saco de dormir sin peso.",
         ),
     )
@@ -237,7 +250,8 @@ def _in_bed_sleeper(ctx: _Context) -> CheckOutcome:
         "warn",
         Says(
             "The AAP does not recommend in-bed sleepers; a crib, bassinet or play yard in your room is safest.",
-            "La AAP no recomienda los nidos para la cama de los padres; lo más seguro es una cuna, moisés o corralito en su habitación.",
+            "La AAP no recomienda los nidos para la cama de los padres; lo más seguro es una cuna, moisés o corralito "
+            "en su habitación.",
         ),
     )
 
@@ -247,10 +261,10 @@ def _drop_side(ctx: _Context) -> CheckOutcome:
         "drop_side_crib",
         "fail",
         Says(
-            "Drop-side cribs may not be made or sold in the US since the 2011 crib standards (16 CFR 1219/1220); "
-            "a detaching side can trap a baby. Use a crib that meets the current standard.",
-            "Desde las normas de cunas de 2011 (16 CFR 1219/1220) no se pueden fabricar ni vender cunas de lado abatible "
-            "en EE. UU.; un lateral suelto puede atrapar al bebé. Use una cuna que cumpla la norma actual.",
+            "Drop-side cribs may not be made or sold in the US since the 2011 crib standards (16 CFR 1219/1220); a "
+            "detaching side can trap a baby. Use a crib that meets the current standard.",
+            "Desde las normas de cunas de 2011 (16 CFR 1219/1220) no se pueden fabricar ni vender cunas de lado "
+            "abatible en EE. UU.; un lateral suelto puede atrapar al bebé. Use una cuna que cumpla la norma actual.",
         ),
     )
 
@@ -279,10 +293,10 @@ def _walker(ctx: _Context) -> CheckOutcome | None:
         "walker",
         "warn",
         Says(
-            "The AAP advises against baby walkers: they cause falls, including down stairs. Walkers sold in the US must "
-            "meet 16 CFR 1216; a stationary activity centre is a safer choice.",
-            "La AAP desaconseja los andadores: causan caídas, también por escaleras. Los que se venden en EE. UU. deben "
-            "cumplir 16 CFR 1216; un centro de actividades fijo es más seguro.",
+            "The AAP advises against baby walkers: they cause falls, including down stairs. Walkers sold in the US "
+            "must meet 16 CFR 1216; a stationary activity centre is a safer choice.",
+            "La AAP desaconseja los andadores: causan caídas, también por escaleras. Los que se venden en EE. UU. "
+            "deben cumplir 16 CFR 1216; un centro de actividades fijo es más seguro.",
         ),
     )
 
@@ -296,8 +310,8 @@ def _sling(ctx: _Context) -> CheckOutcome | None:
         Says(
             "Slings carry a suffocation risk for babies younger than 4 months: keep the face visible and clear of "
             "fabric (16 CFR 1228 warning).",
-            "Los portabebés tipo fular tienen riesgo de asfixia para bebés menores de 4 meses: mantenga la cara visible "
-            "y libre de tela (advertencia de 16 CFR 1228).",
+            "Los portabebés tipo fular tienen riesgo de asfixia para bebés menores de 4 meses: mantenga la cara "
+            "visible y libre de tela (advertencia de 16 CFR 1228).",
         ),
     )
 
@@ -307,8 +321,10 @@ def _bath_seat(ctx: _Context) -> CheckOutcome:
         "bath_seat",
         "warn",
         Says(
-            "Babies have drowned in bath seats when left alone for a moment; stay within arm's reach the whole time (16 CFR 1215).",
-            "Ha habido bebés ahogados en asientos de baño al quedarse solos un momento; manténgase al alcance de la mano todo el tiempo (16 CFR 1215).",
+            "Babies have drowned in bath seats when left alone for a moment; stay within arm's reach the whole time "
+            "(16 CFR 1215).",
+            "Ha habido bebés ahogados en asientos de baño al quedarse solos un momento; manténgase al alcance de la "
+            "mano todo el tiempo (16 CFR 1215).",
         ),
     )
 
@@ -319,7 +335,8 @@ def _teething_jewelry(ctx: _Context) -> CheckOutcome:
         "fail",
         Says(
             "The FDA warns against teething necklaces and bracelets at any age: they can strangle or choke a child.",
-            "La FDA advierte contra collares y pulseras de dentición a cualquier edad: pueden estrangular o atragantar al niño.",
+            "La FDA advierte contra collares y pulseras de dentición a cualquier edad: pueden estrangular o atragantar "
+            "al niño.",
         ),
     )
 
@@ -331,16 +348,20 @@ def _magnet_set(ctx: _Context) -> CheckOutcome:
             "magnets",
             "pass",
             Says(
-                "Your child is over 14, the age magnet sets are made for (16 CFR 1262); keep them away from younger children.",
-                "Su hijo tiene más de 14 años, la edad para la que son estos imanes (16 CFR 1262); manténgalos lejos de niños pequeños.",
+                "Your child is over 14, the age magnet sets are made for (16 CFR 1262); keep them away from younger "
+                "children.",
+                "Su hijo tiene más de 14 años, la edad para la que son estos imanes (16 CFR 1262); manténgalos lejos "
+                "de niños pequeños.",
             ),
         )
     return CheckOutcome(
         "magnets",
         "fail" if young else "warn",
         Says(
-            "Loose high-powered magnet sets are for ages 14 and up (16 CFR 1262): swallowed magnets can tear the intestines.",
-            "Los juegos de imanes potentes son para mayores de 14 años (16 CFR 1262): los imanes tragados pueden perforar el intestino.",
+            "Loose high-powered magnet sets are for ages 14 and up (16 CFR 1262): swallowed magnets can tear the "
+            "intestines.",
+            "Los juegos de imanes potentes son para mayores de 14 años (16 CFR 1262): los imanes tragados pueden "
+            "perforar el intestino.",
         ),
     )
 
@@ -352,8 +373,10 @@ def _balloons(ctx: _Context) -> CheckOutcome | None:
         "balloons",
         "warn",
         Says(
-            "Children under 8 can choke or suffocate on uninflated or broken balloons; an adult should supervise (16 CFR 1500.19).",
-            "Los niños menores de 8 años pueden atragantarse o asfixiarse con globos desinflados o rotos; un adulto debe vigilar (16 CFR 1500.19).",
+            "Children under 8 can choke or suffocate on uninflated or broken balloons; an adult should supervise (16 "
+            "CFR 1500.19).",
+            "Los niños menores de 8 años pueden atragantarse o asfixiarse con globos desinflados o rotos; un adulto "
+            "debe vigilar (16 CFR 1500.19).",
         ),
     )
 
@@ -370,8 +393,10 @@ def _small_parts(ctx: _Context) -> CheckOutcome:
             "small_parts",
             "pass",
             Says(
-                f"Your child is {format_age(ctx.age)}, older than 3, the age below which small parts are banned in toys (16 CFR 1501).",
-                f"Su hijo tiene {format_age(ctx.age, 'es')}, más de 3 años, la edad por debajo de la cual se prohíben piezas pequeñas en juguetes (16 CFR 1501).",
+                f"Your child is {format_age(ctx.age)}, older than 3, the age below which small parts are banned in "
+                "toys (16 CFR 1501).",
+                f"Su hijo tiene {format_age(ctx.age, 'es')}, más de 3 años, la edad por debajo de la cual se "
+                "prohíben piezas pequeñas en juguetes (16 CFR 1501).",
             ),
         )
     if labelled_older or hazard_words:
@@ -393,15 +418,18 @@ def _small_parts(ctx: _Context) -> CheckOutcome:
                 "This toy states no age grading; for a child under 3, check that no part or piece that could break off "
                 "fits inside a toilet-paper tube, the size of the small-parts test (16 CFR 1501).",
                 "Este juguete no indica edad; para un niño menor de 3 años, compruebe que ninguna pieza, ni las que "
-                "puedan soltarse, quepa en un tubo de papel higiénico, el tamaño de la prueba de piezas pequeñas (16 CFR 1501).",
+                "puedan soltarse, quepa en un tubo de papel higiénico, el tamaño de la prueba de piezas pequeñas (16 "
+                "CFR 1501).",
             ),
         )
     return CheckOutcome(
         "small_parts",
         "unknown",
         Says(
-            "Without your child's age or the toy's age grading, small parts could not be checked (they are banned in toys for under-3s, 16 CFR 1501).",
-            "Sin la edad de su hijo ni la edad indicada del juguete no se pudieron comprobar las piezas pequeñas (prohibidas en juguetes para menores de 3 años, 16 CFR 1501).",
+            "Without your child's age or the toy's age grading, small parts could not be checked (they are banned in "
+            "toys for under-3s, 16 CFR 1501).",
+            "Sin la edad de su hijo ni la edad indicada del juguete no se pudieron comprobar las piezas pequeñas "
+            "(prohibidas en juguetes para menores de 3 años, 16 CFR 1501).",
         ),
     )
 
@@ -430,7 +458,11 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_TOY = r"\btoys?\b|\brattles?\b|\bdolls?\b|\bpuzzles?\b|\bblocks\b|\bbuilding\s+(?:sets?|bricks)\b|\bfigur(?:es?|ines?)\b|\bplay\s*sets?\b|\bgames?\b|\bplush\b|\bstuffed\s+animals?\b|\bmarbles?\b|\bstackers?\b|\bshape\s+sorters?\b|\bjuguetes?\b|\bmunecas?\b"
+_TOY = (
+    r"\btoys?\b|\brattles?\b|\bdolls?\b|\bpuzzles?\b|\bblocks\b|\bbuilding\s+(?:sets?|bricks)\b|\bfigur(?:es?|ines?)\b"
+    r"|\bplay\s*sets?\b|\bgames?\b|\bplush\b|\bstuffed\s+animals?\b|\bmarbles?\b|\bstackers?\b|\bshape\s+sorters?\b"
+    r"|\bjuguetes?\b|\bmunecas?\b"
+)
 
 #: Category rules in the order their checks are listed.
 RULES: tuple[_Rule, ...] = (
@@ -439,20 +471,37 @@ RULES: tuple[_Rule, ...] = (
         _inclined_sleeper,
         (SAFE_SLEEP_ACT, CFR_1241, AAP_SAFE_SLEEP),
     ),
-    _Rule(_compile(r"\b(?:crib\s+)?bumpers?\b(?!\s*cars?)|\bcrib\s+liners?\b|\bprotector\s+de\s+cuna\b"), _crib_bumper, (SAFE_SLEEP_ACT, AAP_SAFE_SLEEP)),
-    _Rule(_compile(r"\b(?:sleep\s+)?positioners?\b|\bsleep\s+wedges?\b|\bposicionador"), _sleep_positioner, (FDA_POSITIONERS, AAP_SAFE_SLEEP)),
     _Rule(
-        _compile(r"\b(?:infant|baby|newborn|toddler|head[\s-]shaping|flat[\s-]head|bebe)\s+pillows?\b|\balmohada\s+(?:para\s+)?bebe"),
+        _compile(r"\b(?:crib\s+)?bumpers?\b(?!\s*cars?)|\bcrib\s+liners?\b|\bprotector\s+de\s+cuna\b"),
+        _crib_bumper,
+        (SAFE_SLEEP_ACT, AAP_SAFE_SLEEP),
+    ),
+    _Rule(
+        _compile(r"\b(?:sleep\s+)?positioners?\b|\bsleep\s+wedges?\b|\bposicionador"),
+        _sleep_positioner,
+        (FDA_POSITIONERS, AAP_SAFE_SLEEP),
+    ),
+    _Rule(
+        _compile(
+            r"\b(?:infant|baby|newborn|toddler|head[\s-]shaping|flat[\s-]head|bebe)\s+pillows?\b"
+            r"|\balmohada\s+(?:para\s+)?bebe"
+        ),
         _infant_pillow,
         (AAP_SAFE_SLEEP,),
     ),
-    _Rule(_compile(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b"), _lounger, (AAP_SAFE_SLEEP,)),
+    _Rule(
+        _compile(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b"), _lounger, (AAP_SAFE_SLEEP,)
+    ),
     _Rule(
         _compile(r"\bweighted\s+(?:sleep\s*(?:sack|bag|suit)|swaddle|blanket|sleepwear)s?\b"),
         _weighted,
         (AAP_SAFE_SLEEP,),
     ),
-    _Rule(_compile(r"\bin[\s-]bed\s+sleepers?\b|\bbaby\s+nests?\b|\bsleep\s+nests?\b|\bdock-?a-?tot\b"), _in_bed_sleeper, (AAP_SAFE_SLEEP,)),
+    _Rule(
+        _compile(r"\bin[\s-]bed\s+sleepers?\b|\bbaby\s+nests?\b|\bsleep\s+nests?\b|\bdock-?a-?tot\b"),
+        _in_bed_sleeper,
+        (AAP_SAFE_SLEEP,),
+    ),
     _Rule(_compile(r"\bdrop[\s-]?side\b"), _drop_side, (CFR_1219, CFR_1220)),
     _Rule(_compile(r"\bbassinets?\b|\bcradles?\b|\bmoses\s+baskets?\b|\bmoises\b"), _bassinet, (CFR_1218,)),
     _Rule(
@@ -463,12 +512,18 @@ RULES: tuple[_Rule, ...] = (
     _Rule(_compile(r"\bslings?\b|\bfular\b"), _sling, (CFR_1228,)),
     _Rule(_compile(r"\bbath\s+seats?\b|\basiento\s+de\s+bano\b"), _bath_seat, (CFR_1215,)),
     _Rule(
-        _compile(r"\bteething\s+(?:necklace|bracelet|anklet|jewel(?:le)?ry)s?\b|\bamber\s+(?:teething\s+)?(?:necklace|beads)\b|\bcollar\s+de\s+ambar\b"),
+        _compile(
+            r"\bteething\s+(?:necklace|bracelet|anklet|jewel(?:le)?ry)s?\b"
+            r"|\bamber\s+(?:teething\s+)?(?:necklace|beads)\b|\bcollar\s+de\s+ambar\b"
+        ),
         _teething_jewelry,
         (FDA_TEETHING_JEWELRY,),
     ),
     _Rule(
-        _compile(r"\bmagnet(?:ic)?\s+(?:balls?|beads?|sets?|spheres?|cubes?)\b|\bneodymium\b|\bbuckyballs?\b|\bfidget\s+magnets?\b"),
+        _compile(
+            r"\bmagnet(?:ic)?\s+(?:balls?|beads?|sets?|spheres?|cubes?)\b"
+            r"|\bneodymium\b|\bbuckyballs?\b|\bfidget\s+magnets?\b"
+        ),
         _magnet_set,
         (CFR_1262,),
     ),
@@ -508,7 +563,10 @@ def _age_minimum(product: Product | None, age: int | None, birthdate: dt.date | 
         return CheckOutcome(
             "age_minimum",
             "unknown",
-            Says("No product was given, so its age grading could not be checked.", "No se indicó ningún producto, así que no se pudo comprobar su edad recomendada."),
+            Says(
+                "No product was given, so its age grading could not be checked.",
+                "No se indicó ningún producto, así que no se pudo comprobar su edad recomendada.",
+            ),
         )
     grade = product.age_min_months
     if grade is None:
@@ -517,7 +575,9 @@ def _age_minimum(product: Product | None, age: int | None, birthdate: dt.date | 
         return CheckOutcome(
             "age_minimum",
             "unknown",
-            Says(f"The product does not state a minimum age.{child}", f"El producto no indica una edad mínima.{child_es}"),
+            Says(
+                f"The product does not state a minimum age.{child}", f"El producto no indica una edad mínima.{child_es}"
+            ),
         )
     if birthdate is None:
         return CheckOutcome(
@@ -525,7 +585,8 @@ def _age_minimum(product: Product | None, age: int | None, birthdate: dt.date | 
             "unknown",
             Says(
                 f"Labelled for {format_age(grade)} and up; add your child's birthdate to your profile to compare.",
-                f"Indicado a partir de {format_age(grade, 'es')}; añada la fecha de nacimiento de su hijo a su perfil para compararla.",
+                f"Indicado a partir de {format_age(grade, 'es')}; añada la fecha de nacimiento de su hijo a su "
+                "perfil para compararla.",
             ),
         )
     if age is None or age < 0:

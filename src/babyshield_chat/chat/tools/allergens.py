@@ -76,23 +76,76 @@ AAP_HYPOALLERGENIC_FORMULA = Citation(
 _NOT_DAIRY_BEFORE = "".join(
     f"(?<!{word} )"
     for word in (
-        "coconut", "almond", "oat", "soy", "soya", "rice", "cashew", "hemp", "pea", "flax", "hazelnut",
-        "macadamia", "breast", "human", "cocoa", "shea", "peanut", "nut", "apple", "seed", "mango",
-        "sunflower", "body", "cacao", "avocado", "kokum", "murumuru", "cupuacu",
+        "coconut",
+        "almond",
+        "oat",
+        "soy",
+        "soya",
+        "rice",
+        "cashew",
+        "hemp",
+        "pea",
+        "flax",
+        "hazelnut",
+        "macadamia",
+        "breast",
+        "human",
+        "cocoa",
+        "shea",
+        "peanut",
+        "nut",
+        "apple",
+        "seed",
+        "mango",
+        "sunflower",
+        "body",
+        "cacao",
+        "avocado",
+        "kokum",
+        "murumuru",
+        "cupuacu",
     )
 )
 _NOT_WHEAT_FLOUR_BEFORE = "".join(
     f"(?<!{word} )"
     for word in (
-        "rice", "oat", "corn", "almond", "coconut", "chickpea", "soy", "potato", "tapioca", "buckwheat",
-        "banana", "cassava", "sorghum", "millet", "quinoa", "teff", "arrowroot", "pea", "lentil", "bean",
-        "barley", "rye", "amaranth", "hemp", "flax", "chestnut", "maize", "peanut", "sesame", "carob",
+        "rice",
+        "oat",
+        "corn",
+        "almond",
+        "coconut",
+        "chickpea",
+        "soy",
+        "potato",
+        "tapioca",
+        "buckwheat",
+        "banana",
+        "cassava",
+        "sorghum",
+        "millet",
+        "quinoa",
+        "teff",
+        "arrowroot",
+        "pea",
+        "lentil",
+        "bean",
+        "barley",
+        "rye",
+        "amaranth",
+        "hemp",
+        "flax",
+        "chestnut",
+        "maize",
+        "peanut",
+        "sesame",
+        "carob",
     )
 )
 
 _SOURCES: dict[str, str] = {
     "milk": (
-        rf"\b{_NOT_DAIRY_BEFORE}(?:milk|butter)\b(?!\s*(?:thistle|weed))|\bmilkfat\b|\bbuttermilk\b|\bdairy\b|\bcheese\b"
+        rf"\b{_NOT_DAIRY_BEFORE}(?:milk|butter)\b(?!\s*(?:thistle|weed))"
+        r"|\bmilkfat\b|\bbuttermilk\b|\bdairy\b|\bcheese\b"
         r"|\bcream\b(?!\s+of\s+tartar)|\bcasein(?:ates?)?\b|\bcaseinates?\b|\bwhey\b|\blactose\b"
         r"|\blactalbumin\b|\blactoglobulin\b|\blactoferrin\b|\bghee\b|\bcurds?\b|\byog(?:h)?urt\b|\bkefir\b"
         r"|\bcustard\b|\brecaldent\b|\bleche\b|\blacteos?\b|\bsuero\s+de\s+leche\b|\bmantequilla\b|\bqueso\b"
@@ -159,8 +212,8 @@ _PROFILE_TERMS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"\beggs?\b|\bhuevos?\b", ("egg",)),
         (r"\bfish\b|\bpescados?\b|\bsalmon\b|\btuna\b|\bcod\b|\batun\b", ("fish",)),
         (
-            r"\bshellfish\b|\bcrustaceans?\b|\bshrimp\b|\bprawns?\b|\bcrabs?\b|\blobsters?\b|\bmariscos?\b|\bcrustaceos?\b"
-            r"|\bcamarone?s?\b|\bgambas?\b",
+            r"\bshellfish\b|\bcrustaceans?\b|\bshrimp\b|\bprawns?\b|\bcrabs?\b|\blobsters?\b"
+            r"|\bmariscos?\b|\bcrustaceos?\b|\bcamarone?s?\b|\bgambas?\b",
             ("crustacean_shellfish",),
         ),
         (r"\bpeanuts?\b|\bgroundnuts?\b|\bcacahuat?e?s?\b|\bcacahuetes?\b|\bmani\b", ("peanut",)),
@@ -222,8 +275,10 @@ def find_allergens(product: Product) -> list[AllergenMatch]:
             why = "ingredient"
             if advisory:
                 status, why = "warn", "advisory"
-            elif allergen == "milk" and not _PARTIALLY_HYDROLYSED.search(folded) and (
-                _EXTENSIVELY_HYDROLYSED.search(folded) or (hypoallergenic and "hydroly" in folded)
+            elif (
+                allergen == "milk"
+                and not _PARTIALLY_HYDROLYSED.search(folded)
+                and (_EXTENSIVELY_HYDROLYSED.search(folded) or (hypoallergenic and "hydroly" in folded))
             ):
                 status, why = "warn", "extensively_hydrolysed"
             elif allergen == "soy" and _is_refined_soy_oil(folded):
@@ -257,18 +312,19 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int) -
     if "extensively_hydrolysed" in whys:
         says = Says(
             f"{found} is an extensively hydrolysed milk protein: such formulas are made for cow's milk protein "
-            "allergy and most allergic babies tolerate them, but they still come from milk, so use it only as "
-            "your pediatrician advises.",
+            "allergy and most allergic babies tolerate them, but they still come from milk, so use it only as your "
+            "pediatrician advises.",
             f"{found} es proteína de leche extensamente hidrolizada: estas fórmulas están hechas para la alergia "
-            "a la proteína de la leche de vaca y la mayoría de los bebés alérgicos las toleran, pero siguen "
-            "viniendo de la leche; úsela solo como le indique su pediatra.",
+            "a la proteína de la leche de vaca y la mayoría de los bebés alérgicos las toleran, pero siguen viniendo "
+            "de la leche; úsela solo como le indique su pediatra.",
         )
     elif "refined_oil" in whys:
         says = Says(
             f"{found} is a highly refined soy oil, exempt from allergen labelling because refining removes "
             "most soy protein; most soy-allergic children tolerate it, but ask your pediatrician.",
             f"{found} es aceite de soya muy refinado, exento del etiquetado de alérgenos porque el refinado quita "
-            "casi toda la proteína; la mayoría de los niños alérgicos a la soya lo toleran, pero consulte a su pediatra.",
+            "casi toda la proteína; la mayoría de los niños alérgicos a la soya lo toleran, pero consulte a su "
+            "pediatra.",
         )
     else:
         says = Says(
@@ -348,7 +404,9 @@ def check_allergens(product: Product | None, profile: Profile) -> ToolResult:
         outcome = CheckOutcome(
             "allergens",
             "unknown",
-            Says(f"{reason}, so {what} could not be checked.", f"{reason_es}, así que no se pudo comprobar: {what_es}."),
+            Says(
+                f"{reason}, so {what} could not be checked.", f"{reason_es}, así que no se pudo comprobar: {what_es}."
+            ),
         )
         return build_result(TOOL_NAME, [outcome], facts)
 

@@ -102,5 +102,7 @@ def join_names(names: Iterable[str], language: str = "en") -> str:
 def none_of(count: int, language: str = "en") -> str:
     """The start of "none of the N listed ingredients is ...", right for one ingredient too."""
     if language == "es":
-        return "El único ingrediente indicado no es" if count == 1 else f"Ninguno de los {count} ingredientes indicados es"
+        return (
+            "El único ingrediente indicado no es" if count == 1 else f"Ninguno de los {count} ingredientes indicados es"
+        )
     return "The one listed ingredient is not" if count == 1 else f"None of the {count} listed ingredients is"

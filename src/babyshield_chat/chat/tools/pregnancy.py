@@ -58,7 +58,9 @@ FDA_LISTERIA = Citation(
     "fda-food-safety-pregnancy",
     "FDA: food safety for pregnant women — unpasteurised milk, soft cheeses and refrigerated smoked seafood (Listeria)",
 )
-CDC_ALCOHOL = Citation("guideline", "cdc-alcohol-pregnancy", "CDC: there is no known safe amount of alcohol during pregnancy")
+CDC_ALCOHOL = Citation(
+    "guideline", "cdc-alcohol-pregnancy", "CDC: there is no known safe amount of alcohol during pregnancy"
+)
 ACOG_CAFFEINE = Citation(
     "guideline",
     "acog-committee-opinion-462",
@@ -87,9 +89,9 @@ _DIETARY = re.compile(
     r"smoothie|shake|powder|energy|soda|wine|beer|tincture|pills?|milk|meal)\b"
 )
 _TOPICAL = re.compile(
-    r"\b(?:lotion|cream|serum|cleanser|face\s+wash|body\s+wash|wash|shampoo|conditioner|soap|ointment|balm|skin|skincare|"
-    r"face|sunscreen|moisturi[sz]er|makeup|cosmetics?|toner|mask|peel|deodorant|perfume|nail|hair|stretch\s+marks?|"
-    r"topical|gel)\b"
+    r"\b(?:lotion|cream|serum|cleanser|face\s+wash|body\s+wash|wash|shampoo|conditioner|soap|ointment|balm|"
+    r"skin|skincare|face|sunscreen|moisturi[sz]er|makeup|cosmetics?|toner|mask|peel|deodorant|perfume|nail|hair|"
+    r"stretch\s+marks?|topical|gel)\b"
 )
 
 
@@ -129,7 +131,22 @@ def _c(
 
 _FATTY_ALCOHOL = "".join(
     f"(?<!{w} )"
-    for w in ("cetyl", "cetearyl", "stearyl", "benzyl", "behenyl", "lanolin", "isopropyl", "phenethyl", "myristyl", "lauryl", "oleyl", "polyvinyl", "sugar", "denat")
+    for w in (
+        "cetyl",
+        "cetearyl",
+        "stearyl",
+        "benzyl",
+        "behenyl",
+        "lanolin",
+        "isopropyl",
+        "phenethyl",
+        "myristyl",
+        "lauryl",
+        "oleyl",
+        "polyvinyl",
+        "sugar",
+        "denat",
+    )
 )
 
 CONCERNS: tuple[Concern, ...] = (
@@ -143,8 +160,8 @@ CONCERNS: tuple[Concern, ...] = (
     ),
     _c(
         "topical_retinoid",
-        r"\bretin(?:ol|al|aldehyde|yl\s+(?:palmitate|acetate|propionate|retinoate))\b|\btretinoin\b|\badapalene\b|\btrifarotene\b"
-        r"|\bhydroxypinacolone\s+retinoate\b",
+        r"\bretin(?:ol|al|aldehyde|yl\s+(?:palmitate|acetate|propionate|retinoate))\b"
+        r"|\btretinoin\b|\badapalene\b|\btrifarotene\b|\bhydroxypinacolone\s+retinoate\b",
         "fail",
         "a retinoid; skin products with retinoids are best avoided in pregnancy",
         "un retinoide; es mejor evitar los productos para la piel con retinoides en el embarazo",
@@ -165,7 +182,8 @@ CONCERNS: tuple[Concern, ...] = (
         r"\bsalicylic\s+acid\b|\bbeta\s+hydroxy\s+acid\b|\bmethyl\s+salicylate\b|\bwintergreen\s+oil\b",
         "warn",
         "a salicylate; small amounts in washes are considered low-risk, but avoid peels and high-strength products",
-        "un salicilato; pequeñas cantidades en limpiadores se consideran de bajo riesgo, pero evite peelings y productos concentrados",
+        "un salicilato; pequeñas cantidades en limpiadores se consideran de bajo riesgo, pero evite peelings y "
+        "productos concentrados",
         ACOG_SKIN,
     ),
     # No pregnancy guideline covers hydroquinone; the concern is that much of
@@ -188,7 +206,8 @@ CONCERNS: tuple[Concern, ...] = (
     ),
     _c(
         "soft_cheese",
-        r"\b(?:brie|camembert|feta|queso\s+fresco|queso\s+blanco|panela|blue\s+cheese|gorgonzola|roquefort)\b(?!.*\bpasteuri[sz]ed\b)",
+        r"\b(?:brie|camembert|feta|queso\s+fresco|queso\s+blanco|panela|blue\s+cheese|gorgonzola|roquefort)\b"
+        r"(?!.*\bpasteuri[sz]ed\b)",
         "warn",
         "a soft cheese; eat it only if the label says it is made with pasteurised milk",
         "un queso blando; cómalo solo si la etiqueta dice que está hecho con leche pasteurizada",
@@ -224,7 +243,8 @@ CONCERNS: tuple[Concern, ...] = (
     ),
     _c(
         "alcohol",
-        rf"\b{_FATTY_ALCOHOL}alcohol\b(?!\s+denat)|\bethanol\b|\bwine\b(?!\s+vinegar)|\bbeer\b|\brum\b|\bbrandy\b|\bbourbon\b|\bwhiske?y\b"
+        rf"\b{_FATTY_ALCOHOL}alcohol\b(?!\s+denat)|\bethanol\b|\bwine\b(?!\s+vinegar)|\bbeer\b|\brum\b|\bbrandy\b"
+        r"|\bbourbon\b|\bwhiske?y\b"
         r"|\bvodka\b|\bliqueur\b|\bsake\b|\bhard\s+cider\b",
         "fail",
         "alcohol; there is no known safe amount during pregnancy",
@@ -261,14 +281,17 @@ CONCERNS: tuple[Concern, ...] = (
     ),
     _c(
         "herb_to_avoid",
-        r"\bblack\s+cohosh\b|\bdong\s+quai\b|\bmugwort\b|\btansy\b|\brue\b|\byohimbe\b|\bgoldenseal\b|\bfeverfew\b|\bartemisa\b",
+        r"\bblack\s+cohosh\b|\bdong\s+quai\b|\bmugwort\b|\btansy\b|\brue\b|\byohimbe\b|\bgoldenseal\b|\bfeverfew\b"
+        r"|\bartemisa\b",
         "warn",
         "an herb traditionally used to bring on periods or labour; use it only if your doctor agrees",
-        "una hierba usada tradicionalmente para provocar la menstruación o el parto; úsela solo si su médico está de acuerdo",
+        "una hierba usada tradicionalmente para provocar la menstruación o el parto; úsela solo si su médico está de "
+        "acuerdo",
     ),
     _c(
         "nsaid",
-        r"\bibuprofen\b|\bnaproxen\b|\bdiclofenac\b|\bketoprofen\b|\bcelecoxib\b|\baspirin\b|\bacetylsalicylic\s+acid\b|\bibuprofeno\b|\bnaproxeno\b",
+        r"\bibuprofen\b|\bnaproxen\b|\bdiclofenac\b|\bketoprofen\b|\bcelecoxib\b|\baspirin\b"
+        r"|\bacetylsalicylic\s+acid\b|\bibuprofeno\b|\bnaproxeno\b",
         "warn",  # raised to fail in the third trimester, see `_nsaid_status`
         "an NSAID pain reliever; the FDA advises avoiding NSAIDs from 20 weeks of pregnancy",
         "un analgésico AINE; la FDA aconseja evitarlos desde la semana 20 de embarazo",
@@ -367,12 +390,16 @@ def check_pregnancy(product: Product | None, profile: Profile) -> ToolResult:
     }
     if not ingredients:
         reason = Says(
-            "No product was given, so its ingredients could not be checked for pregnancy."
-            if product is None
-            else "The product has no ingredient list, so it could not be checked for pregnancy.",
-            "No se indicó ningún producto, así que no se pudieron revisar sus ingredientes para el embarazo."
-            if product is None
-            else "El producto no tiene lista de ingredientes, así que no se pudo revisar para el embarazo.",
+            (
+                "No product was given, so its ingredients could not be checked for pregnancy."
+                if product is None
+                else "The product has no ingredient list, so it could not be checked for pregnancy."
+            ),
+            (
+                "No se indicó ningún producto, así que no se pudieron revisar sus ingredientes para el embarazo."
+                if product is None
+                else "El producto no tiene lista de ingredientes, así que no se pudo revisar para el embarazo."
+            ),
         )
         return build_result(TOOL_NAME, [CheckOutcome("pregnancy", "unknown", reason)], facts)
 
@@ -393,7 +420,9 @@ def check_pregnancy(product: Product | None, profile: Profile) -> ToolResult:
         stage = (
             Says(f" You are in trimester {trimester}.", f" Está en el trimestre {trimester}.")
             if trimester
-            else Says(" Your profile does not say how far along you are.", " Su perfil no indica de cuántas semanas está.")
+            else Says(
+                " Your profile does not say how far along you are.", " Su perfil no indica de cuántas semanas está."
+            )
         )
         says = Says(says.en + stage.en, says.es + stage.es)
     citations = [f.concern.citation for f in findings if f.concern.citation]
