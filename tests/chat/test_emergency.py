@@ -58,6 +58,9 @@ EMERGENCIES_ES = [
     ("mi niña se quemó con agua caliente", "burn", "amber"),
     ("mi bebé no responde", "unresponsive", "red"),
     ("se ahogó en la piscina", "drowning", "red"),
+    ("creo que se ha tragado una pila", "battery", "red"),
+    ("puede que se haya tragado un imán", "magnet", "amber"),
+    ("mi hijo ha bebido cloro", "poisoning", "amber"),
 ]
 
 NEAR_MISSES = [
@@ -81,6 +84,8 @@ NEAR_MISSES = [
     "la batería del juguete se descargó",
     "¿este imán es seguro para mi bebé?",
     "mi bebé tiene alergia a la leche",
+    "¿se puede tragar este imán?",
+    "¿qué pasa si se traga una pila?",
     "my son has a milk allergy, is this formula ok?",
     "what number is Poison Control?",
 ]

@@ -41,9 +41,12 @@ _SWALLOW = (
     r"(?:swallowed|swallowing|ate|eaten|eating|ingested|chewed(?:\s+on)?|chewing(?:\s+on)?|bit\s+into"
     r"|sucked\s+on|sucking\s+on|licked|licking)"
 )
-_SWALLOW_ES = r"(?:se\s+)?(?:trago|comio|ingirio|mordio|chupo|lamio|esta\s+tragando|se\s+metio\s+en\s+la\s+boca)"
+_SWALLOW_ES = (
+    r"(?:se\s+)?(?:trago|comio|ingirio|mordio|chupo|lamio|esta\s+tragando|se\s+metio\s+en\s+la\s+boca"
+    r"|(?:ha|haya|habia)\s+(?:tragado|comido|ingerido|mordido|chupado))"
+)
 _DRINK = r"(?:drank|drunk|drinking|sipped|got\s+into|sprayed|splashed)"
-_DRINK_ES = r"(?:se\s+)?(?:tomo|bebio|esta\s+tomando|esta\s+bebiendo)"
+_DRINK_ES = r"(?:se\s+)?(?:tomo|bebio|esta\s+tomando|esta\s+bebiendo|(?:ha|haya|habia)\s+(?:tomado|bebido))"
 
 _CHEMICAL = (
     r"(?:bleach|detergent|laundry\s+(?:pods?|detergent|soap)|"
@@ -325,10 +328,11 @@ NEGATION = re.compile(
 
 #: Words that make the phrase a question about a risk or a label, not an event:
 #: "could this cause swollen lips?", "the warning says swallowing magnets ...".
+#: "Might have", "puede que" and "puede haber" report a suspected event instead.
 HYPOTHETICAL = re.compile(
     r"\b(?:cause[sd]?|causing|prevent(?:s|ing)?|avoid|risks?|hazards?|dangers?|dangerous|warnings?|labels?|"
     r"signs?|symptoms?|history|what\s+if|in\s+case|"
-    r"puede[n]?|podria[n]?|causa[r]?|provoca[r]?|prevenir|evitar|riesgos?|peligros?|"
+    r"pueden?(?!\s+(?:que|haber)\b)|podrian?(?!\s+haber\b)|causa[r]?|provoca[r]?|prevenir|evitar|riesgos?|peligros?|"
     r"advertencias?|etiqueta|sintomas?|signos?|senales|antecedentes|historial|que\s+pasa\s+si|en\s+caso\s+de)\b"
     r"|\b(?:can(?!')|could|may|might|would)\b(?!\s+(?:have|you)\b)"
 )
