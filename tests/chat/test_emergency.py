@@ -40,6 +40,7 @@ EMERGENCIES_EN = [
     ("my baby is wheezing and breathing really fast", "breathing_trouble", "amber"),
     ("found him face down in the bath", "drowning", "red"),
     ("what should I do if my baby is choking?", "choking", "red"),
+    ("he choked on a grape yesterday and now he is not breathing", "not_breathing", "red"),
 ]
 
 EMERGENCIES_ES = [

@@ -357,5 +357,5 @@ RESOLVED = re.compile(
 #: Where a clause ends, for the negation and hypothetical windows.
 CLAUSE_BREAK = re.compile(r"[,:;.!?¿¡()\"]|\b(?:but|pero|and\s+now|y\s+ahora)\b")
 
-#: Sentence boundaries, for dating an event.
+#: Sentence boundaries: phrases are matched one sentence at a time.
 SENTENCE_BREAK = re.compile(r"[.!?;\n]+")

@@ -27,7 +27,7 @@ from typing import Any
 from babyshield_chat.chat import offline_text as text
 from babyshield_chat.chat.locales import Language, parse_locale
 from babyshield_chat.chat.model import Answer, Check, CheckStatus, Evidence, SynthesisRequest, ToolResult
-from babyshield_chat.chat.tools.common import Says, join_names, localized_detail, worst
+from babyshield_chat.chat.tools.common import STATUS_SEVERITY, Says, join_names, localized_detail, worst
 
 #: Answers list at most this many reasons; notices about failed tools and
 #: the fallback are always kept.
@@ -170,12 +170,10 @@ def _tool_lead(reading: _Reading, tool_name: str) -> tuple[str, str | None]:
             return _say(text.ALTERNATIVES["found"], language, names=join_names(names, language)), None
         return _say(text.ALTERNATIVES["none"], language), None
     status = worst((c.status for c in result.checks), default="unknown")
-    leads = text.LEADS.get(tool_name, {})
-    lead = (
-        _say(leads[status], language)
-        if status in leads
-        else _say(text.GENERIC_LEADS[status if status != "pass" else "unknown"], language)
-    )
+    # A tool without its own leads never gets the all-clear wording: "pass"
+    # falls back to the generic "could not check everything".
+    leads = text.LEADS.get(tool_name, text.GENERIC_LEADS)
+    lead = _say(leads.get(status, text.GENERIC_LEADS["unknown"]), language)
     deciding = next((c for c in result.checks if c.status == status), None)
     if status == "pass" or deciding is None:
         return lead, None
@@ -209,8 +207,8 @@ def _summary(reading: _Reading) -> tuple[str, set[str]]:
 
 
 def _check_reasons(reading: _Reading, used: set[str]) -> list[str]:
-    order = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3}
-    ranked = sorted(reading.checks, key=lambda pair: order[pair[0].status])
+    # Most severe first: what is wrong matters more than what is fine.
+    ranked = sorted(reading.checks, key=lambda pair: -STATUS_SEVERITY[pair[0].status])
     reasons = []
     for check, result in ranked:
         if not result.ok and not result.checks:
