@@ -85,8 +85,8 @@ class Rule:
     """One kind of emergency and the phrasings that report it.
 
     `resolvable` rules describe a state that can be over ("he choked on a
-    grape yesterday, he is fine now"); the detector drops them when the
-    sentence dates them in the past or the message says the child is fine.
+    grape yesterday, he is fine now"); the detector drops them when their
+    clause dates them in the past or the message says the child is fine.
     Ingestion rules are not resolvable: a swallowed battery or magnet is
     still inside the child days later.
     """
