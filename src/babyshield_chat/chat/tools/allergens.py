@@ -76,70 +76,17 @@ AAP_HYPOALLERGENIC_FORMULA = Citation(
 _NOT_DAIRY_BEFORE = "".join(
     f"(?<!{word} )"
     for word in (
-        "coconut",
-        "almond",
-        "oat",
-        "soy",
-        "soya",
-        "rice",
-        "cashew",
-        "hemp",
-        "pea",
-        "flax",
-        "hazelnut",
-        "macadamia",
-        "breast",
-        "human",
-        "cocoa",
-        "shea",
-        "peanut",
-        "nut",
-        "apple",
-        "seed",
-        "mango",
-        "sunflower",
-        "body",
-        "cacao",
-        "avocado",
-        "kokum",
-        "murumuru",
-        "cupuacu",
-    )
+        "coconut almond oat soy soya rice cashew hemp pea flax hazelnut macadamia breast human cocoa shea "
+        "peanut nut apple seed mango sunflower body cacao avocado kokum murumuru cupuacu"
+    ).split()
 )
 _NOT_WHEAT_FLOUR_BEFORE = "".join(
     f"(?<!{word} )"
     for word in (
-        "rice",
-        "oat",
-        "corn",
-        "almond",
-        "coconut",
-        "chickpea",
-        "soy",
-        "potato",
-        "tapioca",
-        "buckwheat",
-        "banana",
-        "cassava",
-        "sorghum",
-        "millet",
-        "quinoa",
-        "teff",
-        "arrowroot",
-        "pea",
-        "lentil",
-        "bean",
-        "barley",
-        "rye",
-        "amaranth",
-        "hemp",
-        "flax",
-        "chestnut",
-        "maize",
-        "peanut",
-        "sesame",
-        "carob",
-    )
+        "rice oat corn almond coconut chickpea soy potato tapioca buckwheat banana cassava sorghum millet "
+        "quinoa teff arrowroot pea lentil bean barley rye amaranth hemp flax chestnut maize peanut sesame "
+        "carob"
+    ).split()
 )
 
 _SOURCES: dict[str, str] = {

@@ -129,24 +129,13 @@ def _c(
     return Concern(key, re.compile(pattern), status, Says(en, es), citation, applies_to)
 
 
+# Fatty and cosmetic alcohols ("cetyl alcohol") are not drinking alcohol.
 _FATTY_ALCOHOL = "".join(
     f"(?<!{w} )"
     for w in (
-        "cetyl",
-        "cetearyl",
-        "stearyl",
-        "benzyl",
-        "behenyl",
-        "lanolin",
-        "isopropyl",
-        "phenethyl",
-        "myristyl",
-        "lauryl",
-        "oleyl",
-        "polyvinyl",
-        "sugar",
-        "denat",
-    )
+        "cetyl cetearyl stearyl benzyl behenyl lanolin isopropyl phenethyl myristyl lauryl oleyl "
+        "polyvinyl sugar denat"
+    ).split()
 )
 
 CONCERNS: tuple[Concern, ...] = (
