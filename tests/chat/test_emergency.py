@@ -104,6 +104,7 @@ NEGATED_OR_RESOLVED = [
     "my son hit his head on the crib last week, is the crib recalled?",
     "se atragantó ayer pero ya está bien",
     "he is breathing fine",
+    "she choked on a carrot but shes fine now",
 ]
 
 TABLE = [(text, category, level) for text, category, level in EMERGENCIES_EN + EMERGENCIES_ES] + [

@@ -346,11 +346,11 @@ PAST = re.compile(
     r"hace\s+(?:\w+\s+)?(?:dias|semanas|meses|anos)|cuando\s+era\s+(?:bebe|pequen[oa]|chiquit[oa]))\b"
 )
 
-#: The message says the child is fine now.
+#: The message says the child is fine now. Only a statement counts: "is he
+#: ok now?" asks, it does not reassure.
 RESOLVED = re.compile(
-    r"\b(?:he|she|they|baby|(?:my|our)\s+\w+)(?:'s|\s+is|\s+are|\s+seems)\s+(?:totally\s+|completely\s+)?"
+    r"\b(?:he|she|they|baby|(?:my|our)\s+\w+)(?:'?s|'?re|\s+is|\s+are|\s+seems)\s+(?:totally\s+|completely\s+)?"
     r"(?:fine|ok|okay|alright|all\s+right|better|breathing\s+(?:fine|normally))\b"
-    r"|\b(?:fine|ok|okay|better)\s+now\b"
     r"|\b(?:ya\s+esta\s+bien|esta\s+bien\s+ahora|ya\s+respira\s+(?:bien|normal)|ya\s+se\s+le\s+paso)\b"
 )
 

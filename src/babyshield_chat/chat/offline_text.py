@@ -109,7 +109,7 @@ GENERIC_LEADS: dict[str, Says] = {
     ),
     "unclear": Says(
         "I'm not sure what you would like to know about this product.",
-        "No estoy seguro de qué quiere saber sobre este producto.",
+        "No sé bien qué quiere saber sobre este producto.",
     ),
 }
 
