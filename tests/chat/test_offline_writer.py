@@ -153,11 +153,17 @@ class TestRecallAnswers:
         assert answer.evidence == [SHEETS_RECALL]
         assert answer.suggested_questions[0] == "What should I do with the recalled product?"
 
-    def test_name_only_match_is_a_possibility_not_a_certainty(self) -> None:
-        answer = compose(request("recall_details", recall_result("fail", matches=[SHEETS_MATCH], match_kind="name")))
+    @pytest.mark.parametrize("status", ["warn", "fail"])
+    def test_name_only_match_is_a_possibility_not_a_certainty(self, status: str) -> None:
+        answer = compose(request("recall_details", recall_result(status, matches=[SHEETS_MATCH], match_kind="name")))
 
         assert answer.summary.startswith("It may be part of a recall")
         assert "compare the model and lot numbers" in answer.summary
+
+    def test_possible_recall_is_flagged_apart_from_a_confirmed_one(self) -> None:
+        answer = compose(request("recall_details", recall_result("warn", matches=[SHEETS_MATCH], match_kind="name")))
+
+        assert "possible_recall" in answer.flags and "recalled" not in answer.flags
 
     def test_several_matches_are_counted(self) -> None:
         second = {**SHEETS_MATCH, "recall_number": "13116", "title": "Other sheets"}
@@ -295,6 +301,35 @@ def test_alternatives_are_listed_by_brand_and_name() -> None:
     answer = compose(request("alternative_products", alternatives))
 
     assert answer.summary == "Similar products with no recall on record: Graco Pack 'n Play and Travel crib."
+
+
+def test_without_a_catalogue_the_answer_names_the_standard_and_the_recalls_to_avoid() -> None:
+    alternatives = ToolResult(
+        name="alternatives",
+        ok=True,
+        facts={
+            "category": "play yard",
+            "recalled_in_category": [SHEETS_MATCH],
+            "look_for": "meets 16 CFR 1221 (play yards)",
+            "note": "No product catalogue is loaded; no specific product is recommended.",
+        },
+        evidence=[SHEETS_RECALL],
+    )
+
+    answer = compose(request("alternative_products", alternatives))
+
+    assert answer.summary == "We do not recommend specific products; look for one that meets 16 CFR 1221 (play yards)."
+    assert answer.reasons[0] == (
+        "A recalled product in this category to avoid: "
+        "Thorley Industries 4moms breeze Cotton Jersey Playard Sheets (2013-02-06)."
+    )
+    assert answer.evidence == [SHEETS_RECALL]
+
+
+def test_alternatives_without_a_category_ask_for_it() -> None:
+    alternatives = ToolResult(name="alternatives", ok=True, facts={"category": None, "recalled_in_category": []})
+
+    assert compose(request("alternative_products", alternatives)).summary.startswith("We need the product's category")
 
 
 def test_unclear_question_without_tools_asks_what_the_parent_wants_to_know() -> None:

@@ -274,9 +274,25 @@ ALTERNATIVES: dict[str, Says] = {
         "Similar products with no recall on record: {names}.",
         "Productos parecidos sin retiradas registradas: {names}.",
     ),
+    "standard": Says(
+        "We do not recommend specific products; look for one that {standard}.",
+        "No recomendamos productos concretos; busque uno que cumpla esta norma: {standard}.",
+    ),
+    "no_category": Says(
+        "We need the product's category to say what to look for in an alternative.",
+        "Necesitamos la categoría del producto para decir qué buscar en una alternativa.",
+    ),
     "none": Says(
-        "We found no similar product without a recall on record.",
-        "No encontramos productos parecidos sin retiradas registradas.",
+        "We do not recommend specific products; choose one with no recall on record.",
+        "No recomendamos productos concretos; elija uno sin retiradas registradas.",
+    ),
+    "recalled_nearby_one": Says(
+        "A recalled product in this category to avoid: {items}.",
+        "Un producto retirado en esta categoría que conviene evitar: {items}.",
+    ),
+    "recalled_nearby": Says(
+        "{count} recalled products in this category to avoid, including: {items}.",
+        "{count} productos retirados en esta categoría que conviene evitar, entre ellos: {items}.",
     ),
 }
 

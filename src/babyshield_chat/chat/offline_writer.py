@@ -100,14 +100,15 @@ def _recall_lead(result: ToolResult | None, language: Language) -> str:
     matches = _matches(result)
     check = next((c for c in result.checks if c.name == "recall"), None)
     status = check.status if check else ("fail" if matches else "unknown")
-    if status == "fail" and matches:
+    if status in {"fail", "warn"} and matches:
         first = matches[0]
         values = {
             "title": first.get("title") or first.get("recall_number") or "",
             "date": first.get("date") or _say(text.RECALL["no_date"], language),
             "count": len(matches),
         }
-        if result.facts.get("match_kind") == "name":
+        # A name-only match is a lead to check, not a finding ("warn").
+        if status == "warn" or result.facts.get("match_kind") == "name":
             return _say(text.RECALL["name_match"], language, **values)
         key = "match_many" if len(matches) > 1 else "match"
         return _say(text.RECALL[key], language, **values)
@@ -152,6 +153,34 @@ def _recall_reasons(result: ToolResult, language: Language) -> list[str]:
 # --- summary ---
 
 
+def _alternatives_lead(result: ToolResult, language: Language) -> str:
+    """What to choose instead: named products if the tool has a catalogue, else the standard to look for."""
+    names = [
+        " ".join(str(p) for p in (item.get("brand"), item.get("name")) if p)
+        for item in result.facts.get("alternatives") or []
+        if isinstance(item, dict) and item.get("name")
+    ]
+    if names:
+        return _say(text.ALTERNATIVES["found"], language, names=join_names(names, language))
+    if result.facts.get("look_for"):
+        return _say(text.ALTERNATIVES["standard"], language, standard=result.facts["look_for"])
+    if "category" in result.facts and not result.facts.get("category"):
+        return _say(text.ALTERNATIVES["no_category"], language)
+    return _say(text.ALTERNATIVES["none"], language)
+
+
+def _alternatives_reasons(result: ToolResult, language: Language) -> list[str]:
+    recalled = [m for m in result.facts.get("recalled_in_category") or [] if isinstance(m, dict)]
+    if not recalled:
+        return []
+    items = [
+        f"{m.get('title') or m.get('recall_number')} ({m.get('date') or _say(text.RECALL['no_date'], language)})"
+        for m in recalled[:DEFAULT_MAX_RECALL_ITEMS]
+    ]
+    key = "recalled_nearby_one" if len(recalled) == 1 else "recalled_nearby"
+    return [_say(text.ALTERNATIVES[key], language, count=len(recalled), items="; ".join(items))]
+
+
 def _tool_lead(reading: _Reading, tool_name: str) -> tuple[str, str | None]:
     """The lead sentence for an intent's tool, and the check detail it leans on."""
     language = reading.language
@@ -161,14 +190,7 @@ def _tool_lead(reading: _Reading, tool_name: str) -> tuple[str, str | None]:
     if result is None or not result.ok:
         return _say(text.missing_tool_lead(tool_name), language), None
     if tool_name == "alternatives":
-        names = [
-            " ".join(str(p) for p in (item.get("brand"), item.get("name")) if p)
-            for item in result.facts.get("alternatives") or []
-            if isinstance(item, dict) and item.get("name")
-        ]
-        if names:
-            return _say(text.ALTERNATIVES["found"], language, names=join_names(names, language)), None
-        return _say(text.ALTERNATIVES["none"], language), None
+        return _alternatives_lead(result, language), None
     status = worst((c.status for c in result.checks), default="unknown")
     # A tool without its own leads never gets the all-clear wording: "pass"
     # falls back to the generic "could not check everything".
@@ -248,7 +270,11 @@ def _notices(reading: _Reading, fallback_reason: str | None) -> list[str]:
 def _reasons(reading: _Reading, used: set[str], fallback_reason: str | None) -> list[str]:
     recall = reading.tool("recall_lookup")
     recall_part = _recall_reasons(recall, reading.language) if recall is not None and recall.ok else []
-    body = recall_part + _check_reasons(reading, used) + _ingredient_reasons(reading)
+    alternatives = reading.tool("alternatives")
+    alternatives_part = (
+        _alternatives_reasons(alternatives, reading.language) if alternatives is not None and alternatives.ok else []
+    )
+    body = recall_part + alternatives_part + _check_reasons(reading, used) + _ingredient_reasons(reading)
     body = list(dict.fromkeys(r for r in body if r))
     notices = _notices(reading, fallback_reason)
     room = max(DEFAULT_MAX_REASONS - len(notices), 0)
@@ -265,6 +291,8 @@ def _flags(reading: _Reading) -> list[str]:
             continue
         if result.name == "recall_lookup" and check.name == "recall" and check.status == "fail":
             flags.append("recalled")
+        elif result.name == "recall_lookup" and check.name == "recall" and check.status == "warn":
+            flags.append("possible_recall")
         elif result.name == "allergen_check" and check.status == "fail":
             flags.append("allergen_match")
         elif result.name == "allergen_check" and check.status == "warn":
