@@ -40,6 +40,7 @@ EMERGENCIES_EN = [
     ("my baby is wheezing and breathing really fast", "breathing_trouble", "amber"),
     ("found him face down in the bath", "drowning", "red"),
     ("what should I do if my baby is choking?", "choking", "red"),
+    ("he choked on a grape yesterday and now he is not breathing", "not_breathing", "red"),
 ]
 
 EMERGENCIES_ES = [
@@ -58,6 +59,9 @@ EMERGENCIES_ES = [
     ("mi niña se quemó con agua caliente", "burn", "amber"),
     ("mi bebé no responde", "unresponsive", "red"),
     ("se ahogó en la piscina", "drowning", "red"),
+    ("creo que se ha tragado una pila", "battery", "red"),
+    ("puede que se haya tragado un imán", "magnet", "amber"),
+    ("mi hijo ha bebido cloro", "poisoning", "amber"),
 ]
 
 NEAR_MISSES = [
@@ -81,6 +85,8 @@ NEAR_MISSES = [
     "la batería del juguete se descargó",
     "¿este imán es seguro para mi bebé?",
     "mi bebé tiene alergia a la leche",
+    "¿se puede tragar este imán?",
+    "¿qué pasa si se traga una pila?",
     "my son has a milk allergy, is this formula ok?",
     "what number is Poison Control?",
 ]
@@ -98,12 +104,12 @@ NEGATED_OR_RESOLVED = [
     "my son hit his head on the crib last week, is the crib recalled?",
     "se atragantó ayer pero ya está bien",
     "he is breathing fine",
+    "she choked on a carrot but shes fine now",
 ]
 
-TABLE = (
-    [(text, category, level) for text, category, level in EMERGENCIES_EN + EMERGENCIES_ES]
-    + [(text, None, None) for text in NEAR_MISSES + NEGATED_OR_RESOLVED]
-)
+TABLE = [(text, category, level) for text, category, level in EMERGENCIES_EN + EMERGENCIES_ES] + [
+    (text, None, None) for text in NEAR_MISSES + NEGATED_OR_RESOLVED
+]
 
 
 @pytest.mark.parametrize(("text", "category", "level"), TABLE)

@@ -51,6 +51,8 @@ def test_emergency_number_is_known_or_none_never_guessed(tag, number) -> None:
     assert parse_locale(tag).emergency_number == number
 
 
-@pytest.mark.parametrize(("tag", "has_line"), [("en-US", True), ("es-US", True), (None, True), ("en-GB", False), ("es-MX", False)])
+@pytest.mark.parametrize(
+    ("tag", "has_line"), [("en-US", True), ("es-US", True), (None, True), ("en-GB", False), ("es-MX", False)]
+)
 def test_us_poison_control_only_where_it_answers(tag, has_line) -> None:
     assert (parse_locale(tag).poison_control == "1-800-222-1222") is has_line

@@ -19,7 +19,7 @@ What counts as an emergency — decisions this module owns:
   burned". Only the three words before the phrase, within its clause, count,
   so "I don't know if he swallowed a magnet" still triggers.
 - Resolved past events do not trigger: a state dated in the past in the same
-  sentence ("choked on a grape yesterday") or a message saying the child is
+  clause ("choked on a grape yesterday") or a message saying the child is
   fine now. Ingestions never resolve this way: a swallowed battery or magnet
   is still inside the child.
 - A conditional that describes an event in progress ("what do I do if my
@@ -37,6 +37,7 @@ signs that make it a 911 call in the call to action.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from babyshield_chat.chat import emergency_rules as rules
@@ -73,24 +74,34 @@ def _clause_before(sentence: str, start: int) -> str:
     return before[breaks[-1].end() :] if breaks else before
 
 
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    """The whole clause the phrase at `start:end` sits in."""
+    after = rules.CLAUSE_BREAK.search(sentence, end)
+    return _clause_before(sentence, start) + sentence[start : after.start() if after else len(sentence)]
+
+
 def _last_words(text: str, count: int) -> str:
     return " ".join(text.split()[-count:])
 
 
-def _cancelled(rule: rules.Rule, sentence: str, start: int, resolved: bool) -> bool:
-    clause = _clause_before(sentence, start)
+def _cancelled(rule: rules.Rule, sentence: str, match: re.Match[str], resolved: bool) -> bool:
+    clause = _clause_before(sentence, match.start())
     if rules.NEGATION.search(_last_words(clause, DEFAULT_NEGATION_WINDOW_WORDS)):
         return True
     if rules.HYPOTHETICAL.search(_last_words(clause, DEFAULT_HYPOTHETICAL_WINDOW_WORDS)):
         return True
-    return rule.resolvable and (resolved or bool(rules.PAST.search(sentence)))
+    if not rule.resolvable:
+        return False
+    # Only a date in the phrase's own clause dates it: "choked yesterday and
+    # now he is not breathing" is an emergency now.
+    return resolved or bool(rules.PAST.search(_clause_around(sentence, match.start(), match.end())))
 
 
 def _rule_matches(rule: rules.Rule, sentences: list[str], resolved: bool) -> bool:
     for sentence in sentences:
         for pattern in rule.patterns:
             for match in pattern.finditer(sentence):
-                if not _cancelled(rule, sentence, match.start(), resolved):
+                if not _cancelled(rule, sentence, match, resolved):
                     return True
     return False
 

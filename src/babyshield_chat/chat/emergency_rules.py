@@ -37,15 +37,23 @@ _GAP = rf"\s+{_WORD}{{0,3}}?"
 # A hazard word right after the phrase turns it into a topic ("choking hazard").
 _NOT_TOPIC = r"(?![\s-]*(?:hazards?|warnings?|risks?|dangers?|labels?|tests?|tubes?|sizes?|prevention))"
 
-_SWALLOW = r"(?:swallowed|swallowing|ate|eaten|eating|ingested|chewed(?:\s+on)?|chewing(?:\s+on)?|bit\s+into|sucked\s+on|sucking\s+on|licked|licking)"
-_SWALLOW_ES = r"(?:se\s+)?(?:trago|comio|ingirio|mordio|chupo|lamio|esta\s+tragando|se\s+metio\s+en\s+la\s+boca)"
+_SWALLOW = (
+    r"(?:swallowed|swallowing|ate|eaten|eating|ingested|chewed(?:\s+on)?|chewing(?:\s+on)?|bit\s+into"
+    r"|sucked\s+on|sucking\s+on|licked|licking)"
+)
+_SWALLOW_ES = (
+    r"(?:se\s+)?(?:trago|comio|ingirio|mordio|chupo|lamio|esta\s+tragando|se\s+metio\s+en\s+la\s+boca"
+    r"|(?:ha|haya|habia)\s+(?:tragado|comido|ingerido|mordido|chupado))"
+)
 _DRINK = r"(?:drank|drunk|drinking|sipped|got\s+into|sprayed|splashed)"
-_DRINK_ES = r"(?:se\s+)?(?:tomo|bebio|esta\s+tomando|esta\s+bebiendo)"
+_DRINK_ES = r"(?:se\s+)?(?:tomo|bebio|esta\s+tomando|esta\s+bebiendo|(?:ha|haya|habia)\s+(?:tomado|bebido))"
 
 _CHEMICAL = (
-    r"(?:bleach|detergent|laundry\s+(?:pods?|detergent|soap)|(?:detergent|dishwasher|laundry|tide)\s+(?:pods?|tablets?)|"
+    r"(?:bleach|detergent|laundry\s+(?:pods?|detergent|soap)|"
+    r"(?:detergent|dishwasher|laundry|tide)\s+(?:pods?|tablets?)|"
     r"dish\s+soap|cleaners?|cleaning\s+(?:products?|supplies|solution|spray|fluid)|chemicals?|antifreeze|pesticides?|"
-    r"insecticides?|weed\s+killer|rat\s+poison|poison(?!\s+(?:control|center|centre|help|ivy))|nail\s+polish(?:\s+remover)?|"
+    r"insecticides?|weed\s+killer|rat\s+poison|poison(?!\s+(?:control|center|centre|help|ivy))|"
+    r"nail\s+polish(?:\s+remover)?|"
     r"rubbing\s+alcohol|alcohol|vodka|wine|beer|mouthwash|essential\s+oils?|hand\s+sanitizer|sanitizer|lamp\s+oil|"
     r"gasoline|petrol|kerosene|lighter\s+fluid|drain\s+cleaner|oven\s+cleaner|cigarettes?|cigarette\s+butts?|"
     r"nicotine|vape\s+(?:juice|liquid|pods?)|e-?liquid|edibles?|cannabis|marijuana)"
@@ -62,7 +70,10 @@ _CHEMICAL_ES = (
     r"limpiador|desinfectante|quimicos?|productos?\s+de\s+limpieza|veneno(?:\s+para\s+ratas)?|raticida|insecticida|"
     r"alcohol|aceites?\s+esencial(?:es)?|gasolina|queroseno|cigarros?|cigarrillos?|colillas?|nicotina|anticongelante)"
 )
-_MEDICINE_ES = r"(?:medicinas?|medicamentos?|pastillas?|tabletas?|capsulas?|jarabe|paracetamol|ibuprofeno|aspirina|vitaminas|hierro)"
+_MEDICINE_ES = (
+    r"(?:medicinas?|medicamentos?|pastillas?|tabletas?|capsulas?|jarabe|"
+    r"paracetamol|ibuprofeno|aspirina|vitaminas|hierro)"
+)
 _OWN_DOSE_ES = rf"(?!su\s+{_MEDICINE_ES}\b)"
 
 _BATTERY = r"batter(?:y|ies)(?!\s*(?:cover|compartment|door|lid|case|charger|life|pack|operated|powered|box))"
@@ -74,8 +85,8 @@ class Rule:
     """One kind of emergency and the phrasings that report it.
 
     `resolvable` rules describe a state that can be over ("he choked on a
-    grape yesterday, he is fine now"); the detector drops them when the
-    sentence dates them in the past or the message says the child is fine.
+    grape yesterday, he is fine now"); the detector drops them when their
+    clause dates them in the past or the message says the child is fine.
     Ingestion rules are not resolvable: a swallowed battery or magnet is
     still inside the child days later.
     """
@@ -100,21 +111,24 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:having|going\s+into|in)\s+(?:an?\s+)?anaphyla(?:xis|ctic\s+(?:shock|reaction))\b",
             r"\banaphylactic\s+shock\b",
             r"\bhaving\s+(?:an?\s+)?(?:severe|serious|bad|major)\s+(?:allergic\s+)?reaction\b",
-            r"\b(?:face|lips?|tongue|throat|mouth)\s+(?:is\s+|are\s+|'s\s+|started\s+|starting\s+|keeps\s+|getting\s+|got\s+|has\s+|have\s+)?"
+            r"\b(?:face|lips?|tongue|throat|mouth)\s+"
+            r"(?:is\s+|are\s+|'s\s+|started\s+|starting\s+|keeps\s+|getting\s+|got\s+|has\s+|have\s+)?"
             r"(?:swelling|swollen|swelled|puffing|puffed)(?:\s+up)?\b",
             r"\bswelling\s+(?:of|in|on|around)\s+(?:his|her|their|the)\s+(?:face|lips|tongue|throat|mouth)\b",
             r"\bswollen\s+(?:face|lips|tongue|throat)\b",
             r"\bthroat\s+(?:is\s+)?(?:closing|tightening)\b",
-            r"\b(?:trouble|difficulty|struggling|problems?|hard\s+time|can'?t|cannot)\s+(?:breathing|breathe|to\s+breathe)\s+"
-            r"(?:right\s+|just\s+|shortly\s+)?(?:after|since)\s+(?:eating|drinking|having|taking|trying|feeding|a\s+bottle|"
-            r"the\s+bottle|his|her|this|the|some)\b",
-            r"\b(?:esta\s+teniendo|tiene|le\s+(?:esta\s+)?(?:dando|dio))\s+(?:una\s+)?reaccion\s+alergica\s+(?:grave|severa|fuerte|seria)\b",
+            r"\b(?:trouble|difficulty|struggling|problems?|hard\s+time|can'?t|cannot)\s+"
+            r"(?:breathing|breathe|to\s+breathe)\s+(?:right\s+|just\s+|shortly\s+)?(?:after|since)\s+"
+            r"(?:eating|drinking|having|taking|trying|feeding|a\s+bottle|the\s+bottle|his|her|this|the|some)\b",
+            r"\b(?:esta\s+teniendo|tiene|le\s+(?:esta\s+)?(?:dando|dio))\s+(?:una\s+)?reaccion\s+alergica\s+"
+            r"(?:grave|severa|fuerte|seria)\b",
             r"\b(?:anafilaxia|choque\s+anafilactico|shock\s+anafilactico)\b",
-            r"\bse\s+le\s+(?:esta\s+|estan\s+)?(?:hincho|hincharon|hinchando)\s+(?:la\s+|los\s+)?(?:cara|labios?|lengua|garganta|boca)\b",
+            r"\bse\s+le\s+(?:esta\s+|estan\s+)?(?:hincho|hincharon|hinchando)\s+(?:la\s+|los\s+)?"
+            r"(?:cara|labios?|lengua|garganta|boca)\b",
             r"\b(?:cara|labios|lengua|garganta|boca)\s+(?:muy\s+)?hinchad[oa]s?\b",
             r"\bse\s+le\s+(?:esta\s+)?cerr(?:ando|o)\s+la\s+garganta\b",
-            r"\b(?:no\s+puede\s+respirar|le\s+cuesta\s+respirar|dificultad\s+para\s+respirar)\s+(?:despues\s+de|desde\s+que)\s+"
-            r"(?:comer|comio|tomar|tomo|beber|bebio)\b",
+            r"\b(?:no\s+puede\s+respirar|le\s+cuesta\s+respirar|dificultad\s+para\s+respirar)\s+"
+            r"(?:despues\s+de|desde\s+que)\s+(?:comer|comio|tomar|tomo|beber|bebio)\b",
         ),
     ),
     Rule(
@@ -123,7 +137,8 @@ RULES: tuple[Rule, ...] = (
         _compile(
             r"\b(?:is\s+not|isn'?t|not|stopped|has\s+stopped|stops|can'?t|cannot|can\s+not|unable\s+to|won'?t)\s+"
             r"breath(?:e|ing)\b(?!\s+(?:[\w']+\s+){0,2}nose)",
-            r"\b(?:lips|face|skin)\s+(?:are\s+|is\s+|look\s+|looks\s+)?(?:turned\s+|turning\s+|went\s+|going\s+)?(?:blue|purple|gr[ae]y)\b",
+            r"\b(?:lips|face|skin)\s+(?:are\s+|is\s+|look\s+|looks\s+)?"
+            r"(?:turned\s+|turning\s+|went\s+|going\s+)?(?:blue|purple|gr[ae]y)\b",
             r"\b(?:turning|turned|went|gone|going)\s+blue\b",
             r"\bgasping\s+(?:for\s+)?(?:air|breath)\b",
             r"\bno\s+(?:esta\s+)?respira(?:ndo)?\b",
@@ -160,15 +175,18 @@ RULES: tuple[Rule, ...] = (
         "red",
         _compile(
             rf"\b(?:drowning|drowned|nearly\s+drowned|almost\s+drowned){_NOT_TOPIC}",
-            rf"\bfound\s+(?:him|her|them|{_KID})\s+(?:face\s+down\s+)?(?:in|under)\s+the\s+(?:water|pool|tub|bath|bathtub)\b",
-            r"\bse\s+(?:esta\s+)?(?:ahogando|ahogo)\s+en\s+(?:la\s+|el\s+)?(?:piscina|alberca|banera|tina|agua|mar|rio)\b",
+            rf"\bfound\s+(?:him|her|them|{_KID})\s+(?:face\s+down\s+)?(?:in|under)\s+the\s+"
+            r"(?:water|pool|tub|bath|bathtub)\b",
+            r"\bse\s+(?:esta\s+)?(?:ahogando|ahogo)\s+en\s+(?:la\s+|el\s+)?"
+            r"(?:piscina|alberca|banera|tina|agua|mar|rio)\b",
         ),
     ),
     Rule(
         "choking",
         "red",
         _compile(
-            rf"\b(?:is|'s|are|was|were|keeps|kept|started|starting|been|seems\s+to\s+be|appears\s+to\s+be)\s+{_WORD}?choking{_NOT_TOPIC}",
+            r"\b(?:is|'s|are|was|were|keeps|kept|started|starting|been|seems\s+to\s+be|appears\s+to\s+be)\s+"
+            rf"{_WORD}?choking{_NOT_TOPIC}",
             rf"\b{_KID}\s+choking{_NOT_TOPIC}",
             r"\bchok(?:ing|ed)\s+on\b",
             rf"\b{_KID}\s+(?:just\s+)?choked\b",
@@ -187,7 +205,8 @@ RULES: tuple[Rule, ...] = (
             rf"\b(?:is|'s|are|started|keeps)\s+{_WORD}?(?:seizing|convulsing)\b",
             rf"\b{_KID}\s+(?:is\s+)?(?:seizing|convulsing)\b",
             r"\b(?:esta\s+)?convulsionando\b",
-            r"\b(?:esta\s+teniendo|tiene|le\s+esta\s+dando)\s+(?:una\s+)?(?:convulsion|convulsiones|crisis\s+convulsiva|ataque\s+epileptico)\b",
+            r"\b(?:esta\s+teniendo|tiene|le\s+esta\s+dando)\s+(?:una\s+)?"
+            r"(?:convulsion|convulsiones|crisis\s+convulsiva|ataque\s+epileptico)\b",
         ),
     ),
     Rule(
@@ -196,7 +215,8 @@ RULES: tuple[Rule, ...] = (
         _compile(
             rf"\b{_SWALLOW}{_GAP}{_BATTERY}\b",
             r"\bbatter(?:y|ies)\s+(?:was\s+|were\s+|got\s+|has\s+been\s+)?(?:swallowed|ingested)\b",
-            r"\bbatter(?:y|ies)\s+(?:is\s+|was\s+|got\s+)?(?:stuck\s+)?(?:in|up)\s+(?:his|her|their|the)\s+(?:nose|ears?|throat|mouth)\b",
+            r"\bbatter(?:y|ies)\s+(?:is\s+|was\s+|got\s+)?(?:stuck\s+)?(?:in|up)\s+(?:his|her|their|the)\s+"
+            r"(?:nose|ears?|throat|mouth)\b",
             r"\b(?:swallowed|ate)\s+(?:a\s+|the\s+)?(?:button|coin)\s+cell\b",
             rf"\b{_SWALLOW_ES}{_GAP}{_BATTERY_ES}\b",
             r"\b(?:pila|bateria)s?\s+(?:de\s+boton\s+)?en\s+(?:la\s+|el\s+)?(?:nariz|oreja|oido|garganta)\b",
@@ -228,7 +248,8 @@ RULES: tuple[Rule, ...] = (
         _compile(
             rf"\b{_SWALLOW}{_GAP}magnet(?:s|ic\s+(?:balls?|beads?|pieces?))?\b",
             r"\bmagnets?\s+(?:was\s+|were\s+|got\s+|has\s+been\s+|have\s+been\s+)?(?:swallowed|ingested)\b",
-            r"\bmagnets?\s+(?:is\s+|are\s+|was\s+|got\s+)?(?:stuck\s+)?(?:in|up)\s+(?:his|her|their|the)\s+(?:nose|ears?|throat|mouth)\b",
+            r"\bmagnets?\s+(?:is\s+|are\s+|was\s+|got\s+)?(?:stuck\s+)?(?:in|up)\s+(?:his|her|their|the)\s+"
+            r"(?:nose|ears?|throat|mouth)\b",
             rf"\b{_SWALLOW_ES}{_GAP}iman(?:es)?\b",
         ),
         resolvable=False,
@@ -241,7 +262,8 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:broke|breaking|broken)\s+out\s+in\s+(?:hives|a\s+rash)\b",
             r"\b(?:covered\s+in|full\s+of)\s+hives\b",
             r"\bhives\s+(?:all\s+over|everywhere)\b",
-            r"\b(?:esta\s+teniendo|le\s+(?:esta\s+)?(?:dando|dio|salio|salieron))\s+(?:una\s+)?(?:reaccion(?:\s+alergica)?|ronchas|urticaria|sarpullido)\b",
+            r"\b(?:esta\s+teniendo|le\s+(?:esta\s+)?(?:dando|dio|salio|salieron))\s+(?:una\s+)?"
+            r"(?:reaccion(?:\s+alergica)?|ronchas|urticaria|sarpullido)\b",
             r"\bllen[oa]\s+de\s+ronchas\b",
         ),
     ),
@@ -257,7 +279,8 @@ RULES: tuple[Rule, ...] = (
         "head_injury",
         "amber",
         _compile(
-            r"\b(?:hit|bumped|banged|struck|smacked|hurt|injured)\s+(?:his|her|their|the\s+baby's|my\s+[\w]+'s)\s+head\b",
+            r"\b(?:hit|bumped|banged|struck|smacked|hurt|injured)\s+"
+            r"(?:his|her|their|the\s+baby's|my\s+[\w]+'s)\s+head\b",
             r"\b(?:landed|fell)\s+on\s+(?:his|her|their)\s+head\b",
             r"\bhead\s+(?:injury|trauma)\b",
             r"\bconcussion\b",
@@ -305,9 +328,11 @@ NEGATION = re.compile(
 
 #: Words that make the phrase a question about a risk or a label, not an event:
 #: "could this cause swollen lips?", "the warning says swallowing magnets ...".
+#: "Might have", "puede que" and "puede haber" report a suspected event instead.
 HYPOTHETICAL = re.compile(
-    r"\b(?:cause[sd]?|causing|prevent(?:s|ing)?|avoid|risks?|hazards?|dangers?|dangerous|warnings?|labels?|signs?|symptoms?|"
-    r"history|what\s+if|in\s+case|puede[n]?|podria[n]?|causa[r]?|provoca[r]?|prevenir|evitar|riesgos?|peligros?|"
+    r"\b(?:cause[sd]?|causing|prevent(?:s|ing)?|avoid|risks?|hazards?|dangers?|dangerous|warnings?|labels?|"
+    r"signs?|symptoms?|history|what\s+if|in\s+case|"
+    r"pueden?(?!\s+(?:que|haber)\b)|podrian?(?!\s+haber\b)|causa[r]?|provoca[r]?|prevenir|evitar|riesgos?|peligros?|"
     r"advertencias?|etiqueta|sintomas?|signos?|senales|antecedentes|historial|que\s+pasa\s+si|en\s+caso\s+de)\b"
     r"|\b(?:can(?!')|could|may|might|would)\b(?!\s+(?:have|you)\b)"
 )
@@ -321,16 +346,16 @@ PAST = re.compile(
     r"hace\s+(?:\w+\s+)?(?:dias|semanas|meses|anos)|cuando\s+era\s+(?:bebe|pequen[oa]|chiquit[oa]))\b"
 )
 
-#: The message says the child is fine now.
+#: The message says the child is fine now. Only a statement counts: "is he
+#: ok now?" asks, it does not reassure.
 RESOLVED = re.compile(
-    r"\b(?:he|she|they|baby|(?:my|our)\s+\w+)(?:'s|\s+is|\s+are|\s+seems)\s+(?:totally\s+|completely\s+)?"
+    r"\b(?:he|she|they|baby|(?:my|our)\s+\w+)(?:'?s|'?re|\s+is|\s+are|\s+seems)\s+(?:totally\s+|completely\s+)?"
     r"(?:fine|ok|okay|alright|all\s+right|better|breathing\s+(?:fine|normally))\b"
-    r"|\b(?:fine|ok|okay|better)\s+now\b"
     r"|\b(?:ya\s+esta\s+bien|esta\s+bien\s+ahora|ya\s+respira\s+(?:bien|normal)|ya\s+se\s+le\s+paso)\b"
 )
 
 #: Where a clause ends, for the negation and hypothetical windows.
 CLAUSE_BREAK = re.compile(r"[,:;.!?¿¡()\"]|\b(?:but|pero|and\s+now|y\s+ahora)\b")
 
-#: Sentence boundaries, for dating an event.
+#: Sentence boundaries: phrases are matched one sentence at a time.
 SENTENCE_BREAK = re.compile(r"[.!?;\n]+")

@@ -68,7 +68,8 @@ _FIRST_AID: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         (
             "Si su hijo puede toser o llorar, déjelo seguir tosiendo.",
-            "Si no puede toser, llorar ni respirar, empiece los primeros auxilios para atragantamiento según su edad mientras llega la ayuda.",
+            "Si no puede toser, llorar ni respirar, empiece los primeros auxilios para atragantamiento según su edad "
+            "mientras llega la ayuda.",
         ),
     ),
     "seizure": (
@@ -83,11 +84,13 @@ _FIRST_AID: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "battery": (
         (
-            "A swallowed button battery can cause severe burns inside the body within about two hours; do not wait for symptoms.",
+            "A swallowed button battery can cause severe burns inside the body within about two hours; do not wait for "
+            "symptoms.",
             "Do not make your child vomit, and do not let them eat or drink unless a medical professional says so.",
         ),
         (
-            "Una pila de botón tragada puede causar quemaduras graves dentro del cuerpo en unas dos horas; no espere a que aparezcan síntomas.",
+            "Una pila de botón tragada puede causar quemaduras graves dentro del cuerpo en unas dos horas; no espere a "
+            "que aparezcan síntomas.",
             "No provoque el vómito y no le dé de comer ni de beber salvo que se lo indique un profesional sanitario.",
         ),
     ),
@@ -103,10 +106,12 @@ _FIRST_AID: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "magnet": (
         (
-            "Two or more swallowed magnets can pull together through the intestines and cause serious injury, even when your child seems fine.",
+            "Two or more swallowed magnets can pull together through the intestines and cause serious injury, even "
+            "when your child seems fine.",
         ),
         (
-            "Dos o más imanes tragados pueden atraerse a través del intestino y causar lesiones graves, aunque su hijo parezca estar bien.",
+            "Dos o más imanes tragados pueden atraerse a través del intestino y causar lesiones graves, aunque su hijo "
+            "parezca estar bien.",
         ),
     ),
     "allergic_reaction": (
@@ -164,8 +169,10 @@ def headline(level: str, language: Language) -> str:
 def disclaimer(language: Language) -> str:
     return _pick(
         (
-            "BabyShield is not a medical service and cannot see your child. In an emergency, always call your local emergency number.",
-            "BabyShield no es un servicio médico y no puede ver a su hijo. En una emergencia, llame siempre al número de emergencias local.",
+            "BabyShield is not a medical service and cannot see your child. In an emergency, always call your local "
+            "emergency number.",
+            "BabyShield no es un servicio médico y no puede ver a su hijo. En una emergencia, llame siempre al número "
+            "de emergencias local.",
         ),
         language,
     )
@@ -180,7 +187,11 @@ def _dial(loc: Locale) -> str:
 
 def _call(loc: Locale) -> str:
     if loc.language == "es":
-        return f"Llame al {loc.emergency_number} ahora." if loc.emergency_number else "Llame ahora al número de emergencias local."
+        return (
+            f"Llame al {loc.emergency_number} ahora."
+            if loc.emergency_number
+            else "Llame ahora al número de emergencias local."
+        )
     return f"Call {_dial(loc)} now."
 
 
@@ -188,7 +199,10 @@ def _poison_line(loc: Locale) -> str:
     """Where poison advice comes from, as the object of "call"."""
     if loc.poison_control:
         return _pick(
-            (f"Poison Control at {loc.poison_control}", f"a Poison Control (Control de Envenenamientos) al {loc.poison_control}"),
+            (
+                f"Poison Control at {loc.poison_control}",
+                f"a Poison Control (Control de Envenenamientos) al {loc.poison_control}",
+            ),
             loc.language,
         )
     if loc.is_uk:
@@ -203,19 +217,22 @@ def call_to_action(category: str, level: str, loc: Locale) -> str:
     al = "" if not loc.emergency_number else "al "
     if category == "battery":
         then = (
-            f" Después llame {_poison_line(loc)}." if es else f" Then call {_poison_line(loc)}."
-        ) if loc.poison_control else ""
+            (f" Después llame {_poison_line(loc)}." if es else f" Then call {_poison_line(loc)}.")
+            if loc.poison_control
+            else ""
+        )
         return _call(loc) + then
     if level == "red":
         return _call(loc)
     if category == "poisoning":
         if es:
             return (
-                f"Llame ahora {_poison_line(loc)}. Si su hijo no respira, no responde o tiene una convulsión, "
-                f"llame {al}{dial}."
+                f"Llame ahora {_poison_line(loc)}. "
+                f"Si su hijo no respira, no responde o tiene una convulsión, llame {al}{dial}."
             )
         return (
-            f"Call {_poison_line(loc)} now. If your child is not breathing, is unresponsive or has a seizure, call {dial}."
+            f"Call {_poison_line(loc)} now. "
+            f"If your child is not breathing, is unresponsive or has a seizure, call {dial}."
         )
     if category == "magnet":
         extra = ""

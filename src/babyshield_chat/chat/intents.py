@@ -153,8 +153,8 @@ _WEIGHTED: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bwhat\s+is\s+(?!this\b|it\b|the\s+(?:age|recall)\b)[\w'-]+\s*\??$", 0.6),
         (
             r"\b(?:dha|ara|probiotics?|prebiotics?|hmos?|2'?-?fl|palm\s+(?:olein|oil)|corn\s+syrup|maltodextrin|"
-            r"carrageenan|parabens?|phenoxyethanol|fragrance|parfum|sulfates?|sulphates?|phthalates?|bpa|preservatives?|"
-            r"additives?|sweeteners?|added\s+sugar|soy\s+lecithin|lecithin|nucleotides?|lutein|glycerin|"
+            r"carrageenan|parabens?|phenoxyethanol|fragrance|parfum|sulfates?|sulphates?|phthalates?|bpa|"
+            r"preservatives?|additives?|sweeteners?|added\s+sugar|soy\s+lecithin|lecithin|nucleotides?|lutein|glycerin|"
             r"mineral\s+oil|petrolatum|dimethicone|zinc\s+oxide|titanium\s+dioxide|retinol|salicylic)\b",
             0.7,
         ),
@@ -198,8 +198,16 @@ _WEIGHTED: dict[str, tuple[tuple[str, float], ...]] = {
     "alternative_products": (
         (r"\balternatives?\b", 1.0),
         (r"\binstead\b", 0.9),
-        (r"\b(?:something|anything|another|other|others|one|brand|option|product)s?\s+(?:else|better|safer|similar|different|comparable)\b", 0.9),
-        (r"\b(?:safer|better|cheaper|similar|comparable|other)\s+(?:options?|alternatives?|products?|ones?|brands?|choices?|picks?)\b", 0.9),
+        (
+            r"\b(?:something|anything|another|other|others|one|brand|option|product)s?\s+"
+            r"(?:else|better|safer|similar|different|comparable)\b",
+            0.9,
+        ),
+        (
+            r"\b(?:safer|better|cheaper|similar|comparable|other)\s+"
+            r"(?:options?|alternatives?|products?|ones?|brands?|choices?|picks?)\b",
+            0.9,
+        ),
         (r"\b(?:recommend|recommendation|recommendations|suggest|suggestions?)\b", 0.8),
         (r"\bwhat\s+(?:should|can|could)\s+(?:i|we)\s+(?:buy|get|use|try)\b", 0.8),
         (r"\b(?:i|we)\s+(?:could|can|should)\s+(?:buy|get)\b", 0.6),

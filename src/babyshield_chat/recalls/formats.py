@@ -398,7 +398,10 @@ def parse_document(document: Any, format: str | None = None) -> ParseReport:
             continue
         if result.key in first_index:
             rejected.append(
-                (index, f"duplicate of {result.agency} recall {result.recall_number!r} at index {first_index[result.key]}")
+                (
+                    index,
+                    f"duplicate of {result.agency} recall {result.recall_number!r} at index {first_index[result.key]}",
+                )
             )
             continue
         first_index[result.key] = index
