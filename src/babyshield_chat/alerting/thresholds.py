@@ -1,0 +1,426 @@
+"""Load the canary's gates from ``thresholds.yml`` into typed, validated values.
+
+This is the single definition of spec section 6: the Prometheus rules, the
+Grafana dashboard, the CloudWatch alarms and the rollout guard all read it
+through :func:`load_thresholds`. A malformed file stops whoever loads it with
+a :class:`ThresholdsError` that quotes the bad value and where it was found,
+so a typo can never silently loosen a rollback trigger.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Unit = Literal["ratio", "seconds"]
+Severity = Literal["critical", "warning", "info"]
+Action = Literal["rollback", "investigate"]
+MeasureKind = Literal["ratio", "histogram_p95"]
+
+#: Recording rule of served requests per second (all but blocked); the rollout
+#: guard compares it with ``min_request_rate`` before promoting.
+TRAFFIC_RECORD = "chat:requests:rate5m"
+
+_UNITS: tuple[str, ...] = ("ratio", "seconds")
+_SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
+_ACTIONS: tuple[str, ...] = ("rollback", "investigate")
+_SIGNAL_KEYS: tuple[str, ...] = (
+    "no_traffic",
+    "blocked_ratio",
+    "db_pool",
+    "llm_rate_limited",
+    "spend",
+    "metrics_absent",
+)
+# Signals whose alert compares a number: without one the rule would be empty.
+_SIGNALS_WITH_THRESHOLD: frozenset[str] = frozenset(
+    {"blocked_ratio", "db_pool", "llm_rate_limited", "spend"}
+)
+
+# Prometheus' own duration grammar: units largest first, each at most once.
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
+_DURATION_UNITS_MS = {"w": 604_800_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_MATCHER = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"\\]*"$')
+_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class ThresholdsError(ValueError):
+    """thresholds.yml is malformed; the message names the field and the bad value."""
+
+
+class GateStatus(enum.Enum):
+    """Where a measured value sits against a gate (missing data is never green)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    NO_DATA = "no_data"
+
+
+def parse_duration(text: object, where: str = "duration") -> timedelta:
+    """Parse a Prometheus duration such as ``5m`` or ``1h30m`` (positive, no sign)."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if match is None or not any(match.groups()):
+        raise ThresholdsError(f"{where}: expected a duration like '5m', got {text!r}")
+    total_ms = sum(int(count) * _DURATION_UNITS_MS[unit] for unit, count in zip(_DURATION_UNITS_MS, match.groups()) if count)
+    if total_ms == 0:
+        raise ThresholdsError(f"{where}: a duration must be positive, got {text!r}")
+    return timedelta(milliseconds=total_ms)
+
+
+def human_value(unit: Unit, value: float) -> str:
+    """A threshold as people say it: ratio 0.02 → '2%', seconds 2.8 → '2.8s'."""
+    # round(): 0.15 * 100 is 15.000000000000002 in binary floating point.
+    return f"{round(value * 100, 9):g}%" if unit == "ratio" else f"{value:g}s"
+
+
+def format_duration(value: timedelta) -> str:
+    """Render a duration the way Prometheus writes it (``90s`` → ``1m30s``)."""
+    total_ms = round(value.total_seconds() * 1000)
+    if total_ms <= 0:
+        raise ThresholdsError(f"duration must be positive, got {value!r}")
+    parts = []
+    # Hours are the largest unit written: "24h" reads better than "1d".
+    for unit in ("h", "m", "s", "ms"):
+        size = _DURATION_UNITS_MS[unit]
+        count, total_ms = divmod(total_ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One alerting tier of a gate: above ``threshold`` for ``duration`` → alert."""
+
+    threshold: float
+    duration: timedelta
+    severity: Severity
+    action: Action
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a gate is computed from raw metrics (turned into PromQL by rules.py)."""
+
+    kind: MeasureKind
+    metric: str
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    matchers: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One row of the checklist's Key Metrics Targets."""
+
+    key: str
+    name: str
+    alert: str
+    record: str
+    unit: Unit
+    measure: Measure
+    target: float
+    warning_tier: Tier
+    critical_tier: Tier
+    rollback_trigger: bool
+    runbook_anchor: str
+
+    @property
+    def query(self) -> str:
+        """Instant PromQL returning one value (the worst series when split by a label)."""
+        return f"max({self.record})" if self.measure.by else self.record
+
+    @property
+    def warning(self) -> float:
+        return self.warning_tier.threshold
+
+    @property
+    def critical(self) -> float:
+        return self.critical_tier.threshold
+
+    @property
+    def for_warning(self) -> timedelta:
+        return self.warning_tier.duration
+
+    @property
+    def for_critical(self) -> timedelta:
+        return self.critical_tier.duration
+
+    @property
+    def warning_alert(self) -> str:
+        return f"{self.alert}Warning"
+
+    @property
+    def critical_alert(self) -> str:
+        return f"{self.alert}Critical"
+
+    def status(self, value: float | None) -> GateStatus:
+        """Classify a measured value; ``None`` or NaN (no data) is never OK."""
+        if value is None or value != value:
+            return GateStatus.NO_DATA
+        if value > self.critical:
+            return GateStatus.CRITICAL
+        if value > self.warning:
+            return GateStatus.WARNING
+        return GateStatus.OK
+
+
+@dataclass(frozen=True)
+class Signal:
+    """An alert outside the checklist rows (no traffic, blocked ratio, DB pool...)."""
+
+    key: str
+    alert: str
+    threshold: float | None
+    duration: timedelta
+    severity: Severity
+    action: Action
+    runbook_anchor: str
+    window: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The whole of thresholds.yml."""
+
+    job: str
+    window: timedelta
+    min_request_rate: float
+    dashboard_url: str
+    runbook_url: str
+    gates: tuple[Gate, ...]
+    signals: Mapping[str, Signal]
+
+    def gate(self, key: str) -> Gate:
+        for gate in self.gates:
+            if gate.key == key:
+                return gate
+        raise KeyError(f"no gate {key!r}; known: {[g.key for g in self.gates]}")
+
+    def signal(self, key: str) -> Signal:
+        try:
+            return self.signals[key]
+        except KeyError:
+            raise KeyError(f"no signal {key!r}; known: {sorted(self.signals)}") from None
+
+    @property
+    def spend_budget_usd(self) -> float:
+        return _required(self.signal("spend").threshold)
+
+    @property
+    def blocked_ratio_tolerance(self) -> float:
+        return _required(self.signal("blocked_ratio").threshold)
+
+    @property
+    def traffic_query(self) -> str:
+        """Instant PromQL for served requests per second (all but blocked)."""
+        return TRAFFIC_RECORD
+
+    def runbook_link(self, anchor: str) -> str:
+        return f"{self.runbook_url}#{anchor}"
+
+
+def _required(value: float | None) -> float:
+    assert value is not None  # guaranteed by _load_signal's validation
+    return value
+
+
+DEFAULT_PATH = Path(str(resources.files("babyshield_chat.alerting") / "thresholds.yml"))
+
+
+def load_thresholds(path: Path | str | None = None) -> Thresholds:
+    """Read and validate thresholds.yml (the packaged one by default)."""
+    source = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ThresholdsError(f"{source}: not valid YAML: {exc}") from exc
+    return parse_thresholds(raw)
+
+
+def parse_thresholds(raw: object) -> Thresholds:
+    """Validate an already-parsed thresholds document."""
+    doc = _mapping(raw, "thresholds.yml")
+    service = _mapping(doc.get("service"), "service")
+    min_rate = _number(service.get("min_request_rate"), "service.min_request_rate")
+    if min_rate <= 0:
+        raise ThresholdsError(f"service.min_request_rate must be > 0 (it guards every division), got {min_rate!r}")
+    gates_raw = doc.get("gates")
+    if not isinstance(gates_raw, list) or not gates_raw:
+        raise ThresholdsError(f"gates: expected a non-empty list, got {gates_raw!r}")
+    gates = tuple(_load_gate(item, f"gates[{i}]") for i, item in enumerate(gates_raw))
+    _unique([g.key for g in gates], "gate key")
+    _unique([g.alert for g in gates], "gate alert")
+    _unique([g.record for g in gates], "gate record")
+    signals_raw = _mapping(doc.get("signals"), "signals")
+    unknown = sorted(set(signals_raw) - set(_SIGNAL_KEYS))
+    missing = sorted(set(_SIGNAL_KEYS) - set(signals_raw))
+    if unknown or missing:
+        raise ThresholdsError(f"signals: unknown keys {unknown!r}, missing keys {missing!r}")
+    signals = {key: _load_signal(key, signals_raw[key]) for key in _SIGNAL_KEYS}
+    window = parse_duration(service.get("window"), "service.window")
+    blocked = signals["blocked_ratio"]
+    if blocked.duration <= window:
+        raise ThresholdsError(
+            f"signals.blocked_ratio.for ({format_duration(blocked.duration)}) must exceed service.window "
+            f"({format_duration(window)}), or every rollout change would fire it"
+        )
+    return Thresholds(
+        job=_string(service.get("job"), "service.job"),
+        window=window,
+        min_request_rate=min_rate,
+        dashboard_url=_string(service.get("dashboard_url"), "service.dashboard_url"),
+        runbook_url=_string(service.get("runbook_url"), "service.runbook_url"),
+        gates=gates,
+        signals=signals,
+    )
+
+
+def _load_gate(raw: object, where: str) -> Gate:
+    item = _mapping(raw, where)
+    key = _string(item.get("key"), f"{where}.key")
+    where = f"gates[{key}]"
+    unit = _choice(item.get("unit"), _UNITS, f"{where}.unit")
+    warning = _load_tier(item.get("warning"), f"{where}.warning")
+    critical = _load_tier(item.get("critical"), f"{where}.critical")
+    target = _number(item.get("target"), f"{where}.target")
+    if not target < warning.threshold < critical.threshold:
+        raise ThresholdsError(
+            f"{where}: need target < warning < critical, got target={target!r} "
+            f"warning={warning.threshold!r} critical={critical.threshold!r}"
+        )
+    if unit == "ratio" and critical.threshold >= 1:
+        raise ThresholdsError(f"{where}.critical.threshold: a ratio is below 1, got {critical.threshold!r}")
+    if critical.severity != "critical" or warning.severity == "critical":
+        raise ThresholdsError(
+            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
+            f"got warning={warning.severity!r} critical={critical.severity!r}"
+        )
+    rollback = item.get("rollback_trigger")
+    if not isinstance(rollback, bool):
+        raise ThresholdsError(f"{where}.rollback_trigger: expected true or false, got {rollback!r}")
+    if rollback != (critical.action == "rollback") or warning.action == "rollback":
+        raise ThresholdsError(
+            f"{where}: only the critical tier of a rollback trigger has action 'rollback', got "
+            f"rollback_trigger={rollback!r} warning.action={warning.action!r} critical.action={critical.action!r}"
+        )
+    return Gate(
+        key=key,
+        name=_string(item.get("name"), f"{where}.name"),
+        alert=_name(item.get("alert"), f"{where}.alert"),
+        record=_name(item.get("record"), f"{where}.record"),
+        unit=unit,  # type: ignore[arg-type]
+        measure=_load_measure(item.get("measure"), f"{where}.measure"),
+        target=target,
+        warning_tier=warning,
+        critical_tier=critical,
+        rollback_trigger=rollback,
+        runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
+    )
+
+
+def _load_tier(raw: object, where: str) -> Tier:
+    item = _mapping(raw, where)
+    return Tier(
+        threshold=_number(item.get("threshold"), f"{where}.threshold"),
+        duration=parse_duration(item.get("for"), f"{where}.for"),
+        severity=_choice(item.get("severity"), _SEVERITIES, f"{where}.severity"),  # type: ignore[arg-type]
+        action=_choice(item.get("action"), _ACTIONS, f"{where}.action"),  # type: ignore[arg-type]
+    )
+
+
+def _load_measure(raw: object, where: str) -> Measure:
+    item = _mapping(raw, where)
+    kind = _choice(item.get("kind"), ("ratio", "histogram_p95"), f"{where}.kind")
+    fields = {name: _matchers(item.get(name, []), f"{where}.{name}") for name in ("numerator", "denominator", "matchers")}
+    by = item.get("by", [])
+    if not isinstance(by, list) or not all(isinstance(b, str) and _NAME.match(b) for b in by):
+        raise ThresholdsError(f"{where}.by: expected a list of label names, got {by!r}")
+    if kind == "ratio" and not (fields["numerator"] and fields["denominator"]):
+        raise ThresholdsError(f"{where}: a ratio needs numerator and denominator matchers, got {item!r}")
+    return Measure(kind=kind, metric=_name(item.get("metric"), f"{where}.metric"), by=tuple(by), **fields)  # type: ignore[arg-type]
+
+
+def _load_signal(key: str, raw: object) -> Signal:
+    where = f"signals.{key}"
+    item = _mapping(raw, where)
+    threshold = item.get("threshold")
+    if key in _SIGNALS_WITH_THRESHOLD:
+        threshold = _number(threshold, f"{where}.threshold")
+        if threshold <= 0:
+            raise ThresholdsError(f"{where}.threshold must be > 0, got {threshold!r}")
+    elif threshold is not None:
+        raise ThresholdsError(f"{where}.threshold: this alert has no threshold, got {threshold!r}")
+    window = item.get("window")
+    return Signal(
+        key=key,
+        alert=_name(item.get("alert"), f"{where}.alert"),
+        threshold=threshold,
+        duration=parse_duration(item.get("for"), f"{where}.for"),
+        severity=_choice(item.get("severity"), _SEVERITIES, f"{where}.severity"),  # type: ignore[arg-type]
+        action=_choice(item.get("action"), _ACTIONS, f"{where}.action"),  # type: ignore[arg-type]
+        runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
+        window=parse_duration(window, f"{where}.window") if window is not None else None,
+    )
+
+
+def _mapping(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ThresholdsError(f"{where}: expected a mapping, got {value!r}")
+    return value
+
+
+def _number(value: object, where: str) -> float:
+    # bool is an int in Python; `threshold: yes` must not read as 1.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ThresholdsError(f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ThresholdsError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _name(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ThresholdsError(f"{where}: expected a Prometheus name, got {value!r}")
+    return value
+
+
+def _anchor(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _ANCHOR.match(value):
+        raise ThresholdsError(f"{where}: expected a lowercase-hyphenated runbook anchor, got {value!r}")
+    return value
+
+
+def _choice(value: object, allowed: tuple[str, ...], where: str) -> str:
+    if value not in allowed:
+        raise ThresholdsError(f"{where}: expected one of {list(allowed)}, got {value!r}")
+    return str(value)
+
+
+def _matchers(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(m, str) and _MATCHER.match(m) for m in value):
+        raise ThresholdsError(f"{where}: expected label matchers like 'outcome=\"error\"', got {value!r}")
+    return tuple(value)
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ThresholdsError(f"duplicate {what} {value!r}")
+        seen.add(value)
