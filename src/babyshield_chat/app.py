@@ -16,9 +16,10 @@ from opentelemetry import trace
 from .api import routes
 from .api.openapi import openapi_handler
 from .config import Settings
-from .context import AUTH, DATABASE, FLAGS, REQUEST_STATE, SETTINGS, TRACER
+from .context import AUTH, DATABASE, FLAG_STORE, FLAGS, REQUEST_STATE, SETTINGS, TRACER
 from .db.pool import Database
-from .flags.evaluation import FlagSource, StaticFlagSource
+from .flags.evaluation import FlagSource
+from .flags.store import OverrideStore
 from .identity import Authenticator
 from .middleware import RequestState, admission_middleware, error_middleware, trace_middleware
 
@@ -46,12 +47,19 @@ def create_app(
     app[TRACER] = tracer
     app[REQUEST_STATE] = state
     app[AUTH] = Authenticator(settings.auth)
-    app[FLAGS] = flag_source or StaticFlagSource(settings.flags)
     app[DATABASE] = Database(database_url, settings.database)
+    if flag_source is None:
+        # The runtime override (spec section 3) wins over env on every instance.
+        store = OverrideStore(database_url, settings.flags, app[DATABASE])
+        app[FLAG_STORE] = store
+        flag_source = store
+    app[FLAGS] = flag_source
 
     routes.add_routes(app)
     app.router.add_get(OPENAPI_PATH, openapi_handler(routes.ROUTES))
     app.cleanup_ctx.append(_database_ctx)
+    if FLAG_STORE in app:
+        app.cleanup_ctx.append(_flag_store_ctx)
     return app
 
 
@@ -60,3 +68,10 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     await database.start()
     yield
     await database.close()
+
+
+async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[FLAG_STORE]
+    await store.start()
+    yield
+    await store.stop()

@@ -12,6 +12,7 @@ from opentelemetry import trace
 from .config import Settings
 from .db.pool import Database
 from .flags.evaluation import FlagSource
+from .flags.store import OverrideStore
 from .identity import Authenticator
 from .middleware import RequestState
 
@@ -21,3 +22,5 @@ DATABASE = web.AppKey("database", Database)
 FLAGS = web.AppKey("flags", FlagSource)
 AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
+# Present when the flag comes from the runtime override store (the app has a database).
+FLAG_STORE = web.AppKey("flag_store", OverrideStore)
