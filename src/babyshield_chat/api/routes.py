@@ -14,7 +14,15 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import chat, flags, health
+from . import admin, chat, flags, health
+from .admin_models import (
+    AdminFlagResponse,
+    AuditResponse,
+    ClearOverrideRequest,
+    FlagChangeResponse,
+    FlagOverrideRequest,
+    RolloutResponse,
+)
 from .models import ChatResponse, ConversationRequest, ExplainRequest, FlagsResponse, HealthResponse
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,6 +44,7 @@ class Route:
 
 
 _CHAT_ERRORS = (400, 401, 403, 413, 415, 429, 503)
+_ADMIN_WRITE_ERRORS = (400, 403, 413, 415, 503)
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/healthz", health.healthz, "Liveness: 200 while the process runs.", HealthResponse, tag="ops"),
@@ -47,6 +56,21 @@ ROUTES: tuple[Route, ...] = (
           ChatResponse, ConversationRequest, errors=(*_CHAT_ERRORS, 404), auth="required"),
     Route("POST", "/api/v1/chat/explain", chat.post_explain, "Explain a scanned product's checks.",
           ChatResponse, ExplainRequest, errors=_CHAT_ERRORS, auth="required"),
+    Route("GET", "/api/v1/admin/flags/chat", admin.get_flag,
+          "The chat flag this instance serves: effective state, env, override, staleness.",
+          AdminFlagResponse, errors=(403, 503), auth="admin", tag="admin"),
+    Route("PUT", "/api/v1/admin/flags/chat", admin.put_flag,
+          "Set the runtime override (kill switch and/or rollout fraction); every instance applies it within 2 s.",
+          FlagChangeResponse, FlagOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
+    Route("DELETE", "/api/v1/admin/flags/chat", admin.delete_flag,
+          "Remove the runtime override: every instance goes back to the env values.",
+          FlagChangeResponse, ClearOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
+    Route("GET", "/api/v1/admin/flags/chat/audit", admin.get_audit,
+          "The flag's audit trail, newest first (?limit=1..500, default 50): overrides and rollout guard decisions.",
+          AuditResponse, errors=(400, 403, 503), auth="admin", tag="admin"),
+    Route("GET", "/api/v1/admin/rollout", admin.get_rollout,
+          "The rollout guard's state: phase, soak, gates with values and thresholds, verdict, last decisions.",
+          RolloutResponse, errors=(403, 503), auth="admin", tag="admin"),
 )
 
 
