@@ -108,6 +108,11 @@ def test_the_kill_switch_wins_over_a_step_back():
     assert decision.action == "kill_switch" and decision.target_enabled is False
 
 
+def test_a_burst_that_has_just_ended_does_not_trigger():
+    decision = decide(POLICY, state(0.25), observe(error_rate=0.004, sustained={"error_rate": 0.03}), NOW)
+    assert decision.action == "hold"
+
+
 def test_a_non_trigger_gate_never_rolls_back_even_when_critical():
     decision = decide(POLICY, state(), observe(fallback_rate=0.5, sustained={"fallback_rate": 0.5}), NOW)
     assert decision.action == "hold"

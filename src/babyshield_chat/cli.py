@@ -19,6 +19,7 @@ import asyncpg
 from .config import ConfigError, Settings, load_settings
 from .db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
 from .db.migrate import MigrationError, migrate_url
+from .flags import commands as rollout_commands
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
 
     verbs.add_parser("migrate", help="apply pending database migrations")
+    rollout_commands.add_parser(verbs)
     return parser
 
 
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port)
         if args.verb == "migrate":
             return _migrate(settings)
+        if args.verb == "rollout":
+            return rollout_commands.run(args, settings)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -52,8 +52,14 @@ class GateReading:
 
     @property
     def triggered(self) -> bool:
-        # The lowest value over the whole `for` window above critical: critical all along.
-        return self.gate.rollback_trigger and self.sustained is not None and self.sustained > self.gate.critical
+        """Critical all along the trigger's `for` window (its lowest value is) and still critical now.
+
+        The second condition matters when a burst has just ended: the window
+        still holds the burst while the service has already recovered.
+        """
+        if not self.gate.rollback_trigger or self.sustained is None or self.value is None:
+            return False
+        return self.sustained > self.gate.critical and self.value > self.gate.critical
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +174,7 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
     if soak_elapsed is None:
         blockers.append("soak start unknown: no recorded change of the flag (set it through the admin API or CLI)")
     elif soak_elapsed < soak_required:
-        blockers.append(f"soak: {format_duration(max(soak_required - soak_elapsed, dt.timedelta(seconds=1)))} "
+        blockers.append(f"soak: {format_duration(whole_seconds(soak_required - soak_elapsed))} "
                         f"left of {format_duration(soak_required)} at {_pct(state.rollout_pct)}")
     if blockers:
         return decision("hold", blockers, True, state.rollout_pct)
@@ -178,6 +184,11 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
         "every gate green",
         f"traffic {traffic:.3g} req/s ≥ {policy.min_request_rate:g}",
     ], True, next_pct)
+
+
+def whole_seconds(value: dt.timedelta) -> dt.timedelta:
+    """A positive duration cut to whole seconds (at least 1 s) for people to read."""
+    return dt.timedelta(seconds=max(int(value.total_seconds()), 1))
 
 
 def step_back_target(state: RolloutState) -> float:
