@@ -34,7 +34,7 @@ async def test_a_changed_record_is_updated_not_duplicated(database_url, tmp_path
     path = tmp_path / "three.json"
     path.write_text(json.dumps(records))
     await import_file(database_url, path)
-    records[0]["hazards"] = ["Choking"]
+    records[0]["hazards"] = ["A hazard this record never had"]
     path.write_text(json.dumps(records))
     report = await import_file(database_url, path)
     assert (report.counts.inserted, report.counts.updated, report.counts.unchanged) == (0, 1, 2)

@@ -20,11 +20,12 @@ from .api import routes
 from .api.openapi import openapi_handler
 from .config import Settings
 from .api.limits import RateLimiter
-from .context import AUTH, DATABASE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
+from .context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from .db import memory
-from .dependencies import build_pipeline
 from .db.pool import Database, DatabaseUnavailable
-from .flags.evaluation import FlagSource, StaticFlagSource
+from .dependencies import build_pipeline
+from .flags.evaluation import FlagSource
+from .flags.store import OverrideStore
 from .identity import Authenticator
 from .middleware import RequestState, middlewares
 from .telemetry import Telemetry
@@ -52,8 +53,13 @@ def create_app(
     app[TRACER] = telemetry.tracer
     app[REQUEST_STATE] = state
     app[AUTH] = Authenticator(settings.auth)
-    app[FLAGS] = flag_source or StaticFlagSource(settings.flags)
     app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
+    if flag_source is None:
+        # The runtime override (spec section 3) wins over env on every instance.
+        store = OverrideStore(database_url, settings.flags, app[DATABASE])
+        app[FLAG_STORE] = store
+        flag_source = store
+    app[FLAGS] = flag_source
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry)
     flags = app[FLAGS]
@@ -65,6 +71,8 @@ def create_app(
     if telemetry.metrics_handler is not None:
         app.router.add_get("/metrics", telemetry.metrics_handler)
     app.cleanup_ctx.append(_database_ctx)
+    if FLAG_STORE in app:
+        app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
     return app
 
@@ -102,3 +110,10 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[FLAG_STORE]
+    await store.start()
+    yield
+    await store.stop()

@@ -23,6 +23,7 @@ from .db.migrate import MigrationError, migrate_url
 from .telemetry import configure_logging
 from .recalls.importer import ImportFailed, import_file
 from .recalls.sync import SyncFailed, sync
+from .flags import commands as rollout_commands
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", nargs="+", type=Path)
     syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
+    rollout_commands.add_parser(verbs)
     return parser
 
 
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.verb == "recalls":
             return _recalls(settings, args)
+        if args.verb == "rollout":
+            return rollout_commands.run(args, settings)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE

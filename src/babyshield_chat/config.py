@@ -215,6 +215,14 @@ class ServerSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class RolloutSettings:
+    """Where the rollout guard reads its gates (`GET /api/v1/admin/rollout`, the CLI's defaults)."""
+
+    prometheus_url: str | None = None
+    policy_file: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     env: str = DEFAULT_ENV
     server: ServerSettings = ServerSettings()
@@ -226,6 +234,7 @@ class Settings:
     database: DatabaseSettings = DatabaseSettings()
     chat: ChatSettings = ChatSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    rollout: RolloutSettings = RolloutSettings()
 
     @property
     def production(self) -> bool:
@@ -292,6 +301,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 env, "BS_RECALLS_MAX_AGE_DAYS", parse_positive_int, DEFAULT_RECALLS_MAX_AGE_DAYS
             ),
             recalls_source_url=_read(env, "BS_RECALLS_SOURCE_URL", _url, DEFAULT_RECALLS_SOURCE_URL),
+        ),
+        rollout=RolloutSettings(
+            prometheus_url=_read(env, "BS_ROLLOUT_PROMETHEUS_URL", _url, None),
+            policy_file=_read(env, "BS_ROLLOUT_POLICY", _text, None),
         ),
     )
     try:

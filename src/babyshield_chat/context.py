@@ -14,6 +14,7 @@ from .chat.pipeline import ChatPipeline
 from .config import Settings
 from .db.pool import Database
 from .flags.evaluation import FlagSource
+from .flags.store import OverrideStore
 from .identity import Authenticator
 from .middleware import RequestState
 from .telemetry import Telemetry
@@ -27,3 +28,5 @@ AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+# Present when the flag comes from the runtime override store (the app has a database).
+FLAG_STORE = web.AppKey("flag_store", OverrideStore)

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from opentelemetry import trace
 
-from .chat.intents import DEFAULT_CONFIDENT, IntentResult, RuleClassifier
+from .chat.intents import IntentResult, RuleClassifier, is_confident
 from .chat.model import Answer, Product, SynthesisRequest, ToolResult
 from .chat.pipeline import ChatPipeline
 from .config import Settings
@@ -91,11 +91,12 @@ class RulesThenLlm:
 
     async def classify(self, text: str, product: Product | None) -> IntentResult:
         result = await self._rules.classify(text, product)
-        if result.confidence >= DEFAULT_CONFIDENT or self._llm is None:
+        if is_confident(result):
             return result
-        answer = await self._llm.classify(text, product)
+        # Spec step 3: unsure rules ask the LLM when there is one, else the intent is unclear.
+        answer = await self._llm.classify(text, product) if self._llm is not None else None
         if answer is None:
-            return result
+            return IntentResult(intent="unclear_intent", confidence=result.confidence, source=result.source)
         return IntentResult(intent=answer.intent, confidence=answer.confidence, source="llm")
 
 

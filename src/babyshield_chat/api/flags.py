@@ -26,5 +26,6 @@ async def get_flags(request: web.Request) -> web.Response:
         chat_enabled_for_user=decision.enabled,
         reason=decision.reason,
         source=state.source,
+        source_stale=state.stale,
     )
     return json_response(request, body.model_dump(mode="json", exclude={"trace_id"}), headers={"Cache-Control": CACHE_CONTROL})

@@ -71,6 +71,11 @@ class FlagsResponse(_Response):
     chat_enabled_for_user: bool
     reason: Literal["disabled", "denylisted", "allowlisted", "rollout_included", "rollout_excluded", "no_identity"]
     source: Literal["env", "override"]
+    source_stale: bool = Field(
+        default=False,
+        description="True when this instance cannot currently confirm the flag with its database and serves "
+        "the last value it knew (from `source`).",
+    )
     trace_id: str = ""
 
 

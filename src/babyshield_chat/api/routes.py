@@ -14,7 +14,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import chat, flags, health
+from . import admin, chat, flags, health
 from .models import (
     ChatResponse,
     ConversationRequest,
@@ -25,6 +25,14 @@ from .models import (
     HealthResponse,
     ProfileBody,
     ProfileResponse,
+)
+from .admin_models import (
+    AdminFlagResponse,
+    AuditResponse,
+    ClearOverrideRequest,
+    FlagChangeResponse,
+    FlagOverrideRequest,
+    RolloutResponse,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -46,6 +54,7 @@ class Route:
 
 
 _CHAT_ERRORS = (400, 401, 403, 409, 413, 415, 429, 503)
+_ADMIN_WRITE_ERRORS = (400, 403, 413, 415, 503)
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/healthz", health.healthz, "Liveness: 200 while the process runs.", HealthResponse, tag="ops"),
@@ -65,6 +74,21 @@ ROUTES: tuple[Route, ...] = (
           ProfileResponse, ProfileBody, errors=(400, 401, 413, 415, 503), auth="required"),
     Route("POST", "/api/v1/chat/erase", chat.post_erase, "Delete all of the caller's chat data.",
           EraseResponse, errors=(401, 503), auth="required"),
+    Route("GET", "/api/v1/admin/flags/chat", admin.get_flag,
+          "The chat flag this instance serves: effective state, env, override, staleness.",
+          AdminFlagResponse, errors=(403, 503), auth="admin", tag="admin"),
+    Route("PUT", "/api/v1/admin/flags/chat", admin.put_flag,
+          "Set the runtime override (kill switch and/or rollout fraction); every instance applies it within 2 s.",
+          FlagChangeResponse, FlagOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
+    Route("DELETE", "/api/v1/admin/flags/chat", admin.delete_flag,
+          "Remove the runtime override: every instance goes back to the env values.",
+          FlagChangeResponse, ClearOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
+    Route("GET", "/api/v1/admin/flags/chat/audit", admin.get_audit,
+          "The flag's audit trail, newest first (?limit=1..500, default 50): overrides and rollout guard decisions.",
+          AuditResponse, errors=(400, 403, 503), auth="admin", tag="admin"),
+    Route("GET", "/api/v1/admin/rollout", admin.get_rollout,
+          "The rollout guard's state: phase, soak, gates with values and thresholds, verdict, last decisions.",
+          RolloutResponse, errors=(403, 503), auth="admin", tag="admin"),
 )
 
 

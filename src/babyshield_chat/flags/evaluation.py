@@ -35,6 +35,9 @@ class FlagState:
     allowlist: frozenset[str] = frozenset()
     denylist: frozenset[str] = frozenset()
     source: Source = "env"
+    # True when the source could not confirm this state with its database
+    # lately: it is the last value known (see flags/store.py).
+    stale: bool = False
 
     @classmethod
     def from_settings(cls, settings: FlagSettings) -> FlagState:

@@ -1,0 +1,240 @@
+"""The rollout guard's decision: promote, hold, or roll back, from numbers already read.
+
+Pure: `decide(policy, state, observation, now)` does no I/O and reads no
+clock, so every rule below is tested without Prometheus, PostgreSQL or
+waiting days. `flags/rollout.py` gathers the inputs and applies the result.
+
+The rules, in order (spec section 7):
+
+1. The kill switch is off: hold. Only a person turns it back on.
+2. A rollback trigger (thresholds.yml `rollback_trigger: true`) whose value
+   stayed above its critical threshold for the critical tier's `for`: act.
+   The policy maps each trigger to `kill_switch` (enabled=false; the error
+   rate) or `step_back` (back to the last percentage that soaked green, or
+   half the current one when there is none; latency and circuit rate). A
+   kill switch wins over a step back.
+3. Already at the last phase, or at 0%: nothing to promote; hold.
+4. Promote to the next phase only when the soak time at this percentage has
+   passed AND every gate is green AND served traffic is at least the policy's
+   minimum. Anything else holds, and the decision lists every reason: a
+   warning, a critical value not yet sustained, missing or NaN data (never
+   green), too little traffic, soak time left, an unknown soak start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Literal
+
+from ..alerting.thresholds import Gate, GateStatus, format_duration, human_value
+from .policy import PCT_TOLERANCE, RolloutPolicy
+
+Action = Literal["promote", "hold", "kill_switch", "step_back"]
+AUDIT_PREFIX = "guard_"
+PROMOTE_ACTION = AUDIT_PREFIX + "promote"
+# Percentages are rounded to this many decimals when halved: 0.1 → 0.05 → 0.025.
+PCT_DECIMALS = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class GateReading:
+    """One gate's numbers: the instant value, and the lowest value over its trigger window."""
+
+    gate: Gate
+    value: float | None
+    sustained: float | None = None
+    problem: str | None = None
+
+    @property
+    def status(self) -> GateStatus:
+        return self.gate.status(self.value)
+
+    @property
+    def triggered(self) -> bool:
+        """Critical all along the trigger's `for` window (its lowest value is) and still critical now.
+
+        The second condition matters when a burst has just ended: the window
+        still holds the burst while the service has already recovered.
+        """
+        if not self.gate.rollback_trigger or self.sustained is None or self.value is None:
+            return False
+        return self.sustained > self.gate.critical and self.value > self.gate.critical
+
+
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    readings: tuple[GateReading, ...]
+    traffic: float | None
+    traffic_problem: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RolloutState:
+    """The flag as the guard found it, with the history it needs."""
+
+    enabled: bool
+    rollout_pct: float
+    since: dt.datetime | None  # the last change of enabled or rollout_pct: the start of the soak
+    last_stable_pct: float | None = None  # the last percentage promoted from (it soaked green)
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    action: Action
+    reasons: tuple[str, ...]
+    state: RolloutState
+    observation: Observation
+    target_enabled: bool
+    target_pct: float
+    soak_required: dt.timedelta
+    soak_elapsed: dt.timedelta | None
+    at: dt.datetime
+    min_request_rate: float
+
+    @property
+    def changes_flag(self) -> bool:
+        return (self.target_enabled, self.target_pct) != (self.state.enabled, self.state.rollout_pct)
+
+    @property
+    def soak_left(self) -> dt.timedelta | None:
+        if self.soak_elapsed is None:
+            return None
+        return max(self.soak_required - self.soak_elapsed, dt.timedelta(0))
+
+    @property
+    def audit_action(self) -> str:
+        return AUDIT_PREFIX + self.action
+
+    @property
+    def summary(self) -> str:
+        head = {
+            "promote": f"promote {_pct(self.state.rollout_pct)} → {_pct(self.target_pct)}",
+            "hold": f"hold at {_pct(self.state.rollout_pct)}",
+            "kill_switch": "kill switch: chat disabled",
+            "step_back": f"step back {_pct(self.state.rollout_pct)} → {_pct(self.target_pct)}",
+        }[self.action]
+        return f"{head}: {'; '.join(self.reasons)}"
+
+    def details(self) -> dict[str, Any]:
+        """The metric values behind the decision, for the audit row."""
+        return {
+            "decision": self.action,
+            "from": {"enabled": self.state.enabled, "rollout_pct": self.state.rollout_pct},
+            "to": {"enabled": self.target_enabled, "rollout_pct": self.target_pct},
+            "reasons": list(self.reasons),
+            "gates": [
+                {"key": r.gate.key, "value": r.value, "sustained": r.sustained, "warning": r.gate.warning,
+                 "critical": r.gate.critical, "status": r.status.value, "rollback_trigger": r.gate.rollback_trigger,
+                 "triggered": r.triggered, "problem": r.problem}
+                for r in self.observation.readings
+            ],
+            "traffic": {"value": self.observation.traffic, "minimum": self.min_request_rate,
+                        "problem": self.observation.traffic_problem},
+            "soak": {"required_sec": self.soak_required.total_seconds(),
+                     "elapsed_sec": self.soak_elapsed.total_seconds() if self.soak_elapsed is not None else None},
+            "at": self.at.isoformat(),
+        }
+
+
+def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation, now: dt.datetime) -> Decision:
+    soak_required = policy.soak_at(state.rollout_pct)
+    soak_elapsed = now - state.since if state.since is not None else None
+
+    def decision(action: Action, reasons: list[str], enabled: bool, pct: float) -> Decision:
+        return Decision(action, tuple(reasons), state, observation, enabled, pct, soak_required, soak_elapsed, now,
+                        policy.min_request_rate)
+
+    if not state.enabled:
+        return decision("hold", ["the kill switch is off; only a person turns it back on (rollout enable)"],
+                        False, state.rollout_pct)
+
+    triggered = [r for r in observation.readings if r.triggered]
+    if triggered:
+        kills = [r for r in triggered if policy.on_rollback_trigger.get(r.gate.key) == "kill_switch"]
+        reasons = [_trigger_reason(policy, r) for r in (kills or triggered)]
+        if kills:
+            return decision("kill_switch", reasons, False, state.rollout_pct)
+        target = step_back_target(state)
+        reasons.append(f"back to {_pct(target)} ("
+                       + ("the last percentage that soaked green" if state.last_stable_pct is not None
+                          and state.last_stable_pct < state.rollout_pct - PCT_TOLERANCE else
+                          "half: no earlier percentage soaked green") + ")")
+        return decision("step_back", reasons, True, target)
+
+    next_pct = policy.next_pct(state.rollout_pct)
+    if next_pct is None:
+        return decision("hold", [f"fully rolled out at {_pct(state.rollout_pct)}; nothing to promote"],
+                        True, state.rollout_pct)
+    if state.rollout_pct <= PCT_TOLERANCE:
+        return decision("hold", [f"the rollout is at 0%; start it with `rollout set {policy.phases[0].rollout_pct:g}`"],
+                        True, state.rollout_pct)
+
+    blockers = _gate_blockers(observation) + _traffic_blockers(policy, observation)
+    if soak_elapsed is None:
+        blockers.append("soak start unknown: no recorded change of the flag (set it through the admin API or CLI)")
+    elif soak_elapsed < soak_required:
+        blockers.append(f"soak: {format_duration(whole_seconds(soak_required - soak_elapsed))} "
+                        f"left of {format_duration(soak_required)} at {_pct(state.rollout_pct)}")
+    if blockers:
+        return decision("hold", blockers, True, state.rollout_pct)
+    traffic = observation.traffic or 0.0
+    return decision("promote", [
+        f"soaked {format_duration(soak_required)} at {_pct(state.rollout_pct)}",
+        "every gate green",
+        f"traffic {traffic:.3g} req/s ≥ {policy.min_request_rate:g}",
+    ], True, next_pct)
+
+
+def whole_seconds(value: dt.timedelta) -> dt.timedelta:
+    """A positive duration cut to whole seconds (at least 1 s) for people to read."""
+    return dt.timedelta(seconds=max(int(value.total_seconds()), 1))
+
+
+def step_back_target(state: RolloutState) -> float:
+    """The last percentage that soaked green below the current one, else half the current one."""
+    stable = state.last_stable_pct
+    if stable is not None and stable < state.rollout_pct - PCT_TOLERANCE:
+        return stable
+    return round(state.rollout_pct / 2, PCT_DECIMALS)
+
+
+def _gate_blockers(observation: Observation) -> list[str]:
+    blockers = []
+    for reading in observation.readings:
+        gate, status = reading.gate, reading.status
+        if status is GateStatus.NO_DATA:
+            blockers.append(f"{gate.key}: no data ({reading.problem or 'no value'})")
+        elif status is GateStatus.CRITICAL:
+            held = " (not yet sustained)" if gate.rollback_trigger else ""
+            blockers.append(f"{gate.key}: {_value(gate, reading.value)} above critical "
+                            f"{human_value(gate.unit, gate.critical)}{held}")
+        elif status is GateStatus.WARNING:
+            blockers.append(f"{gate.key}: {_value(gate, reading.value)} above warning "
+                            f"{human_value(gate.unit, gate.warning)}")
+    return blockers
+
+
+def _traffic_blockers(policy: RolloutPolicy, observation: Observation) -> list[str]:
+    if observation.traffic is None:
+        return [f"traffic: no data ({observation.traffic_problem or 'no value'})"]
+    if observation.traffic < policy.min_request_rate:
+        return [f"traffic: {observation.traffic:.3g} req/s below the minimum {policy.min_request_rate:g}"]
+    return []
+
+
+def _trigger_reason(policy: RolloutPolicy, reading: GateReading) -> str:
+    gate = reading.gate
+    return (f"{gate.key} above critical {human_value(gate.unit, gate.critical)} for "
+            f"{format_duration(policy.sustain(gate))} (now {_value(gate, reading.value)}, "
+            f"lowest {_value(gate, reading.sustained)})")
+
+
+def _value(gate: Gate, value: float | None) -> str:
+    if value is None:
+        return "no data"
+    return f"{value * 100:.3g}%" if gate.unit == "ratio" else f"{value:.3g}s"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:g}%"

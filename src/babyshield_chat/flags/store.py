@@ -1,0 +1,269 @@
+"""The live chat flag: the runtime override from PostgreSQL, held in memory.
+
+`OverrideStore` is the app's `FlagSource` when it has a database. The gate
+calls `current()` on every request, so it answers from memory with no I/O.
+Memory follows the database three ways:
+
+- a dedicated connection `LISTEN`s on `overrides.NOTIFY_CHANNEL`; every write
+  notifies in its transaction, and each instance re-reads the row on the
+  notification, so a kill switch reaches every instance in milliseconds
+  (spec section 3 asks for 2 s);
+- the same connection re-reads the row every `resync_sec` as a safety net
+  (a lost notification, a row edited by hand) and, by doing so, proves the
+  connection still works; a half-open connection fails that read;
+- when the connection drops it is re-made with exponential backoff and
+  jitter, and the row is re-read right after `LISTEN`, so nothing written
+  while it was down is missed.
+
+When the database cannot be reached the store keeps the last state it knew
+and says so: `stale` is True, `current().stale` is True and `last_sync` tells
+since when. `source` keeps saying where that last value came from ("env" or
+"override"), so "override, but possibly stale" is `source="override",
+stale=True` and `/api/v1/chat/flags` reports it as `source_stale`. An instance
+that never reached the database serves env values, also marked stale: it
+cannot rule out an override it has not seen.
+
+Telemetry wiring: the `chat_flag_enabled` and `chat_flag_rollout_ratio`
+gauges observe `app[FLAGS].current()` (any `FlagSource`); a staleness gauge
+can observe `store.stale` / `store.seconds_since_sync()`; `add_listener(cb)`
+calls `cb(state)` on every change of the effective state or its staleness,
+for push-style instruments and logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from ..config import FlagSettings
+from ..db.pool import Database
+from . import overrides
+from .evaluation import FlagState
+from .overrides import Change, Override
+
+DEFAULT_RESYNC_SEC = 5.0
+DEFAULT_CONNECT_TIMEOUT_SEC = 2.0
+DEFAULT_QUERY_TIMEOUT_SEC = 2.0
+DEFAULT_START_TIMEOUT_SEC = 3.0
+DEFAULT_BACKOFF_INITIAL_SEC = 0.2
+DEFAULT_BACKOFF_MAX_SEC = 10.0
+APPLICATION_NAME = "babyshield-chat flag listener"
+
+log = logging.getLogger("babyshield_chat.flags.store")
+
+Connect = Callable[..., Awaitable[asyncpg.Connection]]
+_CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+class ConnectionLost(ConnectionError):
+    """The listening connection closed (server restart, failover, terminated backend)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreStatus:
+    """What an operator asks of one instance: what it serves, and how sure it is."""
+
+    state: FlagState
+    override: Override | None
+    stale: bool
+    last_sync: dt.datetime | None
+    listening: bool
+    last_error: str | None
+
+
+class OverrideStore:
+    """A `FlagSource` backed by `flag_overrides`, kept current by LISTEN/NOTIFY."""
+
+    def __init__(
+        self,
+        url: str,
+        env: FlagSettings,
+        database: Database | None = None,
+        *,
+        resync_sec: float = DEFAULT_RESYNC_SEC,
+        connect_timeout_sec: float = DEFAULT_CONNECT_TIMEOUT_SEC,
+        query_timeout_sec: float = DEFAULT_QUERY_TIMEOUT_SEC,
+        backoff_initial_sec: float = DEFAULT_BACKOFF_INITIAL_SEC,
+        backoff_max_sec: float = DEFAULT_BACKOFF_MAX_SEC,
+        connect: Connect = asyncpg.connect,
+    ) -> None:
+        if resync_sec <= 0:
+            raise ValueError(f"resync_sec must be positive, got {resync_sec!r}")
+        self._url = url
+        self._env = env
+        self._database = database
+        self._resync_sec = resync_sec
+        self._connect_timeout = connect_timeout_sec
+        self._query_timeout = query_timeout_sec
+        self._backoff = (backoff_initial_sec, backoff_max_sec)
+        self._connect = connect
+        self._override: Override | None = None
+        # Never synced: env values, and stale because an override may exist unseen.
+        self._state = dataclasses.replace(FlagState.from_settings(env), stale=True)
+        self._last_sync: dt.datetime | None = None
+        self._last_sync_monotonic: float | None = None
+        self._last_error: str | None = None
+        self._listening = False
+        self._listeners: list[Callable[[FlagState], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._first_attempt = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    # --- FlagSource and what operators and telemetry read -------------------------
+
+    def current(self) -> FlagState:
+        return self._state
+
+    @property
+    def stale(self) -> bool:
+        return self._state.stale
+
+    @property
+    def last_sync(self) -> dt.datetime | None:
+        """Wall-clock time of the last successful read of the override row."""
+        return self._last_sync
+
+    def seconds_since_sync(self) -> float | None:
+        if self._last_sync_monotonic is None:
+            return None
+        return time.monotonic() - self._last_sync_monotonic
+
+    def status(self) -> StoreStatus:
+        return StoreStatus(self._state, self._override, self.stale, self._last_sync, self._listening, self._last_error)
+
+    def add_listener(self, callback: Callable[[FlagState], None]) -> None:
+        """Call `callback(state)` whenever the effective state or its staleness changes."""
+        self._listeners.append(callback)
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start following the database; wait (briefly) for the first read.
+
+        Serving the first request with the override already applied matters
+        for a kill switch, but a database that does not answer must not stop
+        the instance from starting: after `DEFAULT_START_TIMEOUT_SEC` it serves
+        env values marked stale and keeps trying in the background.
+        """
+        self._task = asyncio.create_task(self._run(), name="flag-override-listener")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_attempt.wait(), DEFAULT_START_TIMEOUT_SEC)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    # --- writes (admin API) ----------------------------------------------------
+
+    async def set_override(
+        self, *, enabled: bool | None = None, rollout_pct: float | None = None, actor: str, reason: str
+    ) -> Change:
+        async with self._pool_connection() as conn:
+            change = await overrides.set_override(
+                conn, self._env, enabled=enabled, rollout_pct=rollout_pct, actor=actor, reason=reason
+            )
+            # This instance applies its own write at once; the others get the NOTIFY.
+            self._apply(await overrides.read_override(conn))
+        return change
+
+    async def clear_override(self, *, actor: str, reason: str) -> Change:
+        async with self._pool_connection() as conn:
+            change = await overrides.clear_override(conn, self._env, actor=actor, reason=reason)
+            self._apply(None)
+        return change
+
+    def _pool_connection(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        if self._database is None:
+            raise RuntimeError("this OverrideStore was built without a Database and cannot write")
+        return self._database.connection()
+
+    # --- following the database ---------------------------------------------
+
+    async def _run(self) -> None:
+        delay = self._backoff[0]
+        while True:
+            conn: asyncpg.Connection | None = None
+            synced_before = self._last_sync_monotonic
+            try:
+                conn = await asyncio.wait_for(
+                    self._connect(self._url, timeout=self._connect_timeout,
+                                  server_settings={"application_name": APPLICATION_NAME}),
+                    self._connect_timeout + 1,
+                )
+                await self._follow(conn)
+            except _CONNECTION_ERRORS + (ConnectionLost,) as exc:
+                self._mark_unreachable(exc)
+            finally:
+                self._listening = False
+                self._first_attempt.set()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 1)
+            if self._last_sync_monotonic != synced_before:
+                delay = self._backoff[0]  # it worked for a while: this is a new outage
+            # Jitter: N instances losing the database together must not reconnect in lockstep.
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, self._backoff[1])
+
+    async def _follow(self, conn: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+        wake = self._wake
+
+        def on_termination(_: object) -> None:
+            lost.set()
+            wake.set()
+
+        conn.add_termination_listener(on_termination)
+        await conn.add_listener(overrides.NOTIFY_CHANNEL, lambda *_: wake.set())
+        self._listening = True
+        while True:
+            # Read after LISTEN: a change committed in between is seen either way.
+            wake.clear()
+            await self._sync(conn)
+            self._first_attempt.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self._resync_sec)
+            if lost.is_set() or conn.is_closed():
+                raise ConnectionLost("the flag listener's connection was closed")
+
+    async def _sync(self, conn: asyncpg.Connection) -> None:
+        override = await asyncio.wait_for(overrides.read_override(conn), self._query_timeout)
+        self._apply(override)
+
+    def _apply(self, override: Override | None) -> None:
+        if self._last_error is not None:
+            log.info("flag override store reconnected", extra={"after_error": self._last_error})
+        self._override = override
+        self._last_error = None
+        self._last_sync = dt.datetime.now(dt.UTC)
+        self._last_sync_monotonic = time.monotonic()
+        self._publish(overrides.effective_state(self._env, override))
+
+    def _mark_unreachable(self, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if self._last_error is None:
+            log.warning("flag override store lost the database; keeping the last known flag",
+                        extra={"error": error, "source": self._state.source})
+        self._last_error = error
+        self._publish(dataclasses.replace(self._state, stale=True))
+
+    def _publish(self, state: FlagState) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        for callback in self._listeners:
+            try:
+                callback(state)
+            except Exception:  # a broken metric must not stop flag updates
+                log.exception("flag listener callback failed")

@@ -1,0 +1,73 @@
+"""A real Prometheus (the Debian binary) on a free loopback port, for end-to-end tests.
+
+It scrapes one target every second and evaluates the project's recording
+rules, rendered from the thresholds definition with time compressed by
+`TIME_SCALE`, so a 5-minute rate becomes a few seconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.alerting.thresholds import load_thresholds
+from babyshield_chat.db.embedded import free_port
+
+TIME_SCALE = 1 / 120
+# rate() needs two samples in its window; with 1 s scrapes, 5 s holds five.
+WINDOW_FLOOR = timedelta(seconds=5)
+READY_TIMEOUT_SEC = 30
+
+
+class Prometheus:
+    def __init__(self, target: str) -> None:
+        self.binary = shutil.which("prometheus")
+        if self.binary is None:
+            raise RuntimeError("the prometheus binary is missing: apt-get install -y prometheus")
+        self.dir = Path(tempfile.mkdtemp(prefix="bs-prometheus-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        thresholds = load_thresholds()
+        (self.dir / "chat.rules.yml").write_text(
+            render_rules(thresholds, time_scale=TIME_SCALE, window_floor=WINDOW_FLOOR))
+        (self.dir / "prometheus.yml").write_text(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            "rule_files: [chat.rules.yml]\n"
+            f"scrape_configs:\n  - job_name: {thresholds.job}\n    static_configs:\n"
+            f"      - targets: ['{target}']\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, f"--config.file={self.dir / 'prometheus.yml'}",
+             f"--storage.tsdb.path={self.dir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL, stderr=open(self.dir / "prometheus.log", "wb"),
+        )
+        deadline = time.monotonic() + READY_TIMEOUT_SEC
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"prometheus did not start: {(self.dir / 'prometheus.log').read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,145 @@
+"""The guard's decision rules, with the packaged policy and thresholds and an injected "now"."""
+
+import datetime as dt
+
+import pytest
+
+from babyshield_chat.flags.guard import GateReading, Observation, RolloutState, decide, step_back_target
+from babyshield_chat.flags.policy import load_policy
+
+POLICY = load_policy()
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+GREEN = {"error_rate": 0.001, "latency_p95": 1.2, "circuit_rate": 0.0, "fallback_rate": 0.01,
+         "tool_latency_p95": 0.3, "synth_latency_p95": 1.0}
+
+
+def observe(traffic=2.0, sustained=None, **values):
+    values = {**GREEN, **values}
+    sustained = sustained or {}
+    return Observation(tuple(GateReading(g, values[g.key], sustained.get(g.key)) for g in POLICY.gates), traffic)
+
+
+def state(pct=0.10, hours_ago=25.0, enabled=True, stable=None):
+    since = NOW - dt.timedelta(hours=hours_ago) if hours_ago is not None else None
+    return RolloutState(enabled, pct, since, stable)
+
+
+@pytest.mark.parametrize(("pct", "hours", "target"), [(0.10, 24.01, 0.25), (0.25, 48.5, 0.50), (0.50, 73, 1.0)])
+def test_promotes_after_the_phase_soak_with_green_gates_and_enough_traffic(pct, hours, target):
+    decision = decide(POLICY, state(pct, hours), observe(), NOW)
+    assert (decision.action, decision.target_enabled, decision.target_pct) == ("promote", True, target)
+
+
+def test_holds_until_the_soak_has_passed_and_says_how_long_is_left():
+    decision = decide(POLICY, state(0.25, hours_ago=45), observe(), NOW)
+    assert decision.action == "hold" and decision.target_pct == 0.25
+    assert decision.soak_left == dt.timedelta(hours=3)
+    assert "soak: 3h left of 48h at 25%" in decision.reasons
+
+
+def test_holds_when_the_soak_start_is_unknown():
+    decision = decide(POLICY, state(hours_ago=None), observe(), NOW)
+    assert decision.action == "hold" and decision.soak_left is None
+    assert any("soak start unknown" in r for r in decision.reasons)
+
+
+def test_holds_on_a_warning_and_names_the_gate_and_threshold():
+    decision = decide(POLICY, state(), observe(fallback_rate=0.07), NOW)
+    assert decision.action == "hold"
+    assert decision.reasons == ("fallback_rate: 7% above warning 5%",)
+
+
+@pytest.mark.parametrize("missing", ["error_rate", "tool_latency_p95"])
+def test_missing_data_is_never_green(missing):
+    decision = decide(POLICY, state(), observe(**{missing: None}), NOW)
+    assert decision.action == "hold"
+    assert any(r.startswith(f"{missing}: no data") for r in decision.reasons)
+
+
+def test_nan_is_missing_data_not_a_pass():
+    decision = decide(POLICY, state(), observe(error_rate=float("nan")), NOW)
+    assert decision.action == "hold" and any("error_rate: no data" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(("traffic", "reason"), [(0.2, "traffic: 0.2 req/s below the minimum 0.5"),
+                                                 (None, "traffic: no data (no value)")])
+def test_holds_on_too_little_or_unknown_traffic(traffic, reason):
+    decision = decide(POLICY, state(), observe(traffic=traffic), NOW)
+    assert decision.action == "hold" and reason in decision.reasons
+
+
+def test_a_hold_lists_every_reason_at_once():
+    decision = decide(POLICY, state(hours_ago=1), observe(traffic=0.1, latency_p95=2.6), NOW)
+    assert len(decision.reasons) == 3
+
+
+def test_a_sustained_error_rate_trips_the_kill_switch():
+    decision = decide(POLICY, state(0.25), observe(error_rate=0.05, sustained={"error_rate": 0.03}), NOW)
+    assert (decision.action, decision.target_enabled, decision.target_pct) == ("kill_switch", False, 0.25)
+    assert "error_rate above critical 2% for 5m" in decision.reasons[0]
+
+
+def test_a_critical_value_not_yet_sustained_holds_instead_of_acting():
+    decision = decide(POLICY, state(0.25), observe(error_rate=0.05, sustained={"error_rate": 0.015}), NOW)
+    assert decision.action == "hold"
+    assert "error_rate: 5% above critical 2% (not yet sustained)" in decision.reasons
+
+
+@pytest.mark.parametrize("gate", ["latency_p95", "circuit_rate"])
+def test_latency_or_circuit_trigger_steps_back_to_the_last_stable_percentage(gate):
+    value = 3.5 if gate == "latency_p95" else 0.05
+    decision = decide(POLICY, state(0.50, stable=0.25), observe(sustained={gate: value}, **{gate: value}), NOW)
+    assert (decision.action, decision.target_enabled, decision.target_pct) == ("step_back", True, 0.25)
+
+
+def test_without_a_stable_percentage_a_step_back_halves():
+    decision = decide(POLICY, state(0.10), observe(latency_p95=3.1, sustained={"latency_p95": 2.9}), NOW)
+    assert (decision.action, decision.target_pct) == ("step_back", 0.05)
+    assert step_back_target(state(0.05)) == 0.025
+
+
+def test_a_stable_percentage_at_or_above_the_current_one_is_not_a_step_back():
+    assert step_back_target(state(0.25, stable=0.25)) == 0.125
+
+
+def test_the_kill_switch_wins_over_a_step_back():
+    decision = decide(POLICY, state(0.5, stable=0.25),
+                      observe(sustained={"error_rate": 0.1, "latency_p95": 4.0}, error_rate=0.1, latency_p95=4.0), NOW)
+    assert decision.action == "kill_switch" and decision.target_enabled is False
+
+
+def test_a_burst_that_has_just_ended_does_not_trigger():
+    decision = decide(POLICY, state(0.25), observe(error_rate=0.004, sustained={"error_rate": 0.03}), NOW)
+    assert decision.action == "hold"
+
+
+def test_a_non_trigger_gate_never_rolls_back_even_when_critical():
+    decision = decide(POLICY, state(), observe(fallback_rate=0.5, sustained={"fallback_rate": 0.5}), NOW)
+    assert decision.action == "hold"
+
+
+def test_a_disabled_flag_is_left_for_a_person_to_re_enable():
+    decision = decide(POLICY, state(enabled=False), observe(), NOW)
+    assert (decision.action, decision.target_enabled) == ("hold", False)
+    assert "kill switch is off" in decision.reasons[0]
+
+
+def test_full_rollout_and_zero_percent_have_nothing_to_promote():
+    assert "fully rolled out" in decide(POLICY, state(1.0, 500), observe(), NOW).reasons[0]
+    assert "rollout set 0.1" in decide(POLICY, state(0.0, 500), observe(), NOW).reasons[0]
+
+
+def test_an_off_phase_percentage_promotes_to_the_next_phase_after_the_first_soak():
+    decision = decide(POLICY, state(0.05, hours_ago=24.5), observe(), NOW)
+    assert (decision.action, decision.target_pct) == ("promote", 0.10)
+
+
+def test_details_carry_the_metric_values_behind_the_decision():
+    decision = decide(POLICY, state(0.25), observe(error_rate=0.05, sustained={"error_rate": 0.03}), NOW)
+    details = decision.details()
+    error_rate = next(g for g in details["gates"] if g["key"] == "error_rate")
+    assert error_rate == {"key": "error_rate", "value": 0.05, "sustained": 0.03, "warning": 0.01, "critical": 0.02,
+                          "status": "critical", "rollback_trigger": True, "triggered": True, "problem": None}
+    assert details["traffic"] == {"value": 2.0, "minimum": 0.5, "problem": None}
+    assert details["from"] == {"enabled": True, "rollout_pct": 0.25}
+    assert details["to"] == {"enabled": False, "rollout_pct": 0.25}
