@@ -19,6 +19,7 @@ from aiohttp import web
 from .api import routes
 from .api.openapi import openapi_handler
 from .config import Settings
+from .api.faults import FAULTS, Faults
 from .api.limits import RateLimiter
 from .context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from .db import memory
@@ -61,6 +62,7 @@ def create_app(
         flag_source = store
     app[FLAGS] = flag_source
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
+    app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))

@@ -16,6 +16,7 @@ from ..context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
 from ..db import memory
 from ..db.pool import DatabaseUnavailable
 from .errors import ApiError
+from .faults import FAULTS
 from .gate import require_chat_enabled
 from .keys import CHAT_RESULT
 from .limits import RateLimiter
@@ -36,6 +37,7 @@ async def post_conversation(request: web.Request) -> web.Response:
     identity = request.app[AUTH].require(request)
     require_chat_enabled(request, identity)
     _rate_limit(request, identity.user_id)
+    await request.app[FAULTS].apply("conversation")
     body = await read_model(request, ConversationRequest)
     result = await request.app[PIPELINE].converse(identity.user_id, body, trace_id_of(request))
     request[CHAT_RESULT] = result
@@ -46,6 +48,7 @@ async def post_explain(request: web.Request) -> web.Response:
     identity = request.app[AUTH].require(request)
     require_chat_enabled(request, identity)
     _rate_limit(request, identity.user_id)
+    await request.app[FAULTS].apply("explain")
     body = await read_model(request, ExplainRequest)
     result = await request.app[PIPELINE].explain(identity.user_id, body, trace_id_of(request))
     request[CHAT_RESULT] = result

@@ -38,6 +38,15 @@ class FaultsBody(BaseModel):
     endpoints: list[Endpoint] = Field(default_factory=lambda: list(ALL_ENDPOINTS), min_length=1)
 
 
+class FaultsResponse(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    error_ratio: float
+    added_latency_ms: int
+    endpoints: list[Endpoint]
+    trace_id: str = ""
+
+
 @dataclasses.dataclass
 class Faults:
     """The instance's current faults; all zero means none."""

@@ -14,7 +14,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import admin, chat, flags, health
+from . import admin, chat, faults, flags, health
 from .models import (
     ChatResponse,
     ConversationRequest,
@@ -89,6 +89,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/admin/rollout", admin.get_rollout,
           "The rollout guard's state: phase, soak, gates with values and thresholds, verdict, last decisions.",
           RolloutResponse, errors=(403, 503), auth="admin", tag="admin"),
+    Route("PUT", "/api/v1/admin/faults", faults.put_faults,
+          "Inject faults into this instance's chat requests (only with BS_FAULT_INJECTION=true; else 404).",
+          faults.FaultsResponse, faults.FaultsBody, errors=(400, 403, 404, 413, 415), auth="admin", tag="admin"),
+    Route("DELETE", "/api/v1/admin/faults", faults.delete_faults, "Clear this instance's injected faults.",
+          faults.FaultsResponse, errors=(403, 404), auth="admin", tag="admin"),
 )
 
 
