@@ -26,6 +26,7 @@ from .support.apps import AppHarness
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 TEMPLATE_DB = "bs_test_template"
+LOADED_TEMPLATE_DB = "bs_test_loaded_template"
 
 # A port nothing listens on: "the database is down".
 DEAD_DATABASE_URL = "postgresql://postgres@127.0.0.1:9/none"
@@ -85,13 +86,31 @@ def pg_template(pg_server: str) -> str:
     return TEMPLATE_DB
 
 
-@pytest.fixture
-async def database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
-    """A fresh, migrated database for this test alone."""
+@pytest.fixture(scope="session")
+def pg_loaded_template(pg_server: str, pg_template: str) -> str:
+    """A migrated template with every shared recall file imported, built once per session."""
+    import asyncio
+
+    from .support.data import import_all
+
+    async def build() -> None:
+        admin = await asyncpg.connect(pg_server)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{LOADED_TEMPLATE_DB}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{LOADED_TEMPLATE_DB}" TEMPLATE "{pg_template}"')
+        finally:
+            await admin.close()
+        await import_all(_with_database(pg_server, LOADED_TEMPLATE_DB))
+
+    asyncio.run(build())
+    return LOADED_TEMPLATE_DB
+
+
+async def _clone(pg_server: str, template: str) -> AsyncIterator[str]:
     name = f"bs_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(pg_server)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
     yield _with_database(pg_server, name)
@@ -100,6 +119,20 @@ async def database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test alone."""
+    async for url in _clone(pg_server, pg_template):
+        yield url
+
+
+@pytest.fixture
+async def loaded_database_url(pg_server: str, pg_loaded_template: str) -> AsyncIterator[str]:
+    """A fresh database holding the real recall data (imported just now, so it is fresh)."""
+    async for url in _clone(pg_server, pg_loaded_template):
+        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 import asyncpg
 import pytest
 
-from .support.data import age_imports, import_all
+from .support.data import age_imports
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 CHAT = "/api/v1/chat/conversation"
@@ -15,9 +15,8 @@ BOB = {"X-User-Id": "bob"}
 
 
 @pytest.fixture
-async def loaded(database_url):
-    await import_all(database_url)
-    return database_url
+def loaded(loaded_database_url):
+    return loaded_database_url
 
 
 async def ask(client, message, headers=ALICE, **body):

@@ -6,13 +6,11 @@ import pytest
 from babyshield_chat.db import recalls as repo
 from babyshield_chat.recalls.gtin import parse_gtin
 
-from .support.data import import_all
 
 
 @pytest.fixture
-async def conn(database_url):
-    await import_all(database_url)
-    connection = await asyncpg.connect(database_url)
+async def conn(loaded_database_url):
+    connection = await asyncpg.connect(loaded_database_url)
     yield connection
     await connection.close()
 

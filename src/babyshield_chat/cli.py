@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     rollout_commands.add_parser(verbs)
+
+    fake = verbs.add_parser("fake-llm", help="run the OpenAI-compatible fake LLM (faults switchable at PUT /control)")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8081)
     return parser
 
 
@@ -73,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.verb == "recalls":
             return _recalls(settings, args)
+        if args.verb == "fake-llm":
+            from .llm.fake_server import run_fake_llm
+
+            run_fake_llm(args.host, args.port)
+            return 0
         if args.verb == "rollout":
             return rollout_commands.run(args, settings)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
