@@ -100,3 +100,17 @@ async def test_nothing_private_reaches_logs_spans_or_metrics(apps, database_url,
     blob = "\n".join(everything)
     for secret in ("zebra-quokka-7731", "walnut-ostrich-55", '"user-2"', "user-2\""):
         assert secret not in blob, secret
+
+
+async def test_an_instance_that_cannot_confirm_its_flag_says_so_in_a_metric(apps):
+    client = await apps.client(DEV)  # the database is unreachable: the override store never synced
+    text = await (await client.get("/metrics")).text()
+    assert "chat_flag_source_stale 1.0" in text
+    body = await (await client.get("/api/v1/chat/flags", headers=INCLUDED)).json()
+    assert body["source_stale"] is True
+
+
+async def test_a_synced_instance_reports_a_fresh_flag(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    text = await (await client.get("/metrics")).text()
+    assert "chat_flag_source_stale 0.0" in text

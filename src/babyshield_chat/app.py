@@ -66,6 +66,7 @@ def create_app(
     app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
+    metrics.observe_flag_staleness(lambda: flags.current().stale)
     metrics.observe_db_pool(app[DATABASE].pool_stats)
 
     routes.add_routes(app)

@@ -54,6 +54,9 @@ LLM_COST_TOTAL: Final = "chat_llm_cost_usd_total"
 FLAG_ENABLED: Final = "chat_flag_enabled"
 FLAG_ROLLOUT_RATIO: Final = "chat_flag_rollout_ratio"
 INFLIGHT_REQUESTS: Final = "chat_inflight_requests"
+# Not in the spec's table: 1 while this instance serves a flag it could not
+# confirm with the database (the runtime override store is unreachable).
+FLAG_SOURCE_STALE: Final = "chat_flag_source_stale"
 DB_POOL_CONNECTIONS: Final = "chat_db_pool_connections"
 DB_ACQUIRE_DURATION: Final = "chat_db_acquire_duration_seconds"
 
@@ -111,6 +114,7 @@ class ChatMetrics:
         self._model = labels.model_set(models)
         self._flag_source: FlagSource | None = None
         self._pool_source: PoolSource | None = None
+        self._stale_source: Callable[[], bool] | None = None
 
         self._requests = meter.create_counter(
             REQUESTS_TOTAL, unit="{request}", description="Chat API requests by endpoint, intent, outcome and circuit."
@@ -162,6 +166,12 @@ class ChatMetrics:
             callbacks=[self._observe_rollout_ratio],
             unit="1",
             description="Effective chat rollout fraction.",
+        )
+        meter.create_observable_gauge(
+            FLAG_SOURCE_STALE,
+            callbacks=[self._observe_flag_stale],
+            unit="1",
+            description="1 while the served flag could not be confirmed with the database.",
         )
         meter.create_observable_gauge(
             DB_POOL_CONNECTIONS,
@@ -263,6 +273,10 @@ class ChatMetrics:
         """
         self._flag_source = source
 
+    def observe_flag_staleness(self, source: Callable[[], bool]) -> None:
+        """Reports `chat_flag_source_stale` from `source` (same rules as flags)."""
+        self._stale_source = source
+
     def observe_db_pool(self, source: PoolSource) -> None:
         """Reports `chat_db_pool_connections{state}` from `source` (same rules as flags)."""
         self._pool_source = source
@@ -288,6 +302,16 @@ class ChatMetrics:
     def _observe_rollout_ratio(self, _options: CallbackOptions) -> list[Observation]:
         flags = self._read_flags()
         return [] if flags is None else [Observation(float(flags[1]))]
+
+    def _observe_flag_stale(self, _options: CallbackOptions) -> list[Observation]:
+        source = self._stale_source
+        if source is None:
+            return []
+        try:
+            return [Observation(1 if source() else 0)]
+        except Exception:
+            _logger.warning("flag staleness source failed during metric collection", exc_info=True)
+            return []
 
     def _observe_db_pool(self, _options: CallbackOptions) -> list[Observation]:
         if self._pool_source is None:
