@@ -218,3 +218,10 @@ async def test_explain_gives_every_check_of_a_scan(apps, loaded):
     assert response.status == 200 and body["intent"] == "explain_scan"
     assert {t["name"] for t in body["tools"]} >= {"recall_lookup", "allergen_check", "age_check"}
     assert body["conversation_id"] is None and body["memory_saved"] is False
+
+
+async def test_a_name_that_matches_no_recall_is_unknown_not_pass(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Is this recalled?", product={"name": "Zyxwv Quasar Stroller"})
+    recall = check(body, "recall")
+    assert recall["status"] == "unknown" and "cannot be ruled out" in recall["detail"]

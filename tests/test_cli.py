@@ -96,3 +96,14 @@ def test_serve_on_embedded_defaults_answers_then_exits_0_on_sigterm(pg_dir):
             proc.wait()
     # The embedded cluster was stopped on exit.
     assert not (tmp_path / "pg" / "pgdata" / "postmaster.pid").exists()
+
+
+def test_recalls_import_goes_on_past_a_bad_file_and_fails_at_the_end(database_url, tmp_path):
+    from .support.data import data_file
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"not": "recalls"}')
+    good = data_file("cpsc_api_shape_sample.json")
+    result = run_cli("recalls", "import", str(bad), str(good), env={"BS_DATABASE_URL": database_url})
+    assert result.returncode == 1
+    assert "bad.json" in result.stderr and "4 inserted" in result.stdout

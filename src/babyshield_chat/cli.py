@@ -126,10 +126,17 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
             report = asyncio.run(sync(url, settings.chat.recalls_source_url, since=args.since))
             print(report.line())
             return 0
+        failed = 0
         for path in args.file:
-            result = asyncio.run(import_file(url, path))
+            # One unreadable file must not stop the others; the exit status reports it.
+            try:
+                result = asyncio.run(import_file(url, path))
+            except ImportFailed as exc:
+                print(f"babyshield-chat: {exc}", file=sys.stderr)
+                failed += 1
+                continue
             print("\n".join(result.lines()))
-    return 0
+    return EXIT_FAILURE if failed else 0
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:

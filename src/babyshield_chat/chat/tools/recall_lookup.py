@@ -4,7 +4,9 @@ Keys are tried from the most to the least certain: the scanned code (every
 GTIN spelling), the model number, then brand + name by trigram similarity
 (from the product, or, without a product name, from the question itself).
 An empty or stale recall table yields `unknown`, never `pass`: "no recalls
-found" must only ever mean "we looked in current data and found none".
+found" must only ever mean "we looked in current data and found none". A
+`pass` also needs an exact key (UPC or model number): a name that matches
+nothing is `unknown`, because recalls name products their own way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..model import Check, Evidence, ToolResult
 from .context import ToolContext
 
 NAME = "recall_lookup"
+MIN_NAME_WORDS = 2
 CHECK = "recall"
 
 # Words that carry no product identity in a question ("is the X recalled?").
@@ -53,20 +56,24 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         fresh = await repo.freshness(conn)
         matches: list[repo.RecallMatch] = []
         searched: list[str] = []
+        exact_key_searched = False
         if product and product.upc:
             try:
                 gtin = parse_gtin(product.upc)
                 searched.append(f"UPC {gtin.display}")
+                exact_key_searched = True
                 matches = await repo.find_by_codes(conn, gtin.candidates)
             except GtinError:
                 searched.append(f"UPC {product.upc} (not a valid code)")
         if not matches and product and product.model:
             searched.append(f"model {product.model}")
+            exact_key_searched = True
             matches = await repo.find_by_model(conn, product.model)
         if not matches:
             name = " ".join(p for p in (product.brand if product else None, product.name if product else None) if p)
             terms = name or question_terms(ctx.question)
-            if terms:
+            # One word ("stroller", "crib") names a category, not a product: it matches everything.
+            if len(terms.split()) >= MIN_NAME_WORDS:
                 searched.append(f"name '{terms}'")
                 matches = await repo.find_by_name(conn, terms, brand=product.brand if product and product.name else None)
 
@@ -81,12 +88,12 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         "stale": stale,
     }
     return ToolResult(
-        name=NAME, ok=True, checks=[_check(matches, searched, fresh, stale, ctx)],
+        name=NAME, ok=True, checks=[_check(matches, searched, fresh, stale, ctx, exact_key_searched)],
         evidence=[_evidence(m) for m in matches], facts=facts, data_as_of=as_of,
     )
 
 
-def _check(matches, searched, fresh: repo.Freshness, stale: bool, ctx: ToolContext) -> Check:
+def _check(matches, searched, fresh: repo.Freshness, stale: bool, ctx: ToolContext, exact_key_searched: bool) -> Check:
     as_of = fresh.last_import_at.date().isoformat() if fresh.last_import_at else None
     if matches:
         exact = matches[0].match_kind in ("upc", "model")
@@ -107,6 +114,13 @@ def _check(matches, searched, fresh: repo.Freshness, stale: bool, ctx: ToolConte
         )
     if not searched:
         return Check(name=CHECK, status="unknown", detail="No UPC, model or product name to look up.")
+    if not exact_key_searched:
+        # A name that matches nothing proves little: recalls name products their own way.
+        return Check(
+            name=CHECK, status="unknown",
+            detail=f"No recall matched {', '.join(searched)} in {fresh.records_loaded} records as of {as_of}, "
+                   "but without a UPC or model number a recall cannot be ruled out.",
+        )
     return Check(
         name=CHECK, status="pass",
         detail=f"No recall found for {', '.join(searched)} in {fresh.records_loaded} records as of {as_of}.",
