@@ -62,9 +62,15 @@ class UpsertCounts:
     unchanged: int = 0
 
 
+# Similarity costs grow with the text; the identifying words come first anyway.
+SEARCH_TEXT_MAX_CHARS = 300
+
+
 def search_text(record: RecallRecord) -> str:
-    parts = [record.title, *record.product_names, *record.brands, *record.model_numbers, record.category or ""]
-    return " ".join(p for p in parts if p).lower()
+    """Brands, title, product names and models, folded and capped, for name look-ups."""
+    parts = [*record.brands, record.title, *record.product_names, *record.model_numbers, record.category or ""]
+    text = " ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip())).lower()
+    return text[:SEARCH_TEXT_MAX_CHARS]
 
 
 _UPSERT = """
@@ -77,10 +83,11 @@ ON CONFLICT (agency, recall_number) DO UPDATE SET
     category = EXCLUDED.category, hazard = EXCLUDED.hazard, remedy = EXCLUDED.remedy, url = EXCLUDED.url,
     source = EXCLUDED.source, search_text = EXCLUDED.search_text, raw = EXCLUDED.raw, updated_at = now()
 WHERE (recalls.recall_date, recalls.title, recalls.product_names, recalls.brands, recalls.model_numbers,
-       recalls.upcs, recalls.category, recalls.hazard, recalls.remedy, recalls.url, recalls.raw)
+       recalls.upcs, recalls.category, recalls.hazard, recalls.remedy, recalls.url, recalls.search_text, recalls.raw)
       IS DISTINCT FROM
       (EXCLUDED.recall_date, EXCLUDED.title, EXCLUDED.product_names, EXCLUDED.brands, EXCLUDED.model_numbers,
-       EXCLUDED.upcs, EXCLUDED.category, EXCLUDED.hazard, EXCLUDED.remedy, EXCLUDED.url, EXCLUDED.raw)
+       EXCLUDED.upcs, EXCLUDED.category, EXCLUDED.hazard, EXCLUDED.remedy, EXCLUDED.url, EXCLUDED.search_text,
+       EXCLUDED.raw)
 RETURNING (xmax = 0) AS inserted
 """
 
@@ -171,16 +178,19 @@ async def find_by_name(
     """Trigram word similarity of the name against each recall's search text.
 
     With a brand, the brand must appear in the record too: "Fisher-Price
-    sleeper" must not match another maker's sleeper.
+    sleeper" must not match another maker's sleeper. `<%` and `<<->` let the
+    GiST trigram index answer as a nearest-neighbour scan; `<%` applies
+    pg_trgm's default word-similarity threshold (0.6), so `threshold` can only
+    raise the bar.
     """
     query = text.lower().strip()
     if not query:
         return []
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, word_similarity($1, search_text) AS score FROM recalls
-            WHERE word_similarity($1, search_text) >= $2
+        f"""SELECT {_COLUMNS}, 1 - ($1 <<-> search_text) AS score FROM recalls
+            WHERE $1 <% search_text AND 1 - ($1 <<-> search_text) >= $2
               AND ($3::text IS NULL OR search_text LIKE '%' || $3 || '%')
-            ORDER BY score DESC, recall_date DESC NULLS LAST LIMIT $4""",
+            ORDER BY $1 <<-> search_text, recall_date DESC NULLS LAST LIMIT $4""",
         query, threshold, brand.lower().strip() if brand else None, limit,
     )
     return [_match(r, "name") for r in rows]
