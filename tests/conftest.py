@@ -8,6 +8,7 @@ the machine's binaries for this test session. Every test that asks for
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -68,57 +69,42 @@ def pg_server() -> Iterator[str]:
         shutil.rmtree(cluster.data_dir.parent, ignore_errors=True)
 
 
+async def _admin(pg_server: str, *statements: str) -> None:
+    conn = await asyncpg.connect(pg_server)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _fresh(pg_server: str, name: str, template: str = "template1") -> str:
+    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                       f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    return _with_database(pg_server, name)
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_server: str) -> str:
     """A migrated template database, created once per test session."""
-    import asyncio
-
-    async def build() -> None:
-        admin = await asyncpg.connect(pg_server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
-        finally:
-            await admin.close()
-        await migrate_url(_with_database(pg_server, TEMPLATE_DB))
-
-    asyncio.run(build())
+    asyncio.run(migrate_url(_fresh(pg_server, TEMPLATE_DB)))
     return TEMPLATE_DB
 
 
 @pytest.fixture(scope="session")
 def pg_loaded_template(pg_server: str, pg_template: str) -> str:
     """A migrated template with every shared recall file imported, built once per session."""
-    import asyncio
-
     from .support.data import import_all
 
-    async def build() -> None:
-        admin = await asyncpg.connect(pg_server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{LOADED_TEMPLATE_DB}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{LOADED_TEMPLATE_DB}" TEMPLATE "{pg_template}"')
-        finally:
-            await admin.close()
-        await import_all(_with_database(pg_server, LOADED_TEMPLATE_DB))
-
-    asyncio.run(build())
+    asyncio.run(import_all(_fresh(pg_server, LOADED_TEMPLATE_DB, pg_template)))
     return LOADED_TEMPLATE_DB
 
 
 async def _clone(pg_server: str, template: str) -> AsyncIterator[str]:
     name = f"bs_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await admin.close()
+    await _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield _with_database(pg_server, name)
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -8,10 +8,14 @@ be able to see and delete what was stored about them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from ..chat.model import Profile
+from ..chat.pipeline import ChatPipeline, ChatResult
 from ..context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
 from ..db import memory
 from ..db.pool import DatabaseUnavailable
@@ -24,6 +28,7 @@ from .models import ConversationRequest, ExplainRequest, ProfileBody
 from .responses import json_response, read_model, trace_id_of
 
 DB_TIMEOUT_SEC = 2.0
+M = TypeVar("M", bound=BaseModel)
 
 
 def _rate_limit(request: web.Request, user_id: str) -> None:
@@ -33,26 +38,25 @@ def _rate_limit(request: web.Request, user_id: str) -> None:
                        headers={"Retry-After": RateLimiter.retry_after_header(wait)})
 
 
-async def post_conversation(request: web.Request) -> web.Response:
+async def _chat(request: web.Request, endpoint: str, model: type[M],
+                run: Callable[[ChatPipeline, str, M, str], Awaitable[ChatResult]]) -> web.Response:
+    """Identity, gate, rate limit, drill faults, body, pipeline: in this order (README)."""
     identity = request.app[AUTH].require(request)
     require_chat_enabled(request, identity)
     _rate_limit(request, identity.user_id)
-    await request.app[FAULTS].apply("conversation")
-    body = await read_model(request, ConversationRequest)
-    result = await request.app[PIPELINE].converse(identity.user_id, body, trace_id_of(request))
+    await request.app[FAULTS].apply(endpoint)
+    body = await read_model(request, model)
+    result = await run(request.app[PIPELINE], identity.user_id, body, trace_id_of(request))
     request[CHAT_RESULT] = result
     return json_response(request, result.response)
+
+
+async def post_conversation(request: web.Request) -> web.Response:
+    return await _chat(request, "conversation", ConversationRequest, ChatPipeline.converse)
 
 
 async def post_explain(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    require_chat_enabled(request, identity)
-    _rate_limit(request, identity.user_id)
-    await request.app[FAULTS].apply("explain")
-    body = await read_model(request, ExplainRequest)
-    result = await request.app[PIPELINE].explain(identity.user_id, body, trace_id_of(request))
-    request[CHAT_RESULT] = result
-    return json_response(request, result.response)
+    return await _chat(request, "explain", ExplainRequest, ChatPipeline.explain)
 
 
 def _unavailable() -> ApiError:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from opentelemetry import trace
 
+from ...resilience.breaker import CircuitOpen
 from ...resilience.deadline import StageTimeout, stage
 from ..model import Check, ToolResult
 from . import pure
@@ -88,8 +89,6 @@ async def run_tools(
 
 async def _run_one(name: str, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
                    guard: Guard | None, observe: Observer | None) -> ToolRun:
-    from ...resilience.breaker import CircuitOpen  # local: the breaker module imports pybreaker
-
     tool = TOOLS[name]
     started = time.perf_counter()
     with tracer.start_as_current_span(
