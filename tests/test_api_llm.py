@@ -149,3 +149,26 @@ async def test_the_daily_spend_cap_switches_to_the_fallback_writer(apps, fake, l
     body, _ = await timed_ask(client)
     assert (body["synthesizer"], body["fallback_reason"]) == ("fallback", "spend_cap")
     assert fake.state.chat_completions == 0
+
+
+async def test_an_unsure_question_is_settled_by_the_llm_classifier(apps, fake, loaded):
+    client = await apps.client(env(fake), database_url=loaded)
+    body, _ = await timed_ask(client, "what does it contain")  # the rules score this 0.0
+    assert body["intent"] == "ingredient_info"  # the fake classifies "contain" as ingredient_info
+    assert fake.state.chat_completions == 2  # one router call, one synthesis call
+
+
+async def test_an_unsure_question_without_an_llm_is_unclear(apps, loaded):
+    client = await apps.client({"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true",
+                                "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}, database_url=loaded)
+    body, _ = await timed_ask(client, "what does it contain")
+    assert body["intent"] == "unclear_intent"
+
+
+async def test_a_hanging_router_llm_costs_at_most_the_router_budget(apps, fake, loaded):
+    fake.state.set(fault="hang")
+    client = await apps.client(env(fake, BS_CHAT_ROUTER_BUDGET_SEC="0.2"), database_url=loaded)
+    body, elapsed = await timed_ask(client, "what does it contain")
+    assert body["intent"] == "unclear_intent"
+    assert body["fallback_reason"] in ("timeout", "budget_exhausted")
+    assert elapsed < BUDGET + SLACK
