@@ -85,7 +85,9 @@ async def test_a_chat_trace_has_gate_classify_and_tool_spans_under_one_trace(app
     spans = [s for s in apps.spans.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
     names = {s.name for s in spans}
     assert {"POST /api/v1/chat/conversation", "chat.gate", "chat.emergency", "chat.classify",
-            "execute_tool recall_lookup"} <= names
+            "execute_tool recall_lookup", "SELECT recalls", "SELECT profiles"} <= names
+    db = next(s for s in spans if s.name == "SELECT recalls")
+    assert db.attributes["db.system.name"] == "postgresql" and "db.query.text" not in db.attributes
 
 
 async def test_nothing_private_reaches_logs_spans_or_metrics(apps, database_url, log_stream):

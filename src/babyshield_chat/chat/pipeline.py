@@ -30,6 +30,7 @@ from ..resilience.deadline import Deadline, StageTimeout, current_deadline, dead
 from .emergency import detect_emergency, emergency_answer
 from ..resilience.breaker import BreakerRegistry
 from ..telemetry.metrics import ChatMetrics
+from ..telemetry.tracing import db_span
 from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
 from .synthesis import write_answer
@@ -138,7 +139,7 @@ class ChatPipeline:
     async def _answer(self, question: str, intent: str, product: Product | None, profile: Profile,
                       locale: str | None):
         ctx = ToolContext(
-            question=question, product=product, profile=profile, database=self.database,
+            question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
             now=dt.datetime.now(dt.timezone.utc), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
         )
         runs = await run_tools(intent, ctx, budget_s=self.settings.budgets.tool_sec, tracer=self.tracer,
@@ -163,12 +164,14 @@ class ChatPipeline:
 
     # --- database stages: each bounded, each optional ---
 
-    async def _db(self, what: str, fn, *, budget_s: float = DB_STAGE_SEC) -> Any:
-        """Run a database step in its own stage; raise DatabaseUnavailable on any failure."""
+    async def _db(self, operation: str, table: str, fn, *, budget_s: float = DB_STAGE_SEC) -> Any:
+        """Run a database step in its own stage and span; raise DatabaseUnavailable on any failure."""
+        what = f"{operation} {table}"
         try:
             async with stage(f"db:{what}", budget_s):
-                async with self.database.connection(timeout=budget_s) as conn:
-                    return await fn(conn)
+                with db_span(self.tracer, operation, table):
+                    async with self.database.connection(timeout=budget_s) as conn:
+                        return await fn(conn)
         except (StageTimeout, OSError) as exc:
             raise DatabaseUnavailable(f"{what}: {type(exc).__name__}") from exc
         except DatabaseUnavailable:
@@ -182,7 +185,9 @@ class ChatPipeline:
         """(stored response, claimed). Waits while a twin request is being answered."""
         try:
             while True:
-                owned, stored = await self._db("idempotency", lambda c: memory.claim(c, user_id, client_message_id))
+                owned, stored = await self._db(
+                    "INSERT", "idempotency_records", lambda c: memory.claim(c, user_id, client_message_id)
+                )
                 if owned:
                     return None, True
                 if stored is not None:
@@ -201,13 +206,16 @@ class ChatPipeline:
         body = response.model_dump(mode="json", exclude={"trace_id"})
         try:
             with deadline_scope(Deadline.after(self._after_deadline_budget())):
-                await self._db("idempotency", lambda c: memory.store_response(c, user_id, client_message_id, body))
+                await self._db(
+                    "UPDATE", "idempotency_records",
+                    lambda c: memory.store_response(c, user_id, client_message_id, body),
+                )
         except DatabaseUnavailable:
             log.warning("could not store the idempotency record")
 
     async def _release(self, user_id: str, client_message_id: str) -> None:
         try:
-            await self._db("idempotency", lambda c: memory.release(c, user_id, client_message_id))
+            await self._db("DELETE", "idempotency_records", lambda c: memory.release(c, user_id, client_message_id))
         except (DatabaseUnavailable, asyncio.CancelledError):
             pass
 
@@ -216,7 +224,7 @@ class ChatPipeline:
         if conversation_id is None:
             return True
         try:
-            owner = await self._db("ownership", lambda c: memory.owner_of(c, conversation_id))
+            owner = await self._db("SELECT", "conversations", lambda c: memory.owner_of(c, conversation_id))
         except DatabaseUnavailable:
             return False
         if owner != user_id:
@@ -225,7 +233,7 @@ class ChatPipeline:
 
     async def _profile(self, user_id: str) -> Profile:
         try:
-            return await self._db("profile", lambda c: memory.get_profile(c, user_id)) or Profile()
+            return await self._db("SELECT", "profiles", lambda c: memory.get_profile(c, user_id)) or Profile()
         except DatabaseUnavailable:
             return Profile()
 
@@ -245,7 +253,9 @@ class ChatPipeline:
             try:
                 # Writes run on a deadline of their own: a slow answer must not cost the memory of it.
                 with deadline_scope(Deadline.after(self._after_deadline_budget())):
-                    await self._db("memory", lambda c: memory.save_exchange(c, conversation_id, user_id, messages))
+                    await self._db(
+                        "INSERT", "messages", lambda c: memory.save_exchange(c, conversation_id, user_id, messages)
+                    )
                 span.set_attribute("babyshield.memory_saved", True)
                 return True
             except (DatabaseUnavailable, memory.NotOwner) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ...db import recalls as repo
 from ..model import Evidence, ToolResult
+from ...telemetry.tracing import db_span
 from .context import ToolContext
 
 NAME = "alternatives"
@@ -47,8 +48,9 @@ async def alternatives(ctx: ToolContext) -> ToolResult:
         return ToolResult(name=NAME, ok=True, facts={"category": None, "recalled_in_category": [],
                                                       "look_for": None,
                                                       "note": "No product category was given."})
-    async with ctx.database.connection() as conn:
-        recalled = await repo.recalled_in_category(conn, category)
+    with db_span(ctx.tracer, "SELECT", "recalls"):
+        async with ctx.database.connection() as conn:
+            recalled = await repo.recalled_in_category(conn, category)
     return ToolResult(
         name=NAME,
         ok=True,

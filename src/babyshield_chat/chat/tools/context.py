@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from opentelemetry import trace
+
 from ...db.pool import Database
 from ..model import Product, Profile
 
@@ -15,6 +17,7 @@ class ToolContext:
     product: Product | None
     profile: Profile
     database: Database
+    tracer: trace.Tracer
     now: dt.datetime
     recalls_max_age_days: int
 

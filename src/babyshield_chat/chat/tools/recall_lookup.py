@@ -17,6 +17,7 @@ import re
 from ...db import recalls as repo
 from ...recalls.gtin import GtinError, parse_gtin
 from ..model import Check, Evidence, ToolResult
+from ...telemetry.tracing import db_span
 from .context import ToolContext
 
 NAME = "recall_lookup"
@@ -52,30 +53,31 @@ def _evidence(match: repo.RecallMatch) -> Evidence:
 
 async def recall_lookup(ctx: ToolContext) -> ToolResult:
     product = ctx.product
-    async with ctx.database.connection() as conn:
-        fresh = await repo.freshness(conn)
-        matches: list[repo.RecallMatch] = []
-        searched: list[str] = []
-        exact_key_searched = False
-        if product and product.upc:
-            try:
-                gtin = parse_gtin(product.upc)
-                searched.append(f"UPC {gtin.display}")
+    with db_span(ctx.tracer, "SELECT", "recalls"):
+        async with ctx.database.connection() as conn:
+            fresh = await repo.freshness(conn)
+            matches: list[repo.RecallMatch] = []
+            searched: list[str] = []
+            exact_key_searched = False
+            if product and product.upc:
+                try:
+                    gtin = parse_gtin(product.upc)
+                    searched.append(f"UPC {gtin.display}")
+                    exact_key_searched = True
+                    matches = await repo.find_by_codes(conn, gtin.candidates)
+                except GtinError:
+                    searched.append(f"UPC {product.upc} (not a valid code)")
+            if not matches and product and product.model:
+                searched.append(f"model {product.model}")
                 exact_key_searched = True
-                matches = await repo.find_by_codes(conn, gtin.candidates)
-            except GtinError:
-                searched.append(f"UPC {product.upc} (not a valid code)")
-        if not matches and product and product.model:
-            searched.append(f"model {product.model}")
-            exact_key_searched = True
-            matches = await repo.find_by_model(conn, product.model)
-        if not matches:
-            name = " ".join(p for p in (product.brand if product else None, product.name if product else None) if p)
-            terms = name or question_terms(ctx.question)
-            # One word ("stroller", "crib") names a category, not a product: it matches everything.
-            if len(terms.split()) >= MIN_NAME_WORDS:
-                searched.append(f"name '{terms}'")
-                matches = await repo.find_by_name(conn, terms, brand=product.brand if product and product.name else None)
+                matches = await repo.find_by_model(conn, product.model)
+            if not matches:
+                name = " ".join(p for p in (product.brand if product else None, product.name if product else None) if p)
+                terms = name or question_terms(ctx.question)
+                # One word ("stroller", "crib") names a category, not a product: it matches everything.
+                if len(terms.split()) >= MIN_NAME_WORDS:
+                    searched.append(f"name '{terms}'")
+                    matches = await repo.find_by_name(conn, terms, brand=product.brand if product and product.name else None)
 
     as_of = fresh.last_import_at
     stale = as_of is None or ctx.now - as_of > dt.timedelta(days=ctx.recalls_max_age_days)
