@@ -7,6 +7,7 @@ import datetime as dt
 
 from ...db.pool import Database
 from ..model import Product, Profile
+from .recall_freshness import FreshnessCache
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +18,8 @@ class ToolContext:
     database: Database
     now: dt.datetime
     recalls_max_age_days: int
+    # The pipeline's cache of the recall data's age; None reads it on every call.
+    recall_freshness: FreshnessCache | None = None
 
     @property
     def today(self) -> dt.date:

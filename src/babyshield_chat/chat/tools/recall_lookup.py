@@ -50,7 +50,7 @@ def _evidence(match: repo.RecallMatch) -> Evidence:
 async def recall_lookup(ctx: ToolContext) -> ToolResult:
     product = ctx.product
     async with ctx.database.connection() as conn:
-        fresh = await repo.freshness(conn)
+        fresh = await (ctx.recall_freshness.get(conn) if ctx.recall_freshness else repo.freshness(conn))
         matches: list[repo.RecallMatch] = []
         searched: list[str] = []
         if product and product.upc:
