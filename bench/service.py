@@ -3,7 +3,8 @@
 `serve` always builds `Telemetry.create(settings)` from the environment; the
 telemetry-cost target compares that against `Telemetry.disabled()`, which no
 environment variable selects. So this launcher repeats `serve`'s few lines
-(settings from the environment, JSON logging, the JSON access log, `serve_app`)
+(settings from the environment, JSON logging, the collector tuning, the JSON
+access log, `serve_app`)
 and only lets the benchmark pick the telemetry. The database comes from
 `BS_DATABASE_URL`, already migrated by the benchmark.
 
@@ -17,6 +18,7 @@ import asyncio
 
 from babyshield_chat.app import create_app
 from babyshield_chat.config import load_settings
+from babyshield_chat.gc_tuning import tune_for_serving
 from babyshield_chat.server import serve_app
 from babyshield_chat.telemetry import JsonAccessLogger, Telemetry, configure_logging
 
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("bench.service needs BS_DATABASE_URL")
     try:
         app = create_app(settings, database_url=url, telemetry=telemetry)
+        tune_for_serving()  # as `serve` does
         asyncio.run(serve_app(app, "127.0.0.1", args.port, reuse_port=args.reuse_port,
                               access_log_class=JsonAccessLogger))
     finally:
