@@ -266,5 +266,29 @@ def breaker(options: Options, reset_s: float = 5.0) -> Result:
                    "reset_s": reset_s, "failing": failing, "healing": healing})
 
 
+# --- not a target: how throughput scales with processes ----------------------
+
+
+def scaling(options: Options, max_workers: int = 2) -> Result:
+    """Full-pipeline throughput with 1..max_workers processes on one port (SO_REUSEPORT).
+
+    `serve --workers N` is not on this branch yet; N single-worker processes
+    sharing the port with SO_REUSEPORT are what it will start.
+    """
+    body = _body_file(options, "chat", CHAT_BODY)
+    fake = stack.stand_in("fake-llm", options.scratch)
+    rps: dict[int, float] = {}
+    with stack.running(fake):
+        env = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench",
+               "BS_METRICS_PROMETHEUS": "true"}
+        for workers in range(1, max_workers + 1):
+            with stack.running(*stack.services(f"scaling-{workers}", options.scratch, env, workers=workers)) as procs:
+                url = f"http://127.0.0.1:{procs[0].port}{CHAT_PATH}"
+                drive = _wrk if wrk.available() else _closed
+                rps[workers] = statistics.fmean(drive(url, body, options, "user-")["rps"] for _ in range(options.rounds))
+    figure = ", ".join(f"{n} worker{'s' if n > 1 else ''}: {r:.0f} req/s ({r / rps[1]:.2f}x)" for n, r in rps.items())
+    return Result("workers scaling", figure, "(informational)", True, {"rps": rps})
+
+
 SCENARIOS = {"gate": gate_cost, "telemetry": telemetry_cost, "concurrency": concurrency, "deadline": deadline,
-             "breaker": breaker}
+             "breaker": breaker, "scaling": scaling}
