@@ -188,7 +188,7 @@ def concurrency(options: Options) -> Result:
     statuses, synths = burst["statuses"], burst["synthesizers"]
     all_ok = statuses.get("200", 0) == n and synths.get("llm", 0) == n
     per_request = (sum(peaks) - sum(before)) / n
-    figure = (f"{statuses.get('200', 0)}/{n} ok, {synths.get('llm', 0)} by LLM; p50 {burst['p50_s']:.2f} s, "
+    figure = (f"{statuses.get('200', 0)}/{n} answered 200, {synths.get('llm', 0)} by the LLM; p50 {burst['p50_s']:.2f} s, "
               f"p95 {burst['p95_s']:.2f} s, p99 {burst['p99_s']:.2f} s; peak RSS {sum(peaks) / 2**20:.0f} MiB, "
               f"{per_request / 1024:.0f} KiB per in-flight request")
     return Result("concurrency", figure, f"all {n} succeed, p99 ≤ 1.3 s", all_ok and burst["p99_s"] <= 1.3,
@@ -257,7 +257,7 @@ def breaker(options: Options, reset_s: float = 5.0) -> Result:
     closed_at = closed[0]["at"] + closed[0]["latency_s"] if closed else None
     to_close = closed_at - healed_at if closed_at else float("inf")
     limit = reset_s + 1.0
-    figure = (f"open after {len(failing) - len(open_results)} failures; fallback p50 {open_p50 * 1000:.1f} ms "
+    figure = (f"open after {len(failing) - len(open_results)} failed request(s); fallback p50 {open_p50 * 1000:.1f} ms "
               f"({len(open_results)} requests); closed {to_close:.2f} s after healing (reset {reset_s:.0f} s)")
     return Result("breaker", figure, f"p50 ≤ 20 ms; closes ≤ reset + 1 s",
                   open_p50 <= 0.020 and to_close <= limit,
