@@ -141,6 +141,7 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, host: str, port: int) -> int:
     from .app import create_app
+    from .gc_tuning import tune_for_serving
     from .server import serve_app
     from .telemetry import JsonAccessLogger, Telemetry
 
@@ -150,6 +151,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         with database_url(settings) as url:
             asyncio.run(migrate_url(url))
             app = create_app(settings, database_url=url, telemetry=telemetry)
+            tune_for_serving()  # start-up is done: see gc_tuning for the pauses this avoids
             asyncio.run(serve_app(app, host, port, access_log_class=JsonAccessLogger))
     finally:
         telemetry.shutdown()  # flushes what the exporters still hold

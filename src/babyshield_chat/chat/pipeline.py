@@ -35,6 +35,7 @@ from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
 from .synthesis import write_answer
 from .tools.context import ToolContext
+from .tools.recall_freshness import FreshnessCache
 from .tools.registry import Guard, Observer, run_tools
 
 log = logging.getLogger("babyshield_chat.pipeline")
@@ -70,6 +71,8 @@ class ChatPipeline:
     observe_tool: Observer | None = None
     metrics: ChatMetrics | None = None
     breakers: BreakerRegistry | None = None  # kept for operators' introspection and tests
+    # One fewer database round trip per recall lookup; see tools.recall_freshness.
+    recall_freshness: FreshnessCache = dataclasses.field(default_factory=FreshnessCache)
 
     async def converse(self, user_id: str, request: ConversationRequest, trace_id: str) -> ChatResult:
         deadline = Deadline.after(self.settings.budgets.total_sec)
@@ -141,6 +144,7 @@ class ChatPipeline:
         ctx = ToolContext(
             question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
             now=dt.datetime.now(dt.timezone.utc), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
+            recall_freshness=self.recall_freshness,
         )
         runs = await run_tools(intent, ctx, budget_s=self.settings.budgets.tool_sec, tracer=self.tracer,
                                guard=self.tool_guard, observe=self.observe_tool)

@@ -9,6 +9,7 @@ from opentelemetry import trace
 
 from ...db.pool import Database
 from ..model import Product, Profile
+from .recall_freshness import FreshnessCache
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +21,8 @@ class ToolContext:
     tracer: trace.Tracer
     now: dt.datetime
     recalls_max_age_days: int
+    # The pipeline's cache of the recall data's age; None reads it on every call.
+    recall_freshness: FreshnessCache | None = None
 
     @property
     def today(self) -> dt.date:

@@ -55,7 +55,7 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
     product = ctx.product
     with db_span(ctx.tracer, "SELECT", "recalls"):
         async with ctx.database.connection() as conn:
-            fresh = await repo.freshness(conn)
+            fresh = await (ctx.recall_freshness.get(conn) if ctx.recall_freshness else repo.freshness(conn))
             matches: list[repo.RecallMatch] = []
             searched: list[str] = []
             exact_key_searched = False

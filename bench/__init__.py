@@ -1,0 +1,16 @@
+"""The project's benchmark: `bench/run` measures the five targets of spec section 9.
+
+Modules, one job each:
+
+- `run`: the command line; runs the scenarios and prints the table (`--json` for machines).
+- `stack`: starts and stops the processes a scenario needs (PostgreSQL, the service,
+  the fake LLM, the bare reference handler, the OTLP sink).
+- `service`: runs the service the way `babyshield-chat serve` does, with a chosen telemetry.
+- `servers`: the stand-ins: the bare aiohttp JSON handler, the fake LLM, an OTLP sink.
+- `loadgen`: the asyncio load generator, run in a process of its own.
+- `wrk`: drives Debian's `wrk` for the plain throughput cases, as a check on `loadgen`.
+- `scenarios`: the five measurements.
+- `report`: the table and the JSON document.
+
+Nothing here is part of the test run: performance is measured, never asserted in tests.
+"""

@@ -1,0 +1,294 @@
+"""The five measurements of spec section 9, each against processes it starts itself.
+
+Every figure that has a target is a ratio or a latency taken within this run,
+on this machine: throughputs are compared with a reference measured in the
+same run, interleaved (A, B, A, B) so that a noisy neighbour hurts both sides.
+Each function returns a `Result`: the figure, the target, pass/fail, and the
+raw numbers behind them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from . import stack, wrk
+
+CHAT_PATH = "/api/v1/chat/conversation"
+# A question the rules classify with confidence (recall_details), about a product
+# whose UPC is in the CPSC data: the recall tool finds it by code.
+CHAT_BODY = {
+    "message": "Has this play yard been recalled?",
+    "product": {"name": "breeze play yard sheet", "brand": "4moms", "upc": "817980011137", "category": "play yard"},
+}
+LOADGEN_TIMEOUT_PAD_S = 60
+
+
+@dataclasses.dataclass
+class Options:
+    scratch: stack.Scratch
+    database_url: str
+    duration_s: int = 6
+    rounds: int = 2
+    connections: int = 32
+    concurrency: int = 2000
+    workers: int = 1
+
+
+@dataclasses.dataclass
+class Result:
+    target: str
+    figure: str
+    goal: str
+    passed: bool
+    details: dict[str, Any]
+
+
+def _body_file(options: Options, name: str, body: dict[str, Any]) -> Path:
+    path = options.scratch.path / f"{name}.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def loadgen(*args: str, timeout_s: float) -> dict[str, Any]:
+    """One `bench.loadgen` run in its own process; its JSON result."""
+    out = subprocess.run(stack.python("-m", "bench.loadgen", *args), env=stack._clean_env({}), cwd=stack.ROOT,
+                         capture_output=True, text=True, timeout=timeout_s + LOADGEN_TIMEOUT_PAD_S)
+    if out.returncode != 0:
+        raise RuntimeError(f"loadgen failed: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout)
+
+
+def _closed(url: str, body: Path | None, options: Options, user_prefix: str) -> dict[str, Any]:
+    args = ["closed", "--url", url, "--connections", str(options.connections), "--duration", str(options.duration_s),
+            "--user-prefix", user_prefix]
+    if body is not None:
+        args += ["--body-file", str(body)]
+    return loadgen(*args, timeout_s=options.duration_s + 2)
+
+
+def _wrk(url: str, body: Path | None, options: Options, user_prefix: str) -> dict[str, Any]:
+    return wrk.run(url, body=body.read_bytes() if body else None, user_prefix=user_prefix,
+                   connections=options.connections, duration_s=options.duration_s)
+
+
+def _interleaved(options: Options, sides: dict[str, tuple[str, Path | None, str]]) -> dict[str, dict[str, list]]:
+    """Each side's runs with each tool, A B A B ...: {tool: {side: [run, ...]}}."""
+    tools = {"loadgen": _closed}
+    if wrk.available():
+        tools = {"wrk": _wrk, **tools}
+    runs: dict[str, dict[str, list]] = {tool: {side: [] for side in sides} for tool in tools}
+    for _ in range(options.rounds):
+        for tool, drive in tools.items():
+            for side, (url, body, users) in sides.items():
+                runs[tool][side].append(drive(url, body, options, users))
+    return runs
+
+
+def _ratio(runs: dict[str, list], numerator: str, denominator: str) -> float:
+    return sum(r["rps"] for r in runs[numerator]) / sum(r["rps"] for r in runs[denominator])
+
+
+def _mean_rps(runs: list[dict[str, Any]]) -> float:
+    return statistics.fmean(r["rps"] for r in runs)
+
+
+# --- 1. gate cost -----------------------------------------------------------
+
+
+def gate_cost(options: Options) -> Result:
+    """Blocked-path throughput (403 `chat_disabled`) vs the bare aiohttp JSON handler."""
+    body = _body_file(options, "chat", CHAT_BODY)
+    # Chat on, rollout 0: every caller is hashed and excluded, the gate's usual "no".
+    env = {"BS_FEATURE_CHAT_ROLLOUT_PCT": "0.0", "BS_METRICS_PROMETHEUS": "true"}
+    bare = stack.stand_in("bare", options.scratch)
+    with stack.running(bare, *stack.services("gate", options.scratch, env)) as (bare, service):
+        runs = _interleaved(options, {
+            "bare": (f"http://127.0.0.1:{bare.port}{CHAT_PATH}", body, "user-"),
+            "blocked": (f"http://127.0.0.1:{service.port}{CHAT_PATH}", body, "user-"),
+        })
+    blocked_ok = all(r.get("statuses", {}).get("403", 1) > 0 for r in runs["loadgen"]["blocked"])
+    ratios = {tool: _ratio(r, "blocked", "bare") for tool, r in runs.items()}
+    primary = "wrk" if "wrk" in ratios else "loadgen"
+    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios)
+    return Result("gate cost", figure, "blocked ≥ 70% of bare", ratios[primary] >= 0.70 and blocked_ok,
+                  {"ratios": ratios, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
+                   "runs": runs})
+
+
+# --- 2. telemetry cost ------------------------------------------------------
+
+
+def telemetry_cost(options: Options) -> Result:
+    """Full pipeline (fake LLM, no added latency) with telemetry exported vs `Telemetry.disabled()`."""
+    body = _body_file(options, "chat", CHAT_BODY)
+    fake = stack.stand_in("fake-llm", options.scratch)
+    sink = stack.stand_in("otlp-sink", options.scratch)
+    with stack.running(fake, sink):
+        llm = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench"}
+        telemetry_on = {**llm, "BS_METRICS_PROMETHEUS": "true",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{sink.port}"}
+        on = stack.services("telemetry-on", options.scratch, telemetry_on)
+        off = stack.services("telemetry-off", options.scratch, llm, telemetry="disabled")
+        with stack.running(*on, *off):
+            runs = _interleaved(options, {
+                "on": (f"http://127.0.0.1:{on[0].port}{CHAT_PATH}", body, "user-"),
+                "off": (f"http://127.0.0.1:{off[0].port}{CHAT_PATH}", body, "user-"),
+            })
+    ratios = {tool: _ratio(r, "on", "off") for tool, r in runs.items()}
+    primary = "wrk" if "wrk" in ratios else "loadgen"
+    non_2xx = sum(r.get("non_2xx", 0) for side in runs.get("wrk", {}).values() for r in side)
+    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios)
+    return Result("telemetry cost", figure, "on ≥ 90% of off", ratios[primary] >= 0.90 and non_2xx == 0,
+                  {"ratios": ratios, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
+                   "non_2xx": non_2xx, "runs": runs})
+
+
+# --- 3. concurrency ---------------------------------------------------------
+
+
+async def _put(url: str, body: dict[str, Any]) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        async with session.put(url, json=body) as response:
+            response.raise_for_status()
+
+
+def set_fake(fake: stack.Process, **mode: Any) -> None:
+    asyncio.run(_put(f"http://127.0.0.1:{fake.port}/control", mode))
+
+
+def concurrency(options: Options) -> Result:
+    """N conversations at once against an LLM answering in 1.0 s: latencies and memory."""
+    body = _body_file(options, "chat", CHAT_BODY)
+    n = options.concurrency
+    fake = stack.stand_in("fake-llm", options.scratch)
+    with stack.running(fake):
+        set_fake(fake, latency={"distribution": "fixed", "ms": 1000})
+        env = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench",
+               "BS_METRICS_PROMETHEUS": "true", "BS_MAX_INFLIGHT": str(n * 2),
+               "BS_DB_POOL_MAX": "40"}
+        workers = stack.services("concurrency", options.scratch, env, workers=options.workers)
+        with stack.running(*workers):
+            url = f"http://127.0.0.1:{workers[0].port}{CHAT_PATH}"
+            # Warm every lazy import and pool connection before the baseline is read.
+            loadgen("burst", "--url", url, "--body-file", str(body), "--requests", "50", "--user-prefix", "warm-",
+                    timeout_s=30)
+            before = [w.rss()["rss"] for w in workers]
+            burst = loadgen("burst", "--url", url, "--body-file", str(body), "--requests", str(n),
+                            "--user-prefix", "parent-", "--users", str(n), timeout_s=60)
+            peaks = [w.rss()["peak"] for w in workers]
+    statuses, synths = burst["statuses"], burst["synthesizers"]
+    all_ok = statuses.get("200", 0) == n and synths.get("llm", 0) == n
+    per_request = (sum(peaks) - sum(before)) / n
+    figure = (f"{statuses.get('200', 0)}/{n} answered 200, {synths.get('llm', 0)} by the LLM; p50 {burst['p50_s']:.2f} s, "
+              f"p95 {burst['p95_s']:.2f} s, p99 {burst['p99_s']:.2f} s; peak RSS {sum(peaks) / 2**20:.0f} MiB, "
+              f"{per_request / 1024:.0f} KiB per in-flight request")
+    return Result("concurrency", figure, f"all {n} succeed, p99 ≤ 1.3 s", all_ok and burst["p99_s"] <= 1.3,
+                  {"burst": burst, "rss_before": before, "rss_peak": peaks, "bytes_per_request": per_request,
+                   "workers": options.workers})
+
+
+# --- 4. deadline ------------------------------------------------------------
+
+
+def deadline(options: Options, connections: int = 50, duration_s: float = 8.0) -> Result:
+    """LLM hanging forever: every answer a fallback, none later than the total budget + 100 ms.
+
+    `connections` requests are kept in flight for `duration_s` (three waves of
+    2.5 s answers): a steady load the instance can carry, so that what is
+    measured is the deadline, not a queue in front of it (`concurrency` is the
+    overload case).
+    """
+    body = _body_file(options, "chat", CHAT_BODY)
+    budget_s = 2.5
+    fake = stack.stand_in("fake-llm", options.scratch)
+    with stack.running(fake):
+        set_fake(fake, fault="hang")
+        # A breaker that never opens: every request waits on the hanging LLM, the worst case.
+        env = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench",
+               "BS_METRICS_PROMETHEUS": "true", "BS_CHAT_TOTAL_BUDGET_SEC": str(budget_s),
+               "BS_BREAKER_FAIL_MAX": "1000000"}
+        with stack.running(*stack.services("deadline", options.scratch, env)) as (service,):
+            url = f"http://127.0.0.1:{service.port}{CHAT_PATH}"
+            run = loadgen("closed", "--url", url, "--body-file", str(body), "--connections", str(connections),
+                          "--duration", str(duration_s), "--warmup", "0", "--inspect", "--user-prefix", "parent-",
+                          timeout_s=duration_s + 10)
+    answered = run["requests"]
+    fallbacks = run["synthesizers"].get("fallback", 0)
+    limit = budget_s + 0.1
+    figure = (f"{fallbacks}/{answered} fallbacks ({connections} in flight); max {run['max_s']:.3f} s, "
+              f"p50 {run['p50_s']:.3f} s")
+    return Result("deadline", figure, f"100% fallbacks, max ≤ {limit:.1f} s",
+                  answered > 0 and fallbacks == answered and run["max_s"] <= limit, {"run": run})
+
+
+# --- 5. breaker -------------------------------------------------------------
+
+
+def breaker(options: Options, reset_s: float = 5.0) -> Result:
+    """LLM failing 100%: fallback p50 once open; time to close after the LLM heals."""
+    body = _body_file(options, "chat", CHAT_BODY)
+    fake = stack.stand_in("fake-llm", options.scratch)
+    with stack.running(fake):
+        set_fake(fake, fault="server_error")
+        env = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench",
+               "BS_METRICS_PROMETHEUS": "true", "BS_BREAKER_RESET_SEC": str(reset_s)}
+        with stack.running(*stack.services("breaker", options.scratch, env)) as (service,):
+            url = f"http://127.0.0.1:{service.port}{CHAT_PATH}"
+            common = ["--url", url, "--body-file", str(body), "--user-prefix", "parent-", "--interval", "0.02"]
+            failing = loadgen("probe", *common, "--count", "60", timeout_s=60)["results"]
+            set_fake(fake, fault="none")
+            healed_at = time.time()
+            count = str(int((reset_s + 5) / 0.02))
+            healing = loadgen("probe", *common, "--count", count, "--until-synthesizer", "llm",
+                              timeout_s=reset_s + 30)["results"]
+    open_results = [r for r in failing if r.get("fallback_reason") == "circuit_open"]
+    open_p50 = statistics.median(r["latency_s"] for r in open_results) if open_results else float("inf")
+    opened_at = open_results[0]["at"] if open_results else None
+    closed = [r for r in healing if r.get("synthesizer") == "llm"]
+    closed_at = closed[0]["at"] + closed[0]["latency_s"] if closed else None
+    to_close = closed_at - healed_at if closed_at else float("inf")
+    limit = reset_s + 1.0
+    figure = (f"open after {len(failing) - len(open_results)} failed request(s); fallback p50 {open_p50 * 1000:.1f} ms "
+              f"({len(open_results)} requests); closed {to_close:.2f} s after healing (reset {reset_s:.0f} s)")
+    return Result("breaker", figure, f"p50 ≤ 20 ms; closes ≤ reset + 1 s",
+                  open_p50 <= 0.020 and to_close <= limit,
+                  {"open_p50_s": open_p50, "close_after_heal_s": to_close,
+                   "close_after_open_s": (closed_at - opened_at) if closed_at and opened_at else None,
+                   "reset_s": reset_s, "failing": failing, "healing": healing})
+
+
+# --- not a target: how throughput scales with processes ----------------------
+
+
+def scaling(options: Options, max_workers: int = 2) -> Result:
+    """Full-pipeline throughput with 1..max_workers processes on one port (SO_REUSEPORT).
+
+    `serve --workers N` is not on this branch yet; N single-worker processes
+    sharing the port with SO_REUSEPORT are what it will start.
+    """
+    body = _body_file(options, "chat", CHAT_BODY)
+    fake = stack.stand_in("fake-llm", options.scratch)
+    rps: dict[int, float] = {}
+    with stack.running(fake):
+        env = {"BS_LLM_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "BS_LLM_API_KEY": "bench",
+               "BS_METRICS_PROMETHEUS": "true"}
+        for workers in range(1, max_workers + 1):
+            with stack.running(*stack.services(f"scaling-{workers}", options.scratch, env, workers=workers)) as procs:
+                url = f"http://127.0.0.1:{procs[0].port}{CHAT_PATH}"
+                drive = _wrk if wrk.available() else _closed
+                rps[workers] = statistics.fmean(drive(url, body, options, "user-")["rps"] for _ in range(options.rounds))
+    figure = ", ".join(f"{n} worker{'s' if n > 1 else ''}: {r:.0f} req/s ({r / rps[1]:.2f}x)" for n, r in rps.items())
+    return Result("workers scaling", figure, "(informational)", True, {"rps": rps})
+
+
+SCENARIOS = {"gate": gate_cost, "telemetry": telemetry_cost, "concurrency": concurrency, "deadline": deadline,
+             "breaker": breaker, "scaling": scaling}

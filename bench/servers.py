@@ -1,0 +1,67 @@
+"""The stand-ins the benchmark runs against, each a tiny aiohttp app in its own process.
+
+- `bare`: the reference of the gate-cost target, a bare aiohttp JSON handler that
+  reads the request body and answers a small JSON object, with no middleware;
+- `fake-llm`: the project's fake LLM (`babyshield_chat.llm.fake_server`), whose
+  `PUT /control` sets latency, hang and failures at run time;
+- `otlp-sink`: a local OTLP/HTTP receiver that reads and drops every export, so the
+  "telemetry on" side pays for real span, metric and log export.
+
+Usage: `python -m bench.servers {bare,fake-llm,otlp-sink} --port PORT`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from aiohttp import web
+
+HOST = "127.0.0.1"
+_BARE_BODY = json.dumps({"ok": True, "trace_id": "0" * 32}).encode()
+
+
+async def _bare(request: web.Request) -> web.Response:
+    # Read the body like the service must: a handler that skips it would flatter the reference.
+    await request.read()
+    return web.Response(body=_BARE_BODY, content_type="application/json")
+
+
+def bare_app() -> web.Application:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", _bare)
+    return app
+
+
+async def _otlp(request: web.Request) -> web.Response:
+    await request.read()
+    # An empty protobuf Export*ServiceResponse is zero bytes: success, nothing rejected.
+    return web.Response(body=b"", content_type="application/x-protobuf")
+
+
+def otlp_sink_app() -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/v1/{signal}", _otlp)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.servers")
+    parser.add_argument("kind", choices=("bare", "fake-llm", "otlp-sink"))
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    if args.kind == "fake-llm":
+        from babyshield_chat.llm.fake_server import create_fake_llm_app
+
+        # As `run_fake_llm`, plus a deep backlog: the service opens a connection per concurrent call.
+        app = create_fake_llm_app()
+        extra = {"handler_cancellation": True}
+    else:
+        app = bare_app() if args.kind == "bare" else otlp_sink_app()
+        extra = {}
+    # backlog: the concurrency scenario opens thousands of connections at once.
+    web.run_app(app, host=HOST, port=args.port, access_log=None, print=None, backlog=4096, **extra)
+
+
+if __name__ == "__main__":
+    main()
