@@ -116,3 +116,37 @@ async def test_a_synced_instance_reports_a_fresh_flag(apps, database_url):
     client = await apps.client(DEV, database_url=database_url)
     text = await (await client.get("/metrics")).text()
     assert "chat_flag_source_stale 0.0" in text
+
+
+async def test_a_chat_request_logs_one_line_and_other_requests_an_access_line(database_url, log_stream):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from babyshield_chat.app import create_app
+    from babyshield_chat.config import load_settings
+    from babyshield_chat.telemetry import JsonAccessLogger, Telemetry
+
+    app = create_app(load_settings(DEV), database_url=database_url, telemetry=Telemetry.for_tests())
+    server = TestServer(app)
+    await server.start_server(access_log_class=JsonAccessLogger)
+    client = TestClient(server)
+    await client.start_server()
+    try:
+        chat = await client.post(CHAT, json={"message": "Is this stroller recalled?"}, headers=INCLUDED)
+        await client.get("/api/v1/chat/flags", headers=INCLUDED)
+    finally:
+        await client.close()
+    in_chat = [r for r in lines(log_stream) if r.get("trace_id") == chat.headers["X-Trace-Id"]]
+    assert [r["event"] for r in in_chat if r["event"] in ("chat_request", "http_request")] == ["chat_request"]
+    assert any(r.get("event") == "http_request" and r.get("route") == "/api/v1/chat/flags" for r in lines(log_stream))
+
+
+def test_unexported_spans_are_not_recorded_but_still_carry_a_trace_id():
+    from babyshield_chat.telemetry import Telemetry
+
+    telemetry = Telemetry.create(TelemetrySettings(environment="test"))
+    try:
+        with telemetry.tracer.start_as_current_span("x") as span:
+            assert not span.is_recording()
+            assert span.get_span_context().is_valid
+    finally:
+        telemetry.shutdown()

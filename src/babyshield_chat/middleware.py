@@ -25,7 +25,7 @@ from .api.errors import ApiError, from_http_exception, internal_error
 from .api.keys import CHAT_RESULT, ERROR_CODE, TRACE_ID, USER_ID
 from .api.responses import json_response
 from .telemetry import Telemetry
-from .telemetry.logging import log_chat_request
+from .telemetry.logging import CHAT_REQUEST_LOGGED, log_chat_request
 from .telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -105,6 +105,7 @@ def observe_middleware(telemetry: Telemetry) -> Middleware:
             fallback_reason=fallback_reason, circuit_open=circuit_open, blocked=blocked,
             user_hash=telemetry.hash_user(request.get(USER_ID)), span=request[REQUEST_SPAN_KEY],
         )
+        request[CHAT_REQUEST_LOGGED] = True
         return response
 
     return observe

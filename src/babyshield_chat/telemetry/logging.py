@@ -174,6 +174,10 @@ def log_chat_request(
     (logger or logging.getLogger(CHAT_REQUEST_LOGGER)).log(level, CHAT_REQUEST_EVENT, extra={FIELDS_ATTR: fields})
 
 
+#: Set on a request once its `chat_request` line is written; the access log then skips it.
+CHAT_REQUEST_LOGGED = web.RequestKey("chat_request_logged", bool)
+
+
 class JsonAccessLogger(AbstractAccessLogger):
     """aiohttp access log as JSON lines: `web.AppRunner(app, access_log_class=JsonAccessLogger)`.
 
@@ -184,6 +188,8 @@ class JsonAccessLogger(AbstractAccessLogger):
     """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if request.get(CHAT_REQUEST_LOGGED):
+            return  # its chat_request line replaces the access line (spec section 5 allows either)
         fields: dict[str, Any] = {
             "method": http_method(request),
             "route": http_route(request),
