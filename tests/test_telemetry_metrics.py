@@ -56,7 +56,7 @@ def record_one_of_each(telemetry: Telemetry) -> None:
     metrics.add_tokens(MODEL, 120, 45)
     metrics.add_cost(MODEL, 0.0015)
     metrics.observe_flags(lambda: (True, 0.25))
-    metrics.inflight_up()
+    metrics.observe_inflight(lambda: 1)
     metrics.observe_db_pool(lambda: (3, 7, 10))
     metrics.record_db_acquire(0.002)
 
@@ -282,11 +282,11 @@ async def test_a_failing_flag_source_drops_the_flag_gauges_but_not_the_scrape(te
     assert "chat_flag_enabled " not in text
 
 
-def test_inflight_gauge_goes_back_down_when_the_request_fails(telemetry):
-    with pytest.raises(RuntimeError), telemetry.metrics.track_inflight():
-        assert [p.value for p in metric_points(telemetry, "chat_inflight_requests")] == [1]
-        raise RuntimeError("handler bug")
-
+def test_inflight_gauge_reads_its_source_at_collection(telemetry):
+    inflight = [3]
+    telemetry.metrics.observe_inflight(lambda: inflight[0])
+    assert [p.value for p in metric_points(telemetry, "chat_inflight_requests")] == [3]
+    inflight[0] = 0
     assert [p.value for p in metric_points(telemetry, "chat_inflight_requests")] == [0]
 
 

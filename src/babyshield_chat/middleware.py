@@ -133,7 +133,7 @@ def error_middleware(max_body_bytes: int) -> Middleware:
 
 
 def admission_middleware(state: RequestState, telemetry: Telemetry) -> Middleware:
-    metrics = telemetry.metrics
+    telemetry.metrics.observe_inflight(lambda: state.inflight)
 
     @web.middleware
     async def admission(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -146,11 +146,9 @@ def admission_middleware(state: RequestState, telemetry: Telemetry) -> Middlewar
             # Shed at once: queueing more work would only make every request late.
             raise ApiError(503, "overloaded", "The service is overloaded; retry shortly.", headers={"Retry-After": "1"})
         state.inflight += 1
-        metrics.inflight_up()
         try:
             return await handler(request)
         finally:
             state.inflight -= 1
-            metrics.inflight_down()
 
     return admission

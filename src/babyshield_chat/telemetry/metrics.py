@@ -25,8 +25,7 @@ one process each expose only their own series.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Final
 
 from aiohttp import web
@@ -115,6 +114,7 @@ class ChatMetrics:
         self._flag_source: FlagSource | None = None
         self._pool_source: PoolSource | None = None
         self._stale_source: Callable[[], bool] | None = None
+        self._inflight_source: Callable[[], int] | None = None
 
         self._requests = meter.create_counter(
             REQUESTS_TOTAL, unit="{request}", description="Chat API requests by endpoint, intent, outcome and circuit."
@@ -149,8 +149,10 @@ class ChatMetrics:
         self._llm_cost = meter.create_counter(
             LLM_COST_TOTAL, unit="{USD}", description="Estimated LLM spend in US dollars, by model."
         )
-        self._inflight = meter.create_up_down_counter(
-            INFLIGHT_REQUESTS, unit="{request}", description="Requests being handled right now."
+        # Observed from the admission counter at collection time: nothing to do per request.
+        meter.create_observable_gauge(
+            INFLIGHT_REQUESTS, callbacks=[self._observe_inflight], unit="{request}",
+            description="Requests being handled right now.",
         )
         self._db_acquire = meter.create_histogram(
             DB_ACQUIRE_DURATION, unit="s", description="Time to acquire a database connection from the pool."
@@ -196,20 +198,13 @@ class ChatMetrics:
         )
         self._request_duration.record(_non_negative(duration_s), {"endpoint": endpoint_label, "outcome": outcome_label})
 
-    @contextmanager
-    def track_inflight(self) -> Iterator[None]:
-        """Counts the enclosed block in `chat_inflight_requests`."""
-        self.inflight_up()
-        try:
-            yield
-        finally:
-            self.inflight_down()
+    def observe_inflight(self, source: Callable[[], int]) -> None:
+        """Reports `chat_inflight_requests` from `source` (same rules as flags)."""
+        self._inflight_source = source
 
-    def inflight_up(self) -> None:
-        self._inflight.add(1)
-
-    def inflight_down(self) -> None:
-        self._inflight.add(-1)
+    def _observe_inflight(self, _options: CallbackOptions) -> list[Observation]:
+        source = self._inflight_source
+        return [] if source is None else [Observation(source())]
 
     # -- pipeline ---------------------------------------------------------
 
