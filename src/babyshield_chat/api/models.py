@@ -28,8 +28,14 @@ class _Response(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+# What `_trimmed_length` accepts, as the OpenAPI document states it (stricter by the whitespace it
+# trims): not blank, at most MAX_MESSAGE_CHARS, no NUL character.
+MESSAGE_SCHEMA = {"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": r"^[^\u0000]*\S[^\u0000]*$"}
+
+
 class ConversationRequest(_Request):
-    message: str = Field(description="The parent's question; 1..2000 characters after trimming.")
+    message: str = Field(description="The parent's question; 1..2000 characters after trimming.",
+                         json_schema_extra=MESSAGE_SCHEMA)
     conversation_id: uuid.UUID | None = None
     product: Product | None = None
     client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -96,6 +102,14 @@ class ConversationResponse(_Response):
 
 class ProfileBody(Profile):
     """PUT /profile takes the whole profile; unknown fields are rejected."""
+
+    @field_validator("pregnancy_trimester", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # JSON true would otherwise pass as the trimester 1 (True == 1 in Python).
+        if isinstance(value, bool):
+            raise ValueError("must be 1, 2, 3 or null, not a boolean")
+        return value
 
 
 class ProfileResponse(Profile):
