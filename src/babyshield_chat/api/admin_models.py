@@ -19,10 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .text_schema import trimmed_text_schema
+
 MAX_REASON_CHARS = 500
 # What `_check_reason` accepts, as the OpenAPI document states it: some non-blank text, at most
 # MAX_REASON_CHARS, no NUL (the check trims first, so the document is the stricter of the two).
-REASON_SCHEMA = {"minLength": 1, "maxLength": MAX_REASON_CHARS, "pattern": r"^[^\u0000]*\S[^\u0000]*$"}
+REASON_SCHEMA = trimmed_text_schema(MAX_REASON_CHARS)
 
 
 class _Request(BaseModel):

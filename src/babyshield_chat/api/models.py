@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ..chat.model import Answer, Product, Profile, ToolReport
+from .text_schema import trimmed_text_schema
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -30,7 +31,7 @@ class _Response(BaseModel):
 
 # What `_trimmed_length` accepts, as the OpenAPI document states it (stricter by the whitespace it
 # trims): not blank, at most MAX_MESSAGE_CHARS, no NUL character.
-MESSAGE_SCHEMA = {"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": r"^[^\u0000]*\S[^\u0000]*$"}
+MESSAGE_SCHEMA = trimmed_text_schema(MAX_MESSAGE_CHARS)
 
 
 class ConversationRequest(_Request):
