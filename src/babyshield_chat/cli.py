@@ -25,6 +25,7 @@ from .telemetry import configure_logging
 from .recalls.importer import ImportFailed, import_file
 from .recalls.sync import SyncFailed, sync
 from .flags import commands as rollout_commands
+from . import soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     rollout_commands.add_parser(verbs)
+    soak.add_parser(verbs)
     return parser
 
 
@@ -114,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _recalls(settings, args)
         if args.verb == "rollout":
             return rollout_commands.run(args, settings)
+        if args.verb == "soak":
+            return soak.run(args)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
