@@ -122,6 +122,25 @@ async def loaded_database_url(pg_server: str, pg_loaded_template: str) -> AsyncI
 
 
 @pytest.fixture
+def sync_database_url(pg_server: str, pg_template: str) -> Iterator[str]:
+    """`database_url` for synchronous tests (schemathesis drives its own calls)."""
+    import asyncio
+
+    name = f"bs_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(pg_server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield _with_database(pg_server, name)
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
 async def apps() -> AsyncIterator[AppHarness]:
     """Start apps through the real factory on local servers; all closed after the test."""
     harness = AppHarness()

@@ -13,9 +13,12 @@ import pytest
 
 from babyshield_chat.db.embedded import free_port
 
+from .support.processes import SRC
+
 
 def run_cli(*args, env=None, timeout=60):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
+    full_env["PYTHONPATH"] = str(SRC)  # this checkout's code, whatever the installed package points at
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "babyshield_chat", *args], env=full_env,
                           capture_output=True, text=True, timeout=timeout)
@@ -69,6 +72,7 @@ def test_serve_on_embedded_defaults_answers_then_exits_0_on_sigterm(pg_dir):
     tmp_path = pg_dir
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
+    env["PYTHONPATH"] = str(SRC)
     env.update({"BS_EMBEDDED_PG_DIR": str(tmp_path / "pg"), "BS_AUTH_MODE": "dev",
                 "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "0.10"})
     proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)], env=env,

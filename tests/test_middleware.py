@@ -1,11 +1,19 @@
-"""Every response has `X-Trace-Id` and every error the envelope, including aiohttp's own."""
+"""Every response has `X-Trace-Id` and every error the envelope, including aiohttp's own;
+admission sheds load past `BS_MAX_INFLIGHT` and refuses new work while draining."""
 
+import asyncio
 import re
 
 import pytest
 from aiohttp import web
 
 from babyshield_chat.api import routes as routes_module
+from babyshield_chat.context import REQUEST_STATE
+from babyshield_chat.llm.fake_modes import FakeMode
+from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.telemetry.testing import metric_points
+
+from .support.polling import until
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -109,3 +117,55 @@ async def test_server_span_is_named_by_route_template_not_raw_path(apps):
     await (await apps.client()).get("/api/v1/chat/flags")
     names = {s.name for s in apps.spans.get_finished_spans()}
     assert "GET /api/v1/chat/flags" in names
+
+
+# --- admission: load shedding at BS_MAX_INFLIGHT ---
+
+
+def requests_by_outcome(telemetry, endpoint="conversation"):
+    return {p.attributes["outcome"]: p.value for p in metric_points(telemetry, "chat_requests_total")
+            if p.attributes["endpoint"] == endpoint}
+
+
+async def test_past_max_inflight_chats_are_shed_at_once_counted_as_errors_and_the_process_stays_healthy(apps):
+    # The LLM holds two chats for a second; the third arrives while both are still in flight.
+    async with FakeLlmServer(FakeMode().updated({"latency": 1000})) as fake:
+        client = await apps.client({**DEV, "BS_MAX_INFLIGHT": "2", "BS_LLM_BASE_URL": fake.base_url,
+                                    "BS_LLM_API_KEY": "test"})
+        held = [asyncio.create_task(client.post(CHAT, json={"message": "Is this crib recalled?"},
+                                                headers={"X-User-Id": f"u{i}"})) for i in range(2)]
+        await until(lambda: fake.state.in_flight == 2, what="two chats held by the LLM")
+
+        shed = await client.post(CHAT, json={"message": "Is this crib recalled?"}, headers={"X-User-Id": "u3"})
+        await assert_envelope(shed, 503, "overloaded")
+        assert int(shed.headers["Retry-After"]) >= 1
+        assert fake.state.in_flight == 2  # shed without waiting for any slot to free up
+        assert (await client.get("/healthz")).status == 200
+
+        assert [r.status for r in await asyncio.gather(*held)] == [200, 200]
+        after = await client.post(CHAT, json={"message": "Is this crib recalled?"}, headers={"X-User-Id": "u3"})
+        assert after.status == 200
+    # 503 is a 5xx: the spec's `error` outcome (README, "Shedding and rate limits in the metrics").
+    assert requests_by_outcome(apps.telemetry) == {"ok": 3, "error": 1}
+    [inflight] = metric_points(apps.telemetry, "chat_inflight_requests")
+    assert inflight.value == 0
+
+
+async def test_probes_are_admitted_while_overloaded(apps):
+    client = await apps.client({**DEV, "BS_MAX_INFLIGHT": "1"})
+    client.app[REQUEST_STATE].inflight = 1  # as if one request were in flight
+    try:
+        assert (await client.get("/healthz")).status == 200
+        await assert_envelope(await client.get("/api/v1/chat/flags", headers={"X-User-Id": "u"}), 503, "overloaded")
+    finally:
+        client.app[REQUEST_STATE].inflight = 0
+
+
+async def test_while_draining_new_work_is_refused_with_not_ready(apps):
+    client = await apps.client(DEV)
+    client.app[REQUEST_STATE].draining = True
+    response = await client.post(CHAT, json={"message": "hi"}, headers={"X-User-Id": "u"})
+    await assert_envelope(response, 503, "not_ready")
+    assert response.headers["Retry-After"]
+    await assert_envelope(await client.get("/readyz"), 503, "not_ready")
+    assert requests_by_outcome(apps.telemetry) == {"error": 1}

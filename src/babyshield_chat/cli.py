@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ from .telemetry import configure_logging
 from .recalls.importer import ImportFailed, import_file
 from .recalls.sync import SyncFailed, sync
 from .flags import commands as rollout_commands
+from . import soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -39,6 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--workers", type=_positive_int, default=1,
+                       help="worker processes sharing the port (SO_REUSEPORT); the parent restarts crashed ones")
+    # Internal: a worker started by `serve --workers N` (the parent migrated the database already).
+    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+
+    fake = verbs.add_parser("fake-llm", help="run a fake OpenAI-compatible LLM with faults switchable at run time")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8090)
+    fake.add_argument("--mode", type=_fake_mode, default=None,
+                      help='starting mode as JSON, e.g. \'{"latency": 1000, "error_rate": 0.1}\'')
 
     verbs.add_parser("migrate", help="apply pending database migrations")
 
@@ -48,10 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     rollout_commands.add_parser(verbs)
-
-    fake = verbs.add_parser("fake-llm", help="run the OpenAI-compatible fake LLM (faults switchable at PUT /control)")
-    fake.add_argument("--host", default="127.0.0.1")
-    fake.add_argument("--port", type=int, default=8081)
+    soak.add_parser(verbs)
     return parser
 
 
@@ -60,6 +69,25 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _fake_mode(text: str):
+    from .llm.fake_modes import FakeMode
+
+    try:
+        return FakeMode().updated(json.loads(text))
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        raise argparse.ArgumentTypeError(f"bad fake LLM mode {text!r}: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,18 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.telemetry)
     try:
         if args.verb == "serve":
+            if args.worker:
+                return _serve_worker(settings, args.host, args.port)
+            if args.workers > 1:
+                return _serve_workers(settings, args.host, args.port, args.workers)
             return _serve(settings, args.host, args.port)
+        if args.verb == "fake-llm":
+            from .llm.fake_server import run_fake_llm
+
+            run_fake_llm(args.host, args.port, args.mode)
+            return 0
         if args.verb == "migrate":
             return _migrate(settings)
         if args.verb == "recalls":
             return _recalls(settings, args)
-        if args.verb == "fake-llm":
-            from .llm.fake_server import run_fake_llm
-
-            run_fake_llm(args.host, args.port)
-            return 0
         if args.verb == "rollout":
             return rollout_commands.run(args, settings)
+        if args.verb == "soak":
+            return soak.run(args)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -140,6 +174,35 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
+    with database_url(settings) as url:
+        asyncio.run(migrate_url(url))
+        return _run_app(settings, url, host, port, reuse_port=False)
+
+
+def _serve_worker(settings: Settings, host: str, port: int) -> int:
+    """One worker of `serve --workers N`: the parent prepared and migrated the database."""
+    if not settings.database.url:
+        print("babyshield-chat: serve --worker is started by serve --workers N, which sets BS_DATABASE_URL",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    return _run_app(settings, settings.database.url, host, port, reuse_port=True)
+
+
+def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
+    from .workers import Supervisor, worker_command, worker_env
+
+    if port == 0:
+        # Each worker would bind a different ephemeral port: there would be no one service address.
+        print("babyshield-chat: serve --workers needs a fixed --port", file=sys.stderr)
+        return EXIT_CONFIG
+    with database_url(settings) as url:
+        asyncio.run(migrate_url(url))
+        supervisor = Supervisor(worker_command(host, port), count, env=worker_env(url),
+                                grace_sec=settings.server.shutdown_grace_sec)
+        return supervisor.run()
+
+
+def _run_app(settings: Settings, url: str, host: str, port: int, *, reuse_port: bool) -> int:
     from .app import create_app
     from .gc_tuning import tune_for_serving
     from .server import serve_app
@@ -148,11 +211,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     telemetry = Telemetry.create(settings.telemetry)
     configure_logging(settings.telemetry, otlp_handler=telemetry.log_handler)
     try:
-        with database_url(settings) as url:
-            asyncio.run(migrate_url(url))
-            app = create_app(settings, database_url=url, telemetry=telemetry)
-            tune_for_serving()  # start-up is done: see gc_tuning for the pauses this avoids
-            asyncio.run(serve_app(app, host, port, access_log_class=JsonAccessLogger))
+        app = create_app(settings, database_url=url, telemetry=telemetry)
+        tune_for_serving()  # start-up is done: see gc_tuning for the pauses this avoids
+        asyncio.run(serve_app(app, host, port, reuse_port=reuse_port, access_log_class=JsonAccessLogger))
     finally:
         telemetry.shutdown()  # flushes what the exporters still hold
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 
@@ -33,7 +34,8 @@ async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: b
     try:
         site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
-        log.info("listening", extra={"host": host, "port": port})
+        # The pid tells the workers of `serve --workers N` apart.
+        log.info("listening", extra={"fields": {"host": host, "port": port, "pid": os.getpid()}})
         if ready is not None:
             ready.set()
         await stop.wait()
@@ -49,8 +51,8 @@ async def drain(app: web.Application) -> None:
     state.draining = True
     grace = app[SETTINGS].server.shutdown_grace_sec
     deadline = time.monotonic() + grace
-    log.info("draining", extra={"inflight": state.inflight, "grace_sec": grace})
+    log.info("draining", extra={"fields": {"inflight": state.inflight, "grace_sec": grace}})
     while state.inflight > 0 and time.monotonic() < deadline:
         await asyncio.sleep(DRAIN_POLL_SEC)
     if state.inflight:
-        log.warning("grace period over with requests in flight", extra={"inflight": state.inflight})
+        log.warning("grace period over with requests in flight", extra={"fields": {"inflight": state.inflight}})

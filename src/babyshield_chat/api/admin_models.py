@@ -19,7 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .text_schema import trimmed_text_schema
+
 MAX_REASON_CHARS = 500
+# What `_check_reason` accepts, as the OpenAPI document states it: some non-blank text, at most
+# MAX_REASON_CHARS, no NUL (the check trims first, so the document is the stricter of the two).
+REASON_SCHEMA = trimmed_text_schema(MAX_REASON_CHARS)
 
 
 class _Request(BaseModel):
@@ -38,6 +43,8 @@ def _check_reason(value: object) -> str:
         raise ValueError("must say why (it goes to the audit trail)")
     if len(text) > MAX_REASON_CHARS:
         raise ValueError(f"must be at most {MAX_REASON_CHARS} characters, got {len(text)}")
+    if "\x00" in text:  # PostgreSQL text cannot hold it: it would fail the audit insert
+        raise ValueError("must not contain NUL characters")
     return text
 
 
@@ -62,9 +69,16 @@ def check_fraction(value: object) -> float:
 class FlagOverrideRequest(_Request):
     """PUT /api/v1/admin/flags/chat: merge into the override; fields left out keep their value."""
 
+    # `_something_to_change`, as the OpenAPI document states it: a non-null enabled or rollout_pct.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"anyOf": [
+        {"required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
+        {"required": ["rollout_pct"], "properties": {"rollout_pct": {"type": "number"}}},
+    ]})
+
     enabled: bool | None = Field(default=None, strict=True, description="The global kill switch.")
-    rollout_pct: float | None = Field(default=None, description="Fraction of users in [0, 1]; 0.1 means 10%.")
-    reason: str = Field(description="Why; stored in the audit trail.", max_length=MAX_REASON_CHARS * 2)
+    rollout_pct: float | None = Field(default=None, description="Fraction of users in [0, 1]; 0.1 means 10%.",
+                                      json_schema_extra={"minimum": 0, "maximum": 1})
+    reason: str = Field(description="Why; stored in the audit trail.", json_schema_extra=REASON_SCHEMA)
 
     @field_validator("rollout_pct", mode="before")
     @classmethod
@@ -86,7 +100,7 @@ class FlagOverrideRequest(_Request):
 class ClearOverrideRequest(_Request):
     """DELETE /api/v1/admin/flags/chat: back to env; the reason goes to the audit trail."""
 
-    reason: str = Field(description="Why; stored in the audit trail.", max_length=MAX_REASON_CHARS * 2)
+    reason: str = Field(description="Why; stored in the audit trail.", json_schema_extra=REASON_SCHEMA)
 
     @field_validator("reason", mode="before")
     @classmethod

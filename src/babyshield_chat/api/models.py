@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ..chat.model import Answer, Product, Profile, ToolReport
+from .text_schema import trimmed_text_schema
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -28,8 +29,14 @@ class _Response(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+# What `_trimmed_length` accepts, as the OpenAPI document states it (stricter by the whitespace it
+# trims): not blank, at most MAX_MESSAGE_CHARS, no NUL character.
+MESSAGE_SCHEMA = trimmed_text_schema(MAX_MESSAGE_CHARS)
+
+
 class ConversationRequest(_Request):
-    message: str = Field(description="The parent's question; 1..2000 characters after trimming.")
+    message: str = Field(description="The parent's question; 1..2000 characters after trimming.",
+                         json_schema_extra=MESSAGE_SCHEMA)
     conversation_id: uuid.UUID | None = None
     product: Product | None = None
     client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -96,6 +103,14 @@ class ConversationResponse(_Response):
 
 class ProfileBody(Profile):
     """PUT /profile takes the whole profile; unknown fields are rejected."""
+
+    @field_validator("pregnancy_trimester", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # JSON true would otherwise pass as the trimester 1 (True == 1 in Python).
+        if isinstance(value, bool):
+            raise ValueError("must be 1, 2, 3 or null, not a boolean")
+        return value
 
 
 class ProfileResponse(Profile):

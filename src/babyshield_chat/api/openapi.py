@@ -7,6 +7,7 @@ v2 emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +33,17 @@ _STATUS_TEXT = {
 }
 
 
+# Every path parameter of the route table, as its handler parses it.
+_PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "id": {"description": "The conversation's id.", "schema": {"type": "string", "format": "uuid"}},
+}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    names = re.findall(r"{(\w+)}", path)
+    return [{"name": name, "in": "path", "required": True, **_PATH_PARAMETERS[name]} for name in names]
+
+
 def build_document(routes: tuple[Route, ...]) -> dict[str, Any]:
     models = {ErrorResponse}
     for route in routes:
@@ -52,6 +64,8 @@ def build_document(routes: tuple[Route, ...]) -> dict[str, Any]:
             "tags": [route.tag],
             "responses": {},
         }
+        if parameters := _path_parameters(route.path):
+            operation["parameters"] = parameters
         if route.auth in ("required", "admin"):
             operation["security"] = [{"bearerAuth": []}]
         elif route.auth == "optional":

@@ -75,7 +75,28 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise invalid_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
         raise invalid_json(f"expected an object, got {type(data).__name__}")
+    if _has_lone_surrogate(data):
+        # Python's json accepts an escaped "\ud800" alone; it is not text (RFC 8259 section 8.2),
+        # and PostgreSQL, the LLM client and the log encoder would each fail on it later.
+        raise invalid_json("a string holds a lone UTF-16 surrogate escape, which is not text")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:  # bounded: json.loads already refused nesting past the recursion limit
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:

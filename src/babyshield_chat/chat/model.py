@@ -9,9 +9,9 @@ JSON schema from them, so a field added here shows up everywhere at once.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 CheckStatus = Literal["pass", "warn", "fail", "unknown"]
 EvidenceType = Literal["recall", "regulation", "guideline", "label"]
@@ -58,11 +58,15 @@ class Product(_Frozen):
     age_min_months: int | None = Field(default=None, ge=0, le=240)
 
 
+# One allergy as the parent names it; stored in a PostgreSQL text[], which cannot hold NUL.
+Allergy = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*$")]
+
+
 class Profile(_Frozen):
     """The parent's chat profile (spec section 1, `/api/v1/chat/profile`)."""
 
     consent_memory: bool = False
-    allergies: list[str] = Field(default_factory=list, max_length=50)
+    allergies: list[Allergy] = Field(default_factory=list, max_length=50)
     pregnancy_trimester: Literal[1, 2, 3] | None = None
     child_birthdate: dt.date | None = None
 

@@ -1,0 +1,255 @@
+"""`babyshield-chat soak`: minutes of mixed traffic against a real service under injected faults.
+
+The soak starts everything it needs on loopback — an embedded PostgreSQL
+cluster in a temporary directory, the fake LLM, and `serve` as a child
+process — then sends mixed traffic: every intent, emergencies, blocked
+users, idempotent retries, parents with and without memory consent. Every
+few seconds the fake LLM switches to a random fault (errors, hangs, garbage,
+429s, latency), and once, mid-run, PostgreSQL is stopped and started again.
+
+It reports requests, outcomes, the 5xx count, lost messages (answered with
+`memory_saved: true` but missing from the database) and the service's RSS
+after warm-up and at the end, as one JSON object on stdout, and exits 1
+when a criterion fails: any 5xx, any lost message, or RSS growth beyond
+`RSS_GROWTH_LIMIT` (a leak would grow with every request; allocator noise
+and caches warmed after the first measurement stay well under it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from .db.embedded import EmbeddedPostgres, free_port
+from .db.migrate import migrate_url
+from .llm.fake_server import FakeLlmServer
+
+QUESTIONS = {
+    "recall_details": "Has this crib been recalled?",
+    "pregnancy_risk": "Is this safe while pregnant?",
+    "allergy_question": "My son is allergic to milk, is this formula OK?",
+    "ingredient_info": "What is sodium benzoate in this lotion?",
+    "age_appropriateness": "Is this toy OK for a 6 month old?",
+    "alternative_products": "Can you suggest a safer alternative?",
+    "unclear_intent": "Hello there",
+}
+EMERGENCY = "My baby swallowed a button battery!"
+PRODUCT = {"name": "Drop-side crib", "brand": "Acme", "category": "Cribs", "ingredients": ["whey", "casein"]}
+FAULTS = (
+    {"fault": "none", "error_rate": 0.0, "latency": 0},
+    {"fault": "none", "error_rate": 0.3, "latency": {"distribution": "uniform", "min_ms": 50, "max_ms": 600}},
+    {"fault": "server_error"},
+    {"fault": "hang"},
+    {"fault": "garbage"},
+    {"fault": "rate_limited", "retry_after_s": 1},
+    {"fault": "invent_evidence"},
+    {"fault": "none", "latency": {"distribution": "fixed", "ms": 1200}},
+)
+FAULT_EVERY_SEC = 3.0
+WARMUP_SHARE = 0.15
+RSS_GROWTH_LIMIT = 0.25  # of the RSS after warm-up ...
+RSS_GROWTH_FLOOR_KIB = 32 * 1024  # ... or 32 MiB, whichever is larger
+READY_TIMEOUT_SEC = 60
+BLOCKED_USER = "soak-blocked"
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    statuses: collections.Counter = field(default_factory=collections.Counter)
+    outcomes: collections.Counter = field(default_factory=collections.Counter)
+    saved: set[str] = field(default_factory=set)  # assistant message ids acknowledged as stored
+    transport_errors: int = 0
+
+    def count(self, status: int, body: dict[str, Any]) -> None:
+        self.requests += 1
+        self.statuses[status] += 1
+        if status == 200:
+            outcome = "emergency" if body["intent"] == "emergency" else (
+                "fallback" if body["synthesizer"] == "fallback" else "ok")
+            if body.get("memory_saved"):
+                self.saved.add(body["message_id"])
+        elif status == 403:
+            outcome = "blocked"
+        elif status >= 500:
+            outcome = "error"
+        else:
+            outcome = "rejected"
+        self.outcomes[outcome] += 1
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: dict, user: str, tally: Tally) -> None:
+    try:
+        async with session.post(url, json=body, headers={"X-User-Id": user}) as response:
+            payload = await response.json(content_type=None)
+            tally.count(response.status, payload if isinstance(payload, dict) else {})
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        tally.transport_errors += 1
+
+
+async def _client(base: str, session: aiohttp.ClientSession, rng: random.Random, stop_at: float,
+                  users: list[str], tally: Tally) -> None:
+    chat, explain = f"{base}/api/v1/chat/conversation", f"{base}/api/v1/chat/explain"
+    while time.monotonic() < stop_at:
+        user = rng.choice(users)
+        roll = rng.random()
+        if roll < 0.05:
+            await _post(session, chat, {"message": EMERGENCY, "locale": "en-US"}, user, tally)
+        elif roll < 0.10:
+            await _post(session, chat, {"message": QUESTIONS["recall_details"]}, BLOCKED_USER, tally)
+        elif roll < 0.15:
+            await _post(session, explain, {"product": PRODUCT}, user, tally)
+        elif roll < 0.30:
+            body = {"message": rng.choice(list(QUESTIONS.values())), "product": PRODUCT,
+                    "client_message_id": uuid.uuid4().hex}
+            await _post(session, chat, body, user, tally)
+            await _post(session, chat, body, user, tally)  # the client's retry
+        else:
+            await _post(session, chat, {"message": rng.choice(list(QUESTIONS.values())), "product": PRODUCT},
+                        user, tally)
+
+
+async def _faults(fake: FakeLlmServer, rng: random.Random, stop_at: float) -> collections.Counter:
+    used: collections.Counter = collections.Counter()
+    while time.monotonic() < stop_at:
+        change = rng.choice(FAULTS)
+        fake.state.reset()  # releases any hanging request before the next mode
+        fake.state.set(**change)
+        used[json.dumps(change, sort_keys=True)] += 1
+        await asyncio.sleep(min(FAULT_EVERY_SEC, max(0.0, stop_at - time.monotonic())))
+    fake.state.reset()
+    return used
+
+
+async def _restart_database(cluster: EmbeddedPostgres, at: float, down_sec: float) -> None:
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+    await asyncio.to_thread(cluster.stop)
+    await asyncio.sleep(down_sec)
+    await asyncio.to_thread(cluster.start)
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SEC
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the service exited with status {proc.returncode} before it was ready")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(f"{base}/readyz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the service did not become ready")
+
+
+async def _lost(url: str, saved: set[str]) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        found = await conn.fetchval("SELECT count(*) FROM messages WHERE id = ANY($1::uuid[])", list(saved))
+    finally:
+        await conn.close()
+    return len(saved) - found
+
+
+async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(seed)
+    cluster = EmbeddedPostgres(workdir / "pg", ephemeral=False)
+    url = await asyncio.to_thread(cluster.start)
+    proc: subprocess.Popen | None = None
+    try:
+        await migrate_url(url)
+        async with FakeLlmServer() as fake:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
+            env.update({"BS_DATABASE_URL": url, "BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true",
+                        "BS_FEATURE_CHAT_ROLLOUT_PCT": "1", "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
+                        "BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_LLM_BASE_URL": fake.base_url,
+                        "BS_LLM_API_KEY": "soak", "BS_BREAKER_RESET_SEC": "2"})
+            proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)],
+                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await _wait_ready(base, proc)
+            users = [f"soak-user-{i}" for i in range(40)]
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+                for i, user in enumerate(users):  # half the parents consent to memory
+                    async with session.put(f"{base}/api/v1/chat/profile", json={"consent_memory": i % 2 == 0},
+                                           headers={"X-User-Id": user}) as response:
+                        response.raise_for_status()
+                started = time.monotonic()
+                stop_at = started + duration_s
+                tally = Tally()
+                warmup = asyncio.create_task(asyncio.sleep(duration_s * WARMUP_SHARE))
+                tasks = [asyncio.create_task(_client(base, session, random.Random(rng.random()), stop_at, users,
+                                                     tally)) for _ in range(concurrency)]
+                faults = asyncio.create_task(_faults(fake, random.Random(rng.random()), stop_at))
+                restart = asyncio.create_task(_restart_database(cluster, started + duration_s / 2, 2.0))
+                await warmup
+                rss_start = rss_kib(proc.pid)
+                await asyncio.gather(*tasks, restart)
+                used_faults = await faults
+                rss_end = rss_kib(proc.pid)
+            lost = await _lost(url, tally.saved)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        await asyncio.to_thread(cluster.stop)
+    server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    growth_limit = max(RSS_GROWTH_FLOOR_KIB, int(rss_start * RSS_GROWTH_LIMIT))
+    checks = {"no_5xx": server_errors == 0, "no_lost_messages": lost == 0,
+              "rss_flat": rss_end - rss_start <= growth_limit, "no_transport_errors": tally.transport_errors == 0}
+    return {
+        "duration_s": duration_s, "concurrency": concurrency, "seed": seed,
+        "requests": tally.requests, "statuses": dict(sorted(tally.statuses.items())),
+        "outcomes": dict(sorted(tally.outcomes.items())), "server_errors": server_errors,
+        "transport_errors": tally.transport_errors, "acknowledged_saved": len(tally.saved), "lost_messages": lost,
+        "rss_kib": {"start": rss_start, "end": rss_end, "growth_limit": growth_limit},
+        "faults": dict(used_faults), "database_restarts": 1, "checks": checks, "passed": all(checks.values()),
+    }
+
+
+def add_parser(verbs: argparse._SubParsersAction) -> None:
+    parser = verbs.add_parser("soak", help="mixed traffic with random LLM faults and a database restart")
+    parser.add_argument("--duration", type=float, default=300.0, help="seconds of traffic (default 300)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of traffic and faults")
+
+
+def run(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="bs-soak-"))
+    os.chmod(workdir, 0o755)  # the postgres user must reach the cluster under it when run as root
+    try:
+        report = asyncio.run(soak(args.duration, args.concurrency, args.seed, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+    return 0 if report["passed"] else 1
