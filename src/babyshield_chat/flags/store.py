@@ -59,6 +59,10 @@ APPLICATION_NAME = "babyshield-chat flag listener"
 
 log = logging.getLogger("babyshield_chat.flags.store")
 
+# How stop() makes sure the listener task is gone.
+STOP_ATTEMPTS = 5
+STOP_WAIT_SEC = 1.0
+
 Connect = Callable[..., Awaitable[asyncpg.Connection]]
 _CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
@@ -158,11 +162,20 @@ class OverrideStore:
             await asyncio.wait_for(self._first_attempt.wait(), DEFAULT_START_TIMEOUT_SEC)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        # Cancel until it is really gone: on Python 3.11 `wait_for` can swallow a
+        # cancellation that lands as its inner wait completes, and a stop that
+        # waits forever would hang the whole shutdown.
+        for _ in range(STOP_ATTEMPTS):
+            task.cancel()
+            done, _pending = await asyncio.wait({task}, timeout=STOP_WAIT_SEC)
+            if done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("flag listener ended with an error", extra={"error": repr(task.exception())})
+                return
+        log.warning("flag listener did not stop after %d cancellations", STOP_ATTEMPTS)
 
     # --- writes (admin API) ----------------------------------------------------
 
@@ -233,7 +246,8 @@ class OverrideStore:
             await self._sync(conn)
             self._first_attempt.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self._resync_sec)
+                async with asyncio.timeout(self._resync_sec):
+                    await wake.wait()
             if lost.is_set() or conn.is_closed():
                 raise ConnectionLost("the flag listener's connection was closed")
 
