@@ -18,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.db.migrate import migrate_url
@@ -110,6 +111,13 @@ async def _clone(pg_server: str, template: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
     """A fresh, migrated database for this test alone."""
+    async for url in _clone(pg_server, pg_template):
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
+    """A fresh, migrated database shared by one module's tests (e.g. a service started once per module)."""
     async for url in _clone(pg_server, pg_template):
         yield url
 

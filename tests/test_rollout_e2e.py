@@ -6,12 +6,10 @@ windows by the same factor and its clock is injected, so a 24 h soak and a
 5-minute error burst take seconds.
 """
 
-import asyncio
 import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import asyncpg
@@ -19,19 +17,19 @@ import pytest
 
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.policy import DEFAULT_POLICY_YAML, load_policy
+from babyshield_chat.flags.policy import load_policy
 from babyshield_chat.flags.prometheus import PrometheusClient
 from babyshield_chat.flags.rollout import RolloutGuard
 
 from .support.chat_metrics import ChatMetrics
-from .support.prometheus import TIME_SCALE, Prometheus
+from .support.prometheus import TIME_SCALE, Prometheus, settle
+from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 
 pytestmark = pytest.mark.e2e
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEALTHY = {"rps": 20.0, "error_ratio": 0.0, "circuit_ratio": 0.0, "latency": 0.2}
 ENV = FlagSettings(enabled=True, rollout_pct=0.0)
-SETTLE_TIMEOUT_SEC = 30
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +51,7 @@ def prometheus(chat_metrics):
 @pytest.fixture
 def policy_file(tmp_path):
     path = tmp_path / "policy.yml"
-    path.write_text(DEFAULT_POLICY_YAML.replace("time_scale: 1.0", f"time_scale: {TIME_SCALE!r}")
-                    .replace("min_request_rate: 0.5", "min_request_rate: 1.0"))
+    path.write_text(drill_policy_yaml(TIME_SCALE, min_request_rate=1.0))
     return path
 
 
@@ -65,46 +62,16 @@ async def conn(database_url):
     await connection.close()
 
 
-async def settle(prometheus, query, predicate, timeout=SETTLE_TIMEOUT_SEC):
-    """Wait until Prometheus' answer to `query` satisfies `predicate` (scrapes and rules have caught up)."""
-    async with PrometheusClient(prometheus.url) as client:
-        deadline = time.monotonic() + timeout
-        while True:
-            sample = await client.query(query)
-            if predicate(sample.value):
-                return sample.value
-            assert time.monotonic() < deadline, f"{query} never settled; last {sample}"
-            await asyncio.sleep(0.25)
-
-
 async def healthy(prometheus, chat_metrics):
     """Healthy traffic, and Prometheus' windows clear of whatever the previous test induced."""
     chat_metrics.set(**HEALTHY)
-    await settle(prometheus, "chat:error_ratio:rate5m", lambda v: v == 0)
-    await settle(prometheus, "chat:request_duration_seconds:p95_5m", lambda v: v is not None and v < 1)
-    await settle(prometheus, "max(chat:synth_duration_seconds:p95_5m)", lambda v: v is not None)
-
-
-async def start_rollout(conn, pct, *, hours_ago):
-    """The flag at `pct`, set `hours_ago` (the audit row is backdated: the soak clock reads it)."""
-    await overrides.set_override(conn, ENV, enabled=True, rollout_pct=pct, actor="sre", reason="canary")
-    await conn.execute("UPDATE flag_audit SET at = now() - make_interval(hours => $1)", float(hours_ago))
+    await settle(prometheus.url, "chat:error_ratio:rate5m", lambda v: v == 0)
+    await settle(prometheus.url, "chat:request_duration_seconds:p95_5m", lambda v: v is not None and v < 1)
+    await settle(prometheus.url, "max(chat:synth_duration_seconds:p95_5m)", lambda v: v is not None)
 
 
 def guard_for(prometheus, policy_file, client):
     return RolloutGuard(load_policy(policy_file), ENV, client, clock=lambda: dt.datetime.now(dt.UTC))
-
-
-async def run_until_it_acts(guard, conn, timeout=SETTLE_TIMEOUT_SEC):
-    """Evaluate and apply, as `watch` does, until a decision changes the flag."""
-    deadline = time.monotonic() + timeout
-    while True:
-        decision = await guard.evaluate(conn)
-        await guard.apply(conn, decision)
-        if decision.changes_flag:
-            return decision
-        assert time.monotonic() < deadline, f"the guard never acted; last: {decision.summary}"
-        await asyncio.sleep(0.5)
 
 
 def run_cli(*args, database_url, prometheus_url):
@@ -117,8 +84,8 @@ def run_cli(*args, database_url, prometheus_url):
 
 async def test_no_data_holds(prometheus, chat_metrics, policy_file, conn):
     chat_metrics.set(rps=0.0)
-    await settle(prometheus, "chat:requests:rate5m", lambda v: v is not None and v < 0.01)
-    await start_rollout(conn, 0.10, hours_ago=25)
+    await settle(prometheus.url, "chat:requests:rate5m", lambda v: v is not None and v < 0.01)
+    await start_rollout(conn, ENV, 0.10, hours_ago=25)
     async with PrometheusClient(prometheus.url) as client:
         guard = guard_for(prometheus, policy_file, client)
         decision = await guard.evaluate(conn)
@@ -134,7 +101,7 @@ async def test_no_data_holds(prometheus, chat_metrics, policy_file, conn):
 async def test_healthy_metrics_after_the_soak_promote_and_status_shows_it(prometheus, chat_metrics, policy_file,
                                                                           conn, database_url):
     await healthy(prometheus, chat_metrics)
-    await start_rollout(conn, 0.10, hours_ago=25)
+    await start_rollout(conn, ENV, 0.10, hours_ago=25)
     async with PrometheusClient(prometheus.url) as client:
         decision = await guard_for(prometheus, policy_file, client).evaluate(conn)
         await guard_for(prometheus, policy_file, client).apply(conn, decision)
@@ -158,7 +125,7 @@ async def test_healthy_metrics_after_the_soak_promote_and_status_shows_it(promet
 
 async def test_a_cli_advance_after_the_soak_promotes(prometheus, chat_metrics, policy_file, conn, database_url):
     await healthy(prometheus, chat_metrics)
-    await start_rollout(conn, 0.25, hours_ago=49)
+    await start_rollout(conn, ENV, 0.25, hours_ago=49)
     dry = run_cli("advance", "--dry-run", "--policy", str(policy_file), database_url=database_url,
                   prometheus_url=prometheus.url)
     assert dry.returncode == 0 and dry.stdout.startswith("[dry run] would promote 25% → 50%"), dry
@@ -170,7 +137,7 @@ async def test_a_cli_advance_after_the_soak_promotes(prometheus, chat_metrics, p
 
 async def test_induced_errors_trip_the_kill_switch(prometheus, chat_metrics, policy_file, conn):
     await healthy(prometheus, chat_metrics)
-    await start_rollout(conn, 0.25, hours_ago=1)
+    await start_rollout(conn, ENV, 0.25, hours_ago=1)
     chat_metrics.set(error_ratio=0.3)
     async with PrometheusClient(prometheus.url) as client:
         decision = await run_until_it_acts(guard_for(prometheus, policy_file, client), conn)
@@ -185,7 +152,7 @@ async def test_induced_errors_trip_the_kill_switch(prometheus, chat_metrics, pol
 
 async def test_induced_latency_steps_back_to_the_last_stable_percentage(prometheus, chat_metrics, policy_file, conn):
     await healthy(prometheus, chat_metrics)
-    await start_rollout(conn, 0.25, hours_ago=49)
+    await start_rollout(conn, ENV, 0.25, hours_ago=49)
     async with PrometheusClient(prometheus.url) as client:
         guard = guard_for(prometheus, policy_file, client)
         promoted = await guard.evaluate(conn)
@@ -202,7 +169,7 @@ async def test_induced_latency_steps_back_to_the_last_stable_percentage(promethe
 
 async def test_the_admin_rollout_endpoint_shows_the_same_state(prometheus, chat_metrics, apps, database_url, conn):
     await healthy(prometheus, chat_metrics)
-    await start_rollout(conn, 0.10, hours_ago=2)
+    await start_rollout(conn, ENV, 0.10, hours_ago=2)
     client = await apps.client({"BS_ADMIN_TOKEN": "t", "BS_ROLLOUT_PROMETHEUS_URL": prometheus.url},
                                database_url=database_url)
     response = await client.get("/api/v1/admin/rollout", headers={"Authorization": "Bearer t"})

@@ -76,3 +76,13 @@ def test_runbook_explains_finding_a_request_by_trace_id_in_each_backend(repo_roo
     assert "X-Trace-Id" in text
     assert 'filter trace_id = "' in text  # CloudWatch Logs Insights
     assert "tracing backend" in text
+
+
+async def test_the_staging_drill_command_is_accepted_by_the_fault_endpoint(repo_root: Path, apps) -> None:
+    # The drill is what proves the pages work; a body the endpoint refuses proves nothing.
+    (drill,) = re.findall(r"curl -X PUT \S+/api/v1/admin/faults .*?-d '(\{.*?\})'", _runbook(repo_root), re.DOTALL)
+    client = await apps.client({"BS_FAULT_INJECTION": "true", "BS_ADMIN_TOKEN": "t"})
+    response = await client.put("/api/v1/admin/faults", data=drill, headers={
+        "Authorization": "Bearer t", "Content-Type": "application/json"})
+    assert response.status == 200, await response.text()
+    assert (await response.json())["endpoints"] == ["conversation", "explain"]

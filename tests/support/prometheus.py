@@ -1,44 +1,53 @@
 """A real Prometheus (the Debian binary) on a free loopback port, for end-to-end tests.
 
 It scrapes one target every second and evaluates the project's recording
-rules, rendered from the thresholds definition with time compressed by
-`TIME_SCALE`, so a 5-minute rate becomes a few seconds.
+and alerting rules, rendered from the thresholds definition with time
+compressed by `TIME_SCALE`, so a 5-minute rate becomes a few seconds; given
+an Alertmanager, it sends that one the alerts. `settle` waits until a query's
+answer satisfies a condition (scrapes and rules have caught up).
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from babyshield_chat.alerting.rules import render_rules
-from babyshield_chat.alerting.thresholds import load_thresholds
+from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
+from babyshield_chat.flags.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120
 # rate() needs two samples in its window; with 1 s scrapes, 5 s holds five.
 WINDOW_FLOOR = timedelta(seconds=5)
 READY_TIMEOUT_SEC = 30
+SETTLE_TIMEOUT_SEC = 30
 
 
 class Prometheus:
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, thresholds: Thresholds | None = None, alertmanager: str | None = None) -> None:
         self.binary = shutil.which("prometheus")
         if self.binary is None:
             raise RuntimeError("the prometheus binary is missing: apt-get install -y prometheus")
         self.dir = Path(tempfile.mkdtemp(prefix="bs-prometheus-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        thresholds = load_thresholds()
+        thresholds = thresholds or load_thresholds()
         (self.dir / "chat.rules.yml").write_text(
             render_rules(thresholds, time_scale=TIME_SCALE, window_floor=WINDOW_FLOOR))
+        alerting = (f"alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{alertmanager}']\n"
+                    if alertmanager else "")
         (self.dir / "prometheus.yml").write_text(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
             "rule_files: [chat.rules.yml]\n"
+            f"{alerting}"
             f"scrape_configs:\n  - job_name: {thresholds.job}\n    static_configs:\n"
             f"      - targets: ['{target}']\n"
         )
@@ -71,3 +80,16 @@ class Prometheus:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+async def settle(url: str, query: str, predicate: Callable[[float | None], bool],
+                 timeout: float = SETTLE_TIMEOUT_SEC) -> float | None:
+    """Wait until Prometheus' answer to `query` satisfies `predicate` (scrapes and rules have caught up)."""
+    async with PrometheusClient(url) as client:
+        deadline = time.monotonic() + timeout
+        while True:
+            sample = await client.query(query)
+            if predicate(sample.value):
+                return sample.value
+            assert time.monotonic() < deadline, f"{query} never settled; last {sample}"
+            await asyncio.sleep(0.25)
