@@ -6,7 +6,7 @@ from babyshield_chat.soak import Tally
 
 from .support.processes import Process
 
-SHORT_SOAK_SEC = 20
+SHORT_SOAK_SEC = 12
 
 
 def test_a_short_soak_with_faults_and_a_database_restart_passes():
