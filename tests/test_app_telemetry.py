@@ -150,3 +150,17 @@ def test_unexported_spans_are_not_recorded_but_still_carry_a_trace_id():
             assert span.get_span_context().is_valid
     finally:
         telemetry.shutdown()
+
+
+def test_exported_traces_honour_the_standard_sampler_variable(monkeypatch):
+    from babyshield_chat.telemetry import Telemetry
+
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0")
+    settings = TelemetrySettings(environment="test", otlp_endpoint="http://127.0.0.1:9")
+    telemetry = Telemetry.create(settings)
+    try:
+        with telemetry.tracer.start_as_current_span("x") as span:
+            assert not span.is_recording()  # ratio 0: sampled out by the operator's choice
+    finally:
+        telemetry.shutdown()

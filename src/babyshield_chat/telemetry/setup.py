@@ -45,7 +45,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, DEFAULT_ON
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import NoOpTracer, Tracer
 from prometheus_client import CollectorRegistry
 
@@ -114,7 +114,8 @@ class Telemetry:
         # Spans nobody exports are still started (their ids go into X-Trace-Id and
         # the logs) but not recorded: the sampler drops them before any attribute
         # or event is stored, which keeps the hot path cheap.
-        sampler = DEFAULT_ON if settings.exports("traces") else ALWAYS_OFF
+        # When traces are exported, None lets the SDK honour OTEL_TRACES_SAMPLER (default: all).
+        sampler = None if settings.exports("traces") else ALWAYS_OFF
         tracer_provider = TracerProvider(resource=resource, sampler=sampler, shutdown_on_exit=False)
         readers: list[MetricReader] = []
         registry = None
