@@ -33,7 +33,7 @@ from ..telemetry.metrics import ChatMetrics
 from ..telemetry.tracing import db_span
 from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
-from .synthesis import write_answer
+from .synthesis import Written, write_answer
 from .tools.context import ToolContext
 from .tools.recall_freshness import FreshnessCache
 from .tools.registry import Guard, Observer, run_tools
@@ -83,14 +83,15 @@ class ChatPipeline:
         deadline = Deadline.after(self.settings.budgets.total_sec)
         with deadline_scope(deadline):
             profile = await self._profile(user_id)
-            answer, kind, reason, short = await self._answer(
+            written, short = await self._answer(
                 EXPLAIN_QUESTION, "explain_scan", request.product, profile, request.locale
             )
         response = ChatResponse(
-            conversation_id=None, message_id=None, intent="explain_scan", answer=answer.answer, tools=answer.tools,
-            synthesizer=kind, fallback_reason=reason, memory_saved=False, trace_id=trace_id,
+            conversation_id=None, message_id=None, intent="explain_scan", answer=written.answer,
+            tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
+            memory_saved=False, trace_id=trace_id,
         )
-        return ChatResult(response, "fallback" if kind == "fallback" else "ok", circuit_open=short)
+        return ChatResult(response, _outcome(written), circuit_open=short)
 
     # --- the conversation, stage by stage ---
 
@@ -120,16 +121,15 @@ class ChatPipeline:
             with self.tracer.start_as_current_span("chat.classify") as span:
                 intent = await self._classify(request.message, request.product)
                 span.set_attribute("babyshield.intent", intent)
-            written, kind, reason, short = await self._answer(
-                request.message, intent, request.product, profile, request.locale
-            )
+            written, short = await self._answer(request.message, intent, request.product, profile, request.locale)
             saved = False
             if memory_ok and profile.consent_memory:
                 saved = await self._remember(user_id, conversation_id, message_id, request.message, written.answer,
                                              intent, trace_id)
             response = ChatResponse(
                 conversation_id=conversation_id, message_id=message_id, intent=intent, answer=written.answer,
-                tools=written.tools, synthesizer=kind, fallback_reason=reason, memory_saved=saved, trace_id=trace_id,
+                tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
+                memory_saved=saved, trace_id=trace_id,
             )
         except BaseException:
             if claimed:
@@ -137,10 +137,11 @@ class ChatPipeline:
             raise
         if claimed:
             await self._store_response(user_id, request.client_message_id, response)
-        return ChatResult(response, "fallback" if kind == "fallback" else "ok", circuit_open=short)
+        return ChatResult(response, _outcome(written), circuit_open=short)
 
     async def _answer(self, question: str, intent: str, product: Product | None, profile: Profile,
-                      locale: str | None):
+                      locale: str | None) -> tuple[Written, bool]:
+        """Tools, then synthesis; also whether any breaker short-circuited on the way."""
         ctx = ToolContext(
             question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
             now=dt.datetime.now(dt.timezone.utc), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
@@ -156,7 +157,7 @@ class ChatPipeline:
                                      budget_s=self.settings.budgets.synth_sec, metrics=self.metrics,
                                      model=self.settings.llm.model)
         short = written.circuit_open or any(run.short_circuited for run in runs)
-        return written, written.synthesizer, written.fallback_reason, short
+        return written, short
 
     async def _classify(self, text: str, product: Product | None) -> str:
         try:
@@ -266,3 +267,8 @@ class ChatPipeline:
                 span.set_attribute("babyshield.memory_saved", False)
                 log.warning("memory not saved", extra={"error": type(exc).__name__})
                 return False
+
+
+def _outcome(written: Written) -> str:
+    """The `outcome` label: a fallback answer is `fallback`, an LLM or offline answer `ok`."""
+    return "fallback" if written.synthesizer == "fallback" else "ok"
