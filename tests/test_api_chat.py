@@ -225,3 +225,13 @@ async def test_a_name_that_matches_no_recall_is_unknown_not_pass(apps, loaded):
     body = await ask(client, "Is this recalled?", product={"name": "Zyxwv Quasar Stroller"})
     recall = check(body, "recall")
     assert recall["status"] == "unknown" and "cannot be ruled out" in recall["detail"]
+
+
+async def test_an_allergy_stated_in_the_question_is_checked_without_touching_the_profile(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "My son is allergic to milk, is this formula OK?", product={
+        "name": "Gentle formula", "ingredients": ["nonfat milk", "whey protein concentrate", "soy oil"]})
+    assert body["intent"] == "allergy_question"
+    assert check(body, "allergens")["status"] == "fail"
+    profile = await (await client.get("/api/v1/chat/profile", headers=ALICE)).json()
+    assert profile["allergies"] == []

@@ -34,6 +34,7 @@ from ..telemetry.tracing import db_span
 from .intents import IntentClassifier
 from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
 from .synthesis import Written, write_answer
+from .tools.allergens import allergies_stated
 from .tools.context import ToolContext
 from .tools.recall_freshness import FreshnessCache
 from .tools.registry import Guard, Observer, run_tools
@@ -142,6 +143,10 @@ class ChatPipeline:
     async def _answer(self, question: str, intent: str, product: Product | None, profile: Profile,
                       locale: str | None) -> tuple[Written, bool]:
         """Tools, then synthesis; also whether any breaker short-circuited on the way."""
+        stated = [a for a in allergies_stated(question) if a not in profile.allergies]
+        if stated:
+            # "My son is allergic to milk": checked for this answer, never written to the profile.
+            profile = profile.model_copy(update={"allergies": [*profile.allergies, *stated]})
         ctx = ToolContext(
             question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
             now=dt.datetime.now(dt.timezone.utc), recalls_max_age_days=self.settings.chat.recalls_max_age_days,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from babyshield_chat.chat.model import Product, Profile
-from babyshield_chat.chat.tools.allergens import check_allergens, find_allergens, normalise_allergy
+from babyshield_chat.chat.tools.allergens import allergies_stated, check_allergens, find_allergens, normalise_allergy
 from babyshield_chat.chat.tools.common import localized_detail
 
 SIMILAC_PRO_ADVANCE = Product(
@@ -262,3 +262,18 @@ def test_spanish_detail_is_available_for_every_check() -> None:
     [check] = result.checks
     assert localized_detail(check, result, "es").startswith("Contiene leche:")
     assert localized_detail(check, result, "en").startswith("Contains milk:")
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("My son is allergic to milk, is this formula OK?", ["milk"]),
+        ("tiene alergia al huevo", ["huevo"]),
+        ("mi hija es alérgica a la leche", ["la leche"]),
+        ("he is not allergic to milk", []),
+        ("is this formula ok?", []),
+        ("allergic to dogs, is this blanket ok?", []),
+    ],
+)
+def test_allergies_stated_in_a_question_are_found(question, stated):
+    assert allergies_stated(question) == stated

@@ -187,6 +187,32 @@ def normalise_allergy(text: str) -> tuple[str, ...]:
     return tuple(sorted(keys, key=MAJOR_ALLERGENS.index))
 
 
+# Allergies a parent states in the question ("my son is allergic to milk"): the
+# answer must take them into account even when the profile does not list them.
+_STATED = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"(?<!not )(?<!n't )\ballergic\s+to\s+([^,.;:?!]+)",
+        r"\b((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+allerg(?:y|ies)\b",
+        r"(?<!no es )(?<!no son )\balergic[oa]s?\s+(?:a|al)\s+([^,.;:?!]+)",
+        r"\balergias?\s+(?:a|al)\s+([^,.;:?!]+)",
+    )
+)
+_STATED_MAX_WORDS = 4
+
+
+def allergies_stated(question: str) -> list[str]:
+    """The allergies a question states, as the parent wrote them (each names a major allergen)."""
+    folded = fold(question)
+    stated: list[str] = []
+    for pattern in _STATED:
+        for match in pattern.finditer(folded):
+            phrase = " ".join(match.group(1).split()[:_STATED_MAX_WORDS])
+            if normalise_allergy(phrase) and phrase not in stated:
+                stated.append(phrase)
+    return stated
+
+
 @dataclass(frozen=True)
 class AllergenMatch:
     """One ingredient that is, or comes from, a major allergen."""
