@@ -48,10 +48,11 @@ from babyshield_chat.flags.prometheus import PrometheusClient
 from babyshield_chat.flags.rollout import RolloutGuard
 
 from .support.alertmanager import Alertmanager
+from .support.processes import FakeLlmProcess
 from .support.prometheus import TIME_SCALE, Prometheus, settle
 from .support.promql import metric_names
 from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
-from .support.service import FakeLlmProcess, ServiceProcess
+from .support.service import DrillService
 from .support.traffic import Exchange, TrafficGenerator, canary_users
 from .support.webhook import Delivery, WebhookReceiver
 
@@ -77,7 +78,7 @@ PHASE_REQUESTS = 12  # served requests per captured log phase: above the alarms'
 @dataclasses.dataclass
 class Stack:
     fake_llm: FakeLlmProcess
-    service: ServiceProcess
+    service: DrillService
     prometheus: Prometheus
     alertmanager: Alertmanager
     webhook: WebhookReceiver
@@ -115,16 +116,16 @@ async def stack(module_database_url: str, alertmanager_binary: str,
         webhook = WebhookReceiver()
         stop.push_async_callback(webhook.stop)
         await webhook.start()
-        fake_llm = FakeLlmProcess(log_dir)
+        fake_llm = FakeLlmProcess(log_dir=log_dir, separate_stderr=True)
         stop.callback(fake_llm.stop)
-        await fake_llm.start()
-        service = ServiceProcess(log_dir, database_url=module_database_url, llm=fake_llm, env={
+        await fake_llm.wait_ready_async()
+        service = DrillService(log_dir, database_url=module_database_url, llm=fake_llm, env={
             "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
             # The breaker closes soon after the LLM heals, so the circuit alert can resolve.
             "BS_BREAKER_RESET_SEC": "1",
         })
         stop.callback(service.stop)
-        await service.start()
+        await service.wait_ready_async()
         alertmanager = Alertmanager(alertmanager_binary, webhook.url)
         stop.callback(alertmanager.stop)
         await asyncio.to_thread(alertmanager.start)
@@ -287,7 +288,7 @@ async def capture(stack: Stack, induce: Callable[[], Awaitable[None]] | None = N
         assert time.monotonic() < deadline, "the traffic stalled"
         await asyncio.sleep(0.1)
     end = stack.service.log_offset()
-    lines = stack.service.log_lines(since=begin, until=end)
+    lines = stack.service.output_lines(since=begin, until=end)
     traces = {json.loads(line)["trace_id"] for line in stack.service.chat_request_lines(since=begin, until=end)}
     # A line is logged just before its response is sent: wait for the client to have every answer.
     while not traces <= {e.trace_id for e in stack.traffic.exchanges}:
@@ -374,7 +375,7 @@ async def test_cloudwatch_filters_and_alarms_judge_the_services_real_log_lines(s
 # -- the rollout guard, reading this Prometheus ---------------------------------------------------
 
 
-async def wait_for_flags(service: ServiceProcess, predicate: Callable[[dict[str, Any]], bool],
+async def wait_for_flags(service: DrillService, predicate: Callable[[dict[str, Any]], bool],
                          timeout: float) -> None:
     """Poll the public flags endpoint (as a canary user) until `predicate` holds."""
     user = canary_users(1, within_pct=FIRST_PHASE_PCT)[0]

@@ -1,26 +1,17 @@
 """The command line as a subprocess: config errors, migrate, serve with an embedded PostgreSQL, drain."""
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 
 import pytest
 
-from babyshield_chat.db.embedded import free_port
-
-from .support.processes import SRC
+from .support.processes import ServiceProcess, babyshield_chat_command, child_env
 
 
 def run_cli(*args, env=None, timeout=60):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
-    full_env["PYTHONPATH"] = str(SRC)  # this checkout's code, whatever the installed package points at
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "babyshield_chat", *args], env=full_env,
+    return subprocess.run(babyshield_chat_command(*args), env=child_env(env),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -60,44 +51,19 @@ def test_serve_without_postgres_binaries_says_how_to_get_them(tmp_path):
     assert "apt-get install -y postgresql" in result.stderr and "BS_DATABASE_URL" in result.stderr
 
 
-def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
 def test_serve_on_embedded_defaults_answers_then_exits_0_on_sigterm(pg_dir):
     tmp_path = pg_dir
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
-    env["PYTHONPATH"] = str(SRC)
-    env.update({"BS_EMBEDDED_PG_DIR": str(tmp_path / "pg"), "BS_AUTH_MODE": "dev",
-                "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "0.10"})
-    proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    service = ServiceProcess({"BS_EMBEDDED_PG_DIR": str(tmp_path / "pg"), "BS_AUTH_MODE": "dev",
+                              "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "0.10"})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = _get(f"http://127.0.0.1:{port}/readyz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "service did not become ready"
-            time.sleep(0.2)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/chat/flags", headers={"X-User-Id": "user-2"})
+        service.wait_ready()
+        request = urllib.request.Request(f"{service.url}/api/v1/chat/flags", headers={"X-User-Id": "user-2"})
         with urllib.request.urlopen(request, timeout=2) as response:
             assert json.loads(response.read())["reason"] == "rollout_included"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        service.signal(signal.SIGTERM)
+        assert service.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        service.stop()
     # The embedded cluster was stopped on exit.
     assert not (tmp_path / "pg" / "pgdata" / "postmaster.pid").exists()
 

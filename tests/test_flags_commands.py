@@ -1,32 +1,24 @@
 """`babyshield-chat rollout ...` as a subprocess: the verbs an SRE types, and what they get back."""
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import asyncpg
 import pytest
 
 from babyshield_chat.db.embedded import free_port
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from .support.processes import babyshield_chat_command, child_env
 
 
 def cli_env(database_url=None, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
-    env["PYTHONPATH"] = str(SRC)
-    if database_url:
-        env["BS_DATABASE_URL"] = database_url
-    env.update(extra)
-    return env
+    return child_env({"BS_DATABASE_URL": database_url, **extra} if database_url else extra)
 
 
 def rollout(*args, database_url=None, **extra):
-    return subprocess.run([sys.executable, "-m", "babyshield_chat", "rollout", *args],
+    return subprocess.run(babyshield_chat_command("rollout", *args),
                           env=cli_env(database_url, **extra), capture_output=True, text=True, timeout=60)
 
 
@@ -124,7 +116,7 @@ def test_an_unreachable_database_exits_1_without_a_traceback():
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 async def test_watch_decides_every_interval_and_exits_0_on_a_signal(database_url, signum):
     start_canary(database_url)
-    proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "rollout", "watch", "--interval", "0.2"],
+    proc = subprocess.Popen(babyshield_chat_command("rollout", "watch", "--interval", "0.2"),
                             env=cli_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

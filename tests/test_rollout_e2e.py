@@ -7,10 +7,7 @@ windows by the same factor and its clock is injected, so a 24 h soak and a
 """
 
 import datetime as dt
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -22,12 +19,12 @@ from babyshield_chat.flags.prometheus import PrometheusClient
 from babyshield_chat.flags.rollout import RolloutGuard
 
 from .support.chat_metrics import ChatMetrics
+from .support.processes import babyshield_chat_command, child_env
 from .support.prometheus import TIME_SCALE, Prometheus, settle
 from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 
 pytestmark = pytest.mark.e2e
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 HEALTHY = {"rps": 20.0, "error_ratio": 0.0, "circuit_ratio": 0.0, "latency": 0.2}
 ENV = FlagSettings(enabled=True, rollout_pct=0.0)
 
@@ -75,10 +72,9 @@ def guard_for(prometheus, policy_file, client):
 
 
 def run_cli(*args, database_url, prometheus_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BS_")}
-    env.update({"PYTHONPATH": str(SRC), "BS_DATABASE_URL": database_url, "BS_ROLLOUT_PROMETHEUS_URL": prometheus_url,
-                "BS_FEATURE_CHAT_ENABLED": "true"})
-    return subprocess.run([sys.executable, "-m", "babyshield_chat", "rollout", *args], env=env,
+    env = child_env({"BS_DATABASE_URL": database_url, "BS_ROLLOUT_PROMETHEUS_URL": prometheus_url,
+                     "BS_FEATURE_CHAT_ENABLED": "true"})
+    return subprocess.run(babyshield_chat_command("rollout", *args), env=env,
                           capture_output=True, text=True, timeout=60)
 
 

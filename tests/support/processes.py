@@ -1,45 +1,60 @@
-"""The service and the fake LLM as real processes, for tests that need signals, exits and crashes.
+"""The service, the fake LLM and other commands as real processes, for tests that need signals, exits and crashes.
 
-Every process runs this worktree's code (`PYTHONPATH` = the repository's
-`src`, whatever the virtualenv's editable install points at), writes its
-stdout to a file the test can read back (the JSON log lines), and is stopped
-by `stop()` — which the fixtures call in teardown whatever the test did.
+Every child runs `python -m babyshield_chat ...` from this checkout
+(`PYTHONPATH` = the repository's `src`, whatever the virtualenv's editable
+install points at) and inherits no `BS_*` or `OTEL_*` variable from whoever
+runs the tests: `child_env` builds that environment, for `Process` and for
+tests that call `subprocess` themselves. A `Process` writes its stdout (and
+its stderr, merged or in a file of its own) to files the test reads back, the
+service's JSON log lines among them; it waits for an HTTP readiness URL by
+polling (`polling.wait_for`, or `polling.until` from async code) and fails
+early when the child dies; and `stop()` — which fixtures call in teardown
+whatever the test did — sends SIGTERM, then SIGKILL if it does not go.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from babyshield_chat.db.embedded import free_port
 
+from .polling import until, wait_for
+
 SRC = Path(__file__).resolve().parents[2] / "src"
-POLL_SEC = 0.05
+READY_TIMEOUT_SEC = 60.0
+STOP_TIMEOUT_SEC = 30.0
 
 # Chat on for everyone with dev identity: the tests pick users by header.
 DEV_ENV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    """Poll `condition` until it returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(POLL_SEC)
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `python -m babyshield_chat` child running this checkout, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
+    env["PYTHONPATH"] = str(SRC)
+    # Output reaches its file as it is written, not when a buffer fills.
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def babyshield_chat_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "babyshield_chat", *args]
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -53,27 +68,33 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
-    env["PYTHONPATH"] = str(SRC)
-    env.update(extra)
-    return env
-
-
 class Process:
-    """One `python -m babyshield_chat ...` child with its stdout in a file."""
+    """One `python -m babyshield_chat ...` child, started at once, with its output in files.
 
-    def __init__(self, args: Sequence[str], env: Mapping[str, str]) -> None:
-        self._log = tempfile.NamedTemporaryFile(prefix="bs-proc-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", *args], env=clean_env(env),
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+    Stdout goes to `<log_dir>/<name>.out`; stderr joins it, or goes to
+    `<name>.err` with `separate_stderr`. Without `log_dir` the files live in a
+    temporary directory that `stop()` removes.
+    """
+
+    def __init__(self, args: Sequence[str], env: Mapping[str, str], *, name: str = "babyshield-chat",
+                 log_dir: Path | None = None, separate_stderr: bool = False) -> None:
+        self.name = name
+        self.command = babyshield_chat_command(*args)
+        self._temp_dir = None if log_dir is not None else tempfile.mkdtemp(prefix="bs-proc-")
+        log_dir = Path(self._temp_dir) if self._temp_dir else log_dir
+        self.stdout_path = log_dir / f"{name}.out"
+        self.stderr_path = log_dir / f"{name}.err" if separate_stderr else None
+        with open(self.stdout_path, "wb") as out, \
+                (open(self.stderr_path, "wb") if self.stderr_path else contextlib.nullcontext(subprocess.STDOUT)) as err:
+            # The child keeps its own copies of the descriptors.
+            self.proc = subprocess.Popen(self.command, env=child_env(env), stdout=out, stderr=err)
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     def output(self) -> str:
-        return Path(self._log.name).read_text(encoding="utf-8", errors="replace")
+        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
 
     def log_lines(self) -> list[dict[str, Any]]:
         """The JSON lines written so far (other output, e.g. aiohttp's banner, is skipped)."""
@@ -87,6 +108,36 @@ class Process:
                 lines.append(parsed)
         return lines
 
+    def log_offset(self) -> int:
+        """Where stdout ends now: `output_lines(since=...)` reads what comes after."""
+        return self.stdout_path.stat().st_size
+
+    def output_lines(self, *, since: int = 0, until: int | None = None) -> list[str]:
+        """Complete lines of stdout between two offsets, with their line ends."""
+        with open(self.stdout_path, "rb") as log:
+            log.seek(since)
+            data = log.read() if until is None else log.read(until - since)
+        return [line for line in data.decode().splitlines(keepends=True) if line.endswith("\n")]
+
+    def describe_exit(self) -> str:
+        """The exit status and the tail of what the child wrote, for a failure message."""
+        path = self.stderr_path or self.stdout_path
+        tail = path.read_text(encoding="utf-8", errors="replace")[-3000:] if path.exists() else ""
+        return f"{self.name} ({' '.join(self.command)}) exited with {self.proc.poll()}; output tail:\n{tail}"
+
+    def _answers(self, url: str) -> bool:
+        assert self.proc.poll() is None, self.describe_exit()
+        return http_status(url) == 200
+
+    def wait_until_ready(self, url: str, *, timeout: float = READY_TIMEOUT_SEC) -> None:
+        """Poll `url` until it answers 200; fail early when the process dies."""
+        wait_for(lambda: self._answers(url), timeout=timeout, what=f"{self.name} to answer 200 at {url}")
+
+    async def wait_until_ready_async(self, url: str, *, timeout: float = READY_TIMEOUT_SEC) -> None:
+        """`wait_until_ready` for async code: the same rule, and the event loop keeps running."""
+        await until(lambda: asyncio.to_thread(self._answers, url), timeout=timeout,
+                    what=f"{self.name} to answer 200 at {url}")
+
     def signal(self, signum: int = signal.SIGTERM) -> None:
         self.proc.send_signal(signum)
 
@@ -94,67 +145,82 @@ class Process:
         return self.proc.wait(timeout=timeout)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not go; always reaps and removes its log."""
+        """SIGTERM, then SIGKILL if it does not go; always reaps, removes a temporary log directory; safe twice."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=STOP_TIMEOUT_SEC)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._log.close()
-        os.unlink(self._log.name)
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
 
 
 class ServiceProcess(Process):
     """`babyshield-chat serve` on a free loopback port."""
 
-    def __init__(self, env: Mapping[str, str], *, workers: int = 1, port: int | None = None) -> None:
+    def __init__(self, env: Mapping[str, str], *, workers: int = 1, port: int | None = None,
+                 log_dir: Path | None = None, separate_stderr: bool = False) -> None:
         self.port = port or free_port()
         args = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if workers > 1:
             args += ["--workers", str(workers)]
-        super().__init__(args, env)
+        super().__init__(args, env, name="service", log_dir=log_dir, separate_stderr=separate_stderr)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        def ready() -> bool:
-            assert self.proc.poll() is None, f"the service exited early:\n{self.output()[-3000:]}"
-            return http_status(f"{self.url}/readyz") == 200
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SEC) -> None:
+        self.wait_until_ready(f"{self.url}/readyz", timeout=timeout)
 
-        wait_for(ready, timeout=timeout, what="the service to be ready")
+    async def wait_ready_async(self, timeout: float = READY_TIMEOUT_SEC) -> None:
+        await self.wait_until_ready_async(f"{self.url}/readyz", timeout=timeout)
 
 
 class FakeLlmProcess(Process):
-    """`babyshield-chat fake-llm` on a free loopback port, starting in `mode`."""
+    """`babyshield-chat fake-llm` on a free loopback port, starting in `mode`; `/control` switches faults."""
 
-    def __init__(self, mode: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, mode: Mapping[str, Any] | None = None, *, log_dir: Path | None = None,
+                 separate_stderr: bool = False) -> None:
         self.port = free_port()
         args = ["fake-llm", "--port", str(self.port)]
         if mode:
             args += ["--mode", json.dumps(mode)]
-        super().__init__(args, {})
+        super().__init__(args, {}, name="fake-llm", log_dir=log_dir, separate_stderr=separate_stderr)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.url}/v1"
 
     def llm_env(self) -> dict[str, str]:
         return {"BS_LLM_BASE_URL": self.base_url, "BS_LLM_API_KEY": "test-key"}
 
     def control(self, method: str = "GET", change: Mapping[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(change).encode() if change is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/control", data=data, method=method,
+        request = urllib.request.Request(f"{self.url}/control", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=2) as response:
             return json.loads(response.read())
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        def ready() -> bool:
-            assert self.proc.poll() is None, f"the fake LLM exited early:\n{self.output()[-3000:]}"
-            return http_status(f"http://127.0.0.1:{self.port}/control") == 200
+    async def set_mode(self, **changes: Any) -> None:
+        """`PUT /control` from async code."""
+        async with aiohttp.ClientSession() as session, session.put(f"{self.url}/control", json=changes) as response:
+            assert response.status == 200, await response.text()
 
-        wait_for(ready, timeout=timeout, what="the fake LLM to listen")
+    async def reset(self) -> None:
+        """`DELETE /control` from async code: back to healthy."""
+        async with aiohttp.ClientSession() as session, session.delete(f"{self.url}/control") as response:
+            assert response.status == 200, await response.text()
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SEC) -> None:
+        self.wait_until_ready(f"{self.url}/control", timeout=timeout)
+
+    async def wait_ready_async(self, timeout: float = READY_TIMEOUT_SEC) -> None:
+        await self.wait_until_ready_async(f"{self.url}/control", timeout=timeout)
