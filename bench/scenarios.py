@@ -259,7 +259,7 @@ def breaker(options: Options, reset_s: float = 5.0) -> Result:
     limit = reset_s + 1.0
     figure = (f"open after {len(failing) - len(open_results)} failed request(s); fallback p50 {open_p50 * 1000:.1f} ms "
               f"({len(open_results)} requests); closed {to_close:.2f} s after healing (reset {reset_s:.0f} s)")
-    return Result("breaker", figure, f"p50 ≤ 20 ms; closes ≤ reset + 1 s",
+    return Result("breaker", figure, "p50 ≤ 20 ms; closes ≤ reset + 1 s",
                   open_p50 <= 0.020 and to_close <= limit,
                   {"open_p50_s": open_p50, "close_after_heal_s": to_close,
                    "close_after_open_s": (closed_at - opened_at) if closed_at and opened_at else None,

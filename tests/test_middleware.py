@@ -5,7 +5,6 @@ import asyncio
 import re
 
 import pytest
-from aiohttp import web
 
 from babyshield_chat.api import routes as routes_module
 from babyshield_chat.context import REQUEST_STATE

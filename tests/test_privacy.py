@@ -17,7 +17,6 @@ import pytest
 
 from babyshield_chat.config import load_settings
 from babyshield_chat.context import REQUEST_STATE
-from babyshield_chat.llm.fake_modes import FakeMode
 from babyshield_chat.llm.fake_server import FakeLlmServer
 from babyshield_chat.telemetry import configure_logging
 

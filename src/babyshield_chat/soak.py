@@ -108,7 +108,7 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict, user: str,
         async with session.post(url, json=body, headers={"X-User-Id": user}) as response:
             payload = await response.json(content_type=None)
             tally.count(response.status, payload if isinstance(payload, dict) else {})
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         tally.transport_errors += 1
 
 

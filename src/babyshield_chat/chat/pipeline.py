@@ -149,7 +149,7 @@ class ChatPipeline:
             profile = profile.model_copy(update={"allergies": [*profile.allergies, *stated]})
         ctx = ToolContext(
             question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
-            now=dt.datetime.now(dt.timezone.utc), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
+            now=dt.datetime.now(dt.UTC), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
             recall_freshness=self.recall_freshness,
         )
         runs = await run_tools(intent, ctx, budget_s=self.settings.budgets.tool_sec, tracer=self.tracer,

@@ -61,7 +61,7 @@ class Database:
             conns = [await self._pool.acquire() for _ in range(self._settings.pool_min)]
             for conn in conns:
                 await self._pool.release(conn)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             log.warning("database not reachable at start-up", extra={"error": type(exc).__name__})
 
     async def close(self) -> None:
@@ -86,7 +86,7 @@ class Database:
         started = time.perf_counter()
         try:
             conn = await self.pool.acquire(timeout=timeout)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailable(f"could not get a database connection: {type(exc).__name__}") from exc
         if self._on_acquire is not None:
             self._on_acquire(time.perf_counter() - started)

@@ -70,7 +70,7 @@ class PrometheusClient:
                     body = await response.json(content_type=None)
                 except (ValueError, aiohttp.ContentTypeError):
                     return Sample(expr, None, f"HTTP {response.status}: the answer is not Prometheus JSON")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return Sample(expr, None, f"Prometheus did not answer within {self._timeout.total:g} s")
         except aiohttp.ClientError as exc:
             return Sample(expr, None, f"Prometheus is not reachable at {self.base_url}: {type(exc).__name__}")

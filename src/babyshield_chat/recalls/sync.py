@@ -68,7 +68,7 @@ async def _fetch(session: aiohttp.ClientSession, url: str, start: dt.date, end: 
                     if response.status != 200:
                         raise SyncFailed(f"{url} answered HTTP {response.status} for {start}..{end}")
                     return await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             last_error = type(exc).__name__
         await asyncio.sleep(backoff_s * 2**attempt)
     raise SyncFailed(f"{url} failed for {start}..{end} after {DEFAULT_ATTEMPTS} attempts ({last_error})")
