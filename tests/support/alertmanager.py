@@ -23,6 +23,8 @@ import yaml
 
 from babyshield_chat.db.embedded import free_port
 
+from .processes import terminate
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "infra" / "alertmanager" / "alertmanager.yml"
 GROUP_DELAY = "1s"
@@ -96,11 +98,6 @@ class Alertmanager:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -68,6 +68,17 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def terminate(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_SEC) -> None:
+    """SIGTERM, then SIGKILL if `proc` does not exit within `timeout`; always reaped."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Process:
     """One `python -m babyshield_chat ...` child, started at once, with its output in files.
 
@@ -146,13 +157,7 @@ class Process:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it does not go; always reaps, removes a temporary log directory; safe twice."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT_SEC)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         if self._temp_dir:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None

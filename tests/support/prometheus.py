@@ -22,6 +22,8 @@ from pathlib import Path
 from babyshield_chat.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
+
+from .processes import terminate
 from babyshield_chat.flags.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120
@@ -72,13 +74,8 @@ class Prometheus:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
