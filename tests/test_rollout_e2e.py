@@ -12,6 +12,7 @@ import subprocess
 import asyncpg
 import pytest
 
+from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.policy import load_policy
@@ -45,10 +46,14 @@ def prometheus(chat_metrics):
     server.stop()
 
 
+# The drill policy's traffic minimum (requests per second, all but blocked).
+MIN_REQUEST_RATE = 1.0
+
+
 @pytest.fixture
 def policy_file(tmp_path):
     path = tmp_path / "policy.yml"
-    path.write_text(drill_policy_yaml(TIME_SCALE, min_request_rate=1.0))
+    path.write_text(drill_policy_yaml(TIME_SCALE, min_request_rate=MIN_REQUEST_RATE))
     return path
 
 
@@ -65,6 +70,8 @@ async def healthy(prometheus, chat_metrics):
     await settle(prometheus.url, "chat:error_ratio:rate5m", lambda v: v == 0)
     await settle(prometheus.url, "chat:request_duration_seconds:p95_5m", lambda v: v is not None and v < 1)
     await settle(prometheus.url, "max(chat:synth_duration_seconds:p95_5m)", lambda v: v is not None)
+    # After a test that stopped the traffic, the rate window must refill past the policy's minimum.
+    await settle(prometheus.url, TRAFFIC_RECORD, lambda v: v is not None and v >= MIN_REQUEST_RATE)
 
 
 def guard_for(prometheus, policy_file, client):
