@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
+import openai
 from aiohttp import web
 
 from .api import routes
@@ -24,7 +25,7 @@ from .api.limits import RateLimiter
 from .context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from .db import memory
 from .db.pool import Database, DatabaseUnavailable
-from .dependencies import build_pipeline
+from .dependencies import build_pipeline, create_llm_client
 from .flags.evaluation import FlagSource
 from .flags.store import OverrideStore
 from .identity import Authenticator
@@ -63,7 +64,8 @@ def create_app(
     app[FLAGS] = flag_source
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
-    app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry)
+    llm_client = create_llm_client(settings)
+    app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry, llm_client)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_flag_staleness(lambda: flags.current().stale)
@@ -77,7 +79,17 @@ def create_app(
     if FLAG_STORE in app:
         app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
+    if llm_client is not None:
+        app.cleanup_ctx.append(_llm_client_ctx(llm_client))
     return app
+
+
+def _llm_client_ctx(client: openai.AsyncOpenAI) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def close_at_shutdown(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await client.close()  # its aiohttp session and pooled connections to the provider
+
+    return close_at_shutdown
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:

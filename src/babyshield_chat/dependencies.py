@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import openai
 from opentelemetry import trace
 
 from .chat.intents import IntentResult, RuleClassifier, is_confident
@@ -108,7 +109,17 @@ def tool_guard(breakers: BreakerRegistry, on_retry: Callable[[str], None]):
     return guard
 
 
-def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry) -> ChatPipeline:
+def create_llm_client(settings: Settings) -> openai.AsyncOpenAI | None:
+    """The provider client when an LLM is configured, else None (the offline writer answers)."""
+    if not settings.llm.enabled:
+        return None
+    return create_openai_client(settings.llm.base_url, settings.llm.api_key or "",
+                                max_connections=settings.server.max_inflight)
+
+
+def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
+                   llm_client: openai.AsyncOpenAI | None = None) -> ChatPipeline:
+    """The chat pipeline; `llm_client` (from `create_llm_client`) is required when an LLM is configured."""
     metrics = telemetry.metrics
     breakers = BreakerRegistry(
         fail_max=settings.resilience.breaker_fail_max,
@@ -118,7 +129,9 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry)
     synthesizer = None
     llm_classifier = None
     if settings.llm.enabled:
-        client = create_openai_client(settings.llm.base_url, settings.llm.api_key or "")
+        if llm_client is None:
+            raise ValueError("an LLM is configured (BS_LLM_API_KEY) but no client was given")
+        client = llm_client
         common = dict(model=settings.llm.model, prices=settings.llm.prices, observer=LlmTelemetry(telemetry),
                       on_retry=metrics.count_retry,
                       spend_guard=PostgresSpendGuard(database, settings.llm.daily_budget_usd, model=settings.llm.model))

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from babyshield_chat.llm.fake_server import FakeLlmServer
-from babyshield_chat.llm.structured import LlmCall, StructuredLlm
+from babyshield_chat.llm.structured import LlmCall, StructuredLlm, create_openai_client
 from babyshield_chat.resilience.breaker import BreakerRegistry
 from babyshield_chat.resilience.retry import RetryPolicy
 
@@ -22,8 +22,8 @@ async def fake_llm() -> AsyncIterator[FakeLlmServer]:
 
 @pytest.fixture
 async def openai_client(fake_llm: FakeLlmServer) -> AsyncIterator[openai.AsyncOpenAI]:
-    # The production settings: the SDK's own retries off, tenacity owns them.
-    client = openai.AsyncOpenAI(base_url=fake_llm.base_url, api_key="test-key", max_retries=0)
+    # The production client: the SDK's own retries off (tenacity owns them), the aiohttp transport.
+    client = create_openai_client(fake_llm.base_url, "test-key")
     try:
         yield client
     finally:

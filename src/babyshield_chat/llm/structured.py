@@ -9,7 +9,10 @@ through :meth:`StructuredLlm.complete`. The layers, outermost first:
    start an attempt that fits in the time left;
 3. the circuit breaker, once per attempt (see the retry module for why);
 4. one HTTP request through ``openai.AsyncOpenAI`` with ``max_retries=0`` and
-   ``timeout`` = the time left on the current deadline;
+   ``timeout`` = the time left on the current deadline, sent over aiohttp
+   (the SDK's ``DefaultAioHttpClient`` transport: measured about 1.5x the
+   full pipeline's throughput of its default transport, see
+   docs/performance.md);
 5. parsing the reply, where anything but a JSON object the caller's `parse`
    accepts raises :class:`InvalidOutput`.
 
@@ -28,6 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, get_args
 
+import aiohttp
+import httpx2
 import openai
 from pydantic import ValidationError
 
@@ -66,6 +71,8 @@ RETRY_DEPENDENCY = "llm"
 # Only used outside any deadline (scripts, a REPL); the chat pipeline always
 # has one, and then the timeout is the time left on it.
 DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_MAX_CONNECTIONS = 512
+DEFAULT_KEEPALIVE_EXPIRY_S = 30.0
 
 #: Values of the `outcome` label of `chat_llm_requests_total` (spec section 5).
 LlmOutcome = Literal["ok", "timeout", "rate_limited", "server_error", "invalid_output", "connection_error"]
@@ -109,9 +116,41 @@ class LlmObserver(Protocol):
         ...
 
 
-def create_openai_client(base_url: str | None, api_key: str) -> openai.AsyncOpenAI:
-    """The provider client: the SDK's own retries off, tenacity owns them (spec section 4)."""
-    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=DEFAULT_TIMEOUT_S)
+def create_openai_client(
+    base_url: str | None, api_key: str, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
+) -> openai.AsyncOpenAI:
+    """The provider client: the SDK's own retries off, tenacity owns them (spec section 4).
+
+    `max_connections` bounds the connections to the provider; the app passes
+    `BS_MAX_INFLIGHT`, so no admitted request queues for one (the SDK's own
+    default stops at 1,000). Close the client (`await client.close()`) when done.
+    """
+    limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
+                           keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY_S)
+    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=DEFAULT_TIMEOUT_S,
+                              http_client=openai.DefaultAioHttpClient(limits=limits))
+
+
+async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s: float) -> Any:
+    try:
+        return await client.chat.completions.create(**request, timeout=timeout_s)
+    except openai.APITimeoutError as exc:
+        # The aiohttp transport reports a refused or dropped connection as a
+        # connect *timeout*; it is a connection error (outcome, fallback reason).
+        if _is_connection_failure(exc):
+            raise openai.APIConnectionError(request=exc.request) from exc
+        raise
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, (aiohttp.ServerTimeoutError, TimeoutError)):
+            return False
+        if isinstance(cause, (aiohttp.ClientConnectionError, ConnectionError)):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def outcome_of(exc: BaseException) -> LlmOutcome:
@@ -205,7 +244,7 @@ class StructuredLlm:
         input_tokens = output_tokens = 0
         outcome: LlmOutcome | None = None
         try:
-            completion = await self._client.chat.completions.create(**request, timeout=timeout_s)
+            completion = await _create(self._client, request, timeout_s)
             if completion.usage is not None:
                 input_tokens = completion.usage.prompt_tokens
                 output_tokens = completion.usage.completion_tokens
