@@ -23,6 +23,7 @@ because validation and provider errors can echo message text or answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -54,12 +55,23 @@ _USER_HASH = re.compile(rf"[0-9a-f]{{{DEFAULT_USER_HASH_HEX_CHARS}}}")
 # Fields the formatter owns: a caller's `fields` cannot overwrite them.
 _ENVELOPE = ("ts", "level", "event", "logger", "service", "version", "env")
 _MARK = "_babyshield_json_handler"
+_FORMATTED_ATTR = "_babyshield_json_line"
 
 
 def rfc3339_utc(timestamp: float) -> str:
     """`2025-01-31T12:00:00.123Z`: RFC 3339, UTC, milliseconds."""
     millis = int(timestamp * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{millis:03d}Z"
+    return f"{_utc_seconds(int(timestamp))}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _utc_seconds(seconds: int) -> str:
+    # Every line of the same second shares this prefix; strftime is the costly part.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
+# One encoder for every line: `json.dumps` with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -70,6 +82,15 @@ class JsonFormatter(logging.Formatter):
         self._identity = {"service": service, "version": version, "env": env}
 
     def format(self, record: logging.LogRecord) -> str:
+        # stdout and the OTLP handler format the same record: encode it once.
+        cached = getattr(record, _FORMATTED_ATTR, None)
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        line = self._format(record)
+        setattr(record, _FORMATTED_ATTR, (self, line))
+        return line
+
+    def _format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
             "ts": rfc3339_utc(record.created),
             "level": record.levelname.lower(),
@@ -93,7 +114,7 @@ class JsonFormatter(logging.Formatter):
             payload["exc_type"] = f"{exc_type.__module__}.{exc_type.__qualname__}"
             payload["exc_stack"] = "".join(traceback.format_tb(exc_tb))
         payload.update(self._identity)
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+        return _ENCODE(payload)
 
 
 def configure_logging(
@@ -171,7 +192,14 @@ def log_chat_request(
         "user_hash": user_hash if user_hash is not None and _USER_HASH.fullmatch(user_hash) else None,
     }
     level = logging.ERROR if outcome_label == "error" else logging.INFO
-    (logger or logging.getLogger(CHAT_REQUEST_LOGGER)).log(level, CHAT_REQUEST_EVENT, extra={FIELDS_ATTR: fields})
+    logger = logger or logging.getLogger(CHAT_REQUEST_LOGGER)
+    if logger.isEnabledFor(level):
+        # makeRecord + handle is what `logger.log` does, minus the stack walk
+        # that finds the caller's file and line: one line per chat request,
+        # always from here, so it would only cost time.
+        record = logger.makeRecord(logger.name, level, __file__, 0, CHAT_REQUEST_EVENT, (), None,
+                                   extra={FIELDS_ATTR: fields})
+        logger.handle(record)
 
 
 #: Set on a request once its `chat_request` line is written; the access log then skips it.

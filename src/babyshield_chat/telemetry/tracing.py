@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Final
 
 from aiohttp import web
+from opentelemetry.context import attach, detach
 from opentelemetry.propagators.textmap import TextMapPropagator
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, get_current_span
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, get_current_span, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from babyshield_chat.telemetry import labels
@@ -93,6 +94,7 @@ def server_span_middleware(tracer: Tracer, *, propagator: TextMapPropagator | No
     and any log line written inside the request carries its ids.
     """
     propagator = propagator if propagator is not None else TraceContextTextMapPropagator()
+    carrier_fields = tuple(propagator.fields)
 
     @web.middleware
     async def server_span(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -101,49 +103,61 @@ def server_span_middleware(tracer: Tracer, *, propagator: TextMapPropagator | No
         # Span name per HTTP semconv: "{method} {route}", "HTTP" for unknown methods.
         name_method = "HTTP" if method == _OTHER_METHOD else method
         name = f"{name_method} {route}" if route else name_method
-        attributes: dict[str, str | int] = {
-            "http.request.method": method,
-            "url.path": request.path,
-            "url.scheme": request.scheme,
-            "network.protocol.version": f"{request.version.major}.{request.version.minor}",
-        }
-        if method == _OTHER_METHOD:
-            attributes["http.request.method_original"] = request.method[:32]
-        if route:
-            attributes["http.route"] = route
-        if request.url.host:
-            attributes["server.address"] = request.url.host
-        if request.url.port:
-            attributes["server.port"] = request.url.port
-
-        with tracer.start_as_current_span(
-            name,
-            context=propagator.extract(request.headers),
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            request[REQUEST_SPAN_KEY] = span
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                # aiohttp turns these into responses; 404/405 from the router
-                # arrive here too.
-                _set_response_status(span, exc.status)
-                raise
-            except Exception as exc:
-                # aiohttp answers an unhandled exception with a 500.
-                _set_response_status(span, 500)
-                record_error(span, exc)
-                raise
+        # Only a request that carries the propagator's headers has a context to continue.
+        headers = request.headers
+        parent = propagator.extract(headers) if any(field in headers for field in carrier_fields) else None
+        # Started and made current by hand: `start_as_current_span` wraps two
+        # generator context managers around the same steps, on every request.
+        span = tracer.start_span(name, context=parent, kind=SpanKind.SERVER,
+                                 record_exception=False, set_status_on_exception=False)
+        if span.is_recording():
+            # An unsampled span would drop them: skip building them (and `request.url`).
+            span.set_attributes(_http_attributes(request, method, route))
+        request[REQUEST_SPAN_KEY] = span
+        token = attach(set_span_in_context(span, parent))
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            # aiohttp turns these into responses; 404/405 from the router arrive here too.
+            _set_response_status(span, exc.status)
+            raise
+        except Exception as exc:
+            # aiohttp answers an unhandled exception with a 500.
+            _set_response_status(span, 500)
+            record_error(span, exc)
+            raise
+        else:
             _set_response_status(span, response.status)
             return response
+        finally:
+            detach(token)
+            span.end()
 
     return server_span
 
 
+def _http_attributes(request: web.BaseRequest, method: str, route: str | None) -> dict[str, str | int]:
+    """The server span's HTTP semantic-convention attributes."""
+    attributes: dict[str, str | int] = {
+        "http.request.method": method,
+        "url.path": request.path,
+        "url.scheme": request.scheme,
+        "network.protocol.version": f"{request.version.major}.{request.version.minor}",
+    }
+    if method == _OTHER_METHOD:
+        attributes["http.request.method_original"] = request.method[:32]
+    if route:
+        attributes["http.route"] = route
+    if request.url.host:
+        attributes["server.address"] = request.url.host
+    if request.url.port:
+        attributes["server.port"] = request.url.port
+    return attributes
+
+
 def _set_response_status(span: Span, status: int) -> None:
+    if not span.is_recording():
+        return
     span.set_attribute("http.response.status_code", status)
     # Server spans: only 5xx are errors; a 4xx is the client's (semconv).
     if status >= 500:
@@ -153,6 +167,8 @@ def _set_response_status(span: Span, status: int) -> None:
 
 def record_error(span: Span, exc: BaseException) -> None:
     """Marks `span` failed by `exc`, without the exception's message."""
+    if not span.is_recording():
+        return  # formatting the stack for a span nobody keeps is the costly part
     error_type = type(exc).__qualname__
     span.set_attribute("error.type", error_type)
     span.set_status(Status(StatusCode.ERROR, error_type))
@@ -203,39 +219,40 @@ def llm_span(
         yield LlmSpan(span)
 
 
-@contextmanager
-def tool_span(tracer: Tracer, tool: str) -> Iterator[Span]:
+def tool_span(tracer: Tracer, tool: str) -> AbstractContextManager[Span]:
     """The span `execute_tool {name}` of one tool run (GenAI tool convention)."""
     name = labels.TOOL.normalize(tool)
     attributes = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
-    with _child_span(tracer, f"execute_tool {name}", SpanKind.INTERNAL, attributes) as span:
-        yield span
+    return _child_span(tracer, f"execute_tool {name}", SpanKind.INTERNAL, attributes)
 
 
-@contextmanager
-def db_span(tracer: Tracer, operation: str, table: str) -> Iterator[Span]:
+def db_span(tracer: Tracer, operation: str, table: str) -> AbstractContextManager[Span]:
     """A CLIENT span for one PostgreSQL statement, named `"{operation} {table}"`.
 
     Only the operation and table are recorded, never the query text or its
     parameters (they hold user ids and message content).
     """
     attributes = {"db.system.name": "postgresql", "db.operation.name": operation, "db.collection.name": table}
-    with _child_span(tracer, f"{operation} {table}", SpanKind.CLIENT, attributes) as span:
-        yield span
+    return _child_span(tracer, f"{operation} {table}", SpanKind.CLIENT, attributes)
 
 
 @contextmanager
 def _child_span(tracer: Tracer, name: str, kind: SpanKind, attributes: dict[str, str]) -> Iterator[Span]:
-    with tracer.start_as_current_span(
-        name, kind=kind, attributes=attributes, record_exception=False, set_status_on_exception=False
-    ) as span:
-        try:
-            yield span
-        except BaseException as exc:
-            # BaseException on purpose: a stage cut by its deadline is
-            # cancelled (CancelledError), and that span must read as failed.
-            record_error(span, exc)
-            raise
+    # Started and made current by hand, like the server span: one generator
+    # per child span instead of the three of `start_as_current_span`.
+    span = tracer.start_span(name, kind=kind, attributes=attributes,
+                             record_exception=False, set_status_on_exception=False)
+    token = attach(set_span_in_context(span))
+    try:
+        yield span
+    except BaseException as exc:
+        # BaseException on purpose: a stage cut by its deadline is
+        # cancelled (CancelledError), and that span must read as failed.
+        record_error(span, exc)
+        raise
+    finally:
+        detach(token)
+        span.end()
 
 
 # -- events ---------------------------------------------------------------
