@@ -80,17 +80,44 @@ def _wrk(url: str, body: Path | None, options: Options, user_prefix: str) -> dic
                    connections=options.connections, duration_s=options.duration_s)
 
 
-def _interleaved(options: Options, sides: dict[str, tuple[str, Path | None, str]]) -> dict[str, dict[str, list]]:
-    """Each side's runs with each tool, A B A B ...: {tool: {side: [run, ...]}}."""
+Side = tuple[str, Path | None, str, stack.Process]
+
+
+def _interleaved(options: Options, sides: dict[str, Side]) -> dict[str, dict[str, list]]:
+    """Each side's runs with each tool, A B A B ...: {tool: {side: [run, ...]}}.
+
+    Every run also records the server's CPU time per answered request
+    (`cpu_us_per_request`): what each side costs, whoever else shares the machine.
+    """
     tools = {"loadgen": _closed}
     if wrk.available():
         tools = {"wrk": _wrk, **tools}
     runs: dict[str, dict[str, list]] = {tool: {side: [] for side in sides} for tool in tools}
     for _ in range(options.rounds):
         for tool, drive in tools.items():
-            for side, (url, body, users) in sides.items():
-                runs[tool][side].append(drive(url, body, options, users))
+            for side, (url, body, users, server) in sides.items():
+                cpu_before = server.cpu_seconds()
+                run = drive(url, body, options, users)
+                requests = run.get("requests") or 0
+                if requests:
+                    run["cpu_us_per_request"] = (server.cpu_seconds() - cpu_before) / requests * 1e6
+                runs[tool][side].append(run)
     return runs
+
+
+def _cpu_per_request(runs: dict[str, dict[str, list]], side: str) -> float | None:
+    """Median server CPU per request of `side` over every run of every tool."""
+    values = [r["cpu_us_per_request"] for tool in runs.values() for r in tool[side] if "cpu_us_per_request" in r]
+    return statistics.median(values) if values else None
+
+
+def _cpu_figure(runs: dict[str, dict[str, list]], sides: tuple[str, ...], unit: str = "µs") -> str:
+    scale = 1000.0 if unit == "ms" else 1.0
+    parts = []
+    for side in sides:
+        value = _cpu_per_request(runs, side)
+        parts.append(f"{side} {value / scale:.{1 if unit == 'ms' else 0}f} {unit}" if value is not None else f"{side} ?")
+    return "server CPU per request: " + ", ".join(parts)
 
 
 def _ratio(runs: dict[str, list], numerator: str, denominator: str) -> float:
@@ -112,15 +139,15 @@ def gate_cost(options: Options) -> Result:
     bare = stack.stand_in("bare", options.scratch)
     with stack.running(bare, *stack.services("gate", options.scratch, env)) as (bare, service):
         runs = _interleaved(options, {
-            "bare": (f"http://127.0.0.1:{bare.port}{CHAT_PATH}", body, "user-"),
-            "blocked": (f"http://127.0.0.1:{service.port}{CHAT_PATH}", body, "user-"),
+            "bare": (f"http://127.0.0.1:{bare.port}{CHAT_PATH}", body, "user-", bare),
+            "blocked": (f"http://127.0.0.1:{service.port}{CHAT_PATH}", body, "user-", service),
         })
     blocked_ok = all(r.get("statuses", {}).get("403", 1) > 0 for r in runs["loadgen"]["blocked"])
     ratios = {tool: _ratio(r, "blocked", "bare") for tool, r in runs.items()}
     primary = "wrk" if "wrk" in ratios else "loadgen"
-    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios)
+    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios) + "; " + _cpu_figure(runs, ("bare", "blocked"))
     return Result("gate cost", figure, "blocked ≥ 70% of bare", ratios[primary] >= 0.70 and blocked_ok,
-                  {"ratios": ratios, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
+                  {"ratios": ratios, "cpu_us_per_request": {side: _cpu_per_request(runs, side) for side in ("bare", "blocked")}, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
                    "runs": runs})
 
 
@@ -140,15 +167,15 @@ def telemetry_cost(options: Options) -> Result:
         off = stack.services("telemetry-off", options.scratch, llm, telemetry="disabled")
         with stack.running(*on, *off):
             runs = _interleaved(options, {
-                "on": (f"http://127.0.0.1:{on[0].port}{CHAT_PATH}", body, "user-"),
-                "off": (f"http://127.0.0.1:{off[0].port}{CHAT_PATH}", body, "user-"),
+                "on": (f"http://127.0.0.1:{on[0].port}{CHAT_PATH}", body, "user-", on[0]),
+                "off": (f"http://127.0.0.1:{off[0].port}{CHAT_PATH}", body, "user-", off[0]),
             })
     ratios = {tool: _ratio(r, "on", "off") for tool, r in runs.items()}
     primary = "wrk" if "wrk" in ratios else "loadgen"
     non_2xx = sum(r.get("non_2xx", 0) for side in runs.get("wrk", {}).values() for r in side)
-    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios)
+    figure = " / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios) + "; " + _cpu_figure(runs, ("on", "off"), "ms")
     return Result("telemetry cost", figure, "on ≥ 90% of off", ratios[primary] >= 0.90 and non_2xx == 0,
-                  {"ratios": ratios, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
+                  {"ratios": ratios, "cpu_us_per_request": {side: _cpu_per_request(runs, side) for side in ("on", "off")}, "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
                    "non_2xx": non_2xx, "runs": runs})
 
 

@@ -132,6 +132,12 @@ class Process:
                     fields[key.rstrip(":")] = int(value) * 1024
         return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time this process has used so far (/proc/PID/stat)."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
