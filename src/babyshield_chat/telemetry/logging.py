@@ -145,6 +145,11 @@ def configure_logging(
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
+    # The JSON lines carry no thread or process names: skip collecting them
+    # for every record (the Logging HOWTO's "Optimization" switches).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # Python warnings become JSON lines too, instead of raw stderr text.
     logging.captureWarnings(True)
     return tuple(installed)
