@@ -195,18 +195,35 @@ def telemetry_cost(options: Options) -> Result:
                 "traces sampled 10%": (f"http://127.0.0.1:{sampled[0].port}{CHAT_PATH}", body, "user-", sampled[0]),
                 "off": (f"http://127.0.0.1:{off[0].port}{CHAT_PATH}", body, "user-", off[0]),
             })
+        floor = _telemetry_floor(f"http://127.0.0.1:{sink.port}")
     ratios = {tool: _ratio(r, "on", "off") for tool, r in runs.items()}
     primary = "wrk" if "wrk" in ratios else "loadgen"
     sampled_ratio = _ratio(runs[primary], "traces sampled 10%", "off")
     non_2xx = sum(r.get("non_2xx", 0) for side in runs.get("wrk", {}).values() for r in side)
     sides = ("on", "traces sampled 10%", "off")
+    off_cpu = _cpu_per_request(runs, "off")
+    floor_us = floor["cpu_us_per_request"]
+    best_ratio = off_cpu / (off_cpu + floor_us) if off_cpu else None
     figure = (" / ".join(f"{ratios[t]:.0%} ({t})" for t in ratios)
-              + f"; traces sampled 10%: {sampled_ratio:.0%} ({primary}); " + _cpu_figure(runs, sides, "ms"))
+              + f"; traces sampled 10%: {sampled_ratio:.0%} ({primary}); " + _cpu_figure(runs, sides, "ms")
+              + f"; one request's telemetry alone (bench.floor): {floor_us / 1000:.2f} ms"
+              + f" ({floor['cpu_us_per_request_without_trace_export'] / 1000:.2f} ms without trace export)"
+              + (f", so at most {best_ratio:.0%} at this pipeline cost" if best_ratio else ""))
     return Result("telemetry cost", figure, "on ≥ 90% of off", ratios[primary] >= 0.90 and non_2xx == 0,
-                  {"ratios": ratios, "sampled_ratio": sampled_ratio,
+                  {"ratios": ratios, "sampled_ratio": sampled_ratio, "floor": floor, "best_possible_ratio": best_ratio,
                    "cpu_us_per_request": {side: _cpu_per_request(runs, side) for side in sides},
                    "rps": {t: {s: _mean_rps(v) for s, v in r.items()} for t, r in runs.items()},
                    "non_2xx": non_2xx, "runs": runs})
+
+
+def _telemetry_floor(otlp_endpoint: str) -> dict[str, float]:
+    """`bench.floor` in its own process: one request's telemetry, emitted alone."""
+    out = subprocess.run(stack.python("-m", "bench.floor", "--otlp-endpoint", otlp_endpoint),
+                         env=stack._clean_env({}), cwd=stack.ROOT, capture_output=True, text=True,
+                         timeout=LOADGEN_TIMEOUT_PAD_S * 2)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench.floor failed: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout)
 
 
 # --- 3. concurrency ---------------------------------------------------------
