@@ -257,3 +257,25 @@ def test_configuring_twice_writes_each_line_once(stream):
     assert len(lines(stream)) == 1
     for handler in handlers:
         logging.getLogger().removeHandler(handler)
+
+
+def test_the_llm_clients_per_call_http_lines_are_not_logged(stream):
+    """One line per chat request: the HTTP layer's "HTTP Request: POST ..." INFO lines are dropped."""
+    logging.getLogger("httpx2").info("HTTP Request: POST http://llm.internal/v1/chat/completions 200 OK")
+    logging.getLogger("httpx2").warning("connection pool is full")
+
+    assert [line["event"] for line in lines(stream)] == ["connection pool is full"]
+
+
+def test_stdout_and_the_otlp_handler_get_the_same_line(stream):
+    """The OTLP handler is formatted by the same JsonFormatter: CloudWatch filters match both alike."""
+    second = io.StringIO()
+    handlers = configure_logging(SETTINGS, stream, otlp_handler=logging.StreamHandler(second))
+    try:
+        chat_request()
+    finally:
+        for handler in handlers:
+            logging.getLogger().removeHandler(handler)
+
+    assert second.getvalue() == stream.getvalue()
+    assert json.loads(second.getvalue())["event"] == "chat_request"

@@ -45,6 +45,12 @@ from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, http_method, htt
 #: `extra=` key carrying a line's structured fields.
 FIELDS_ATTR: Final = "fields"
 
+#: Libraries whose INFO lines are noise here: the OpenAI client's HTTP layer
+#: logs "HTTP Request: POST .../chat/completions 200" for every LLM call,
+#: which doubled the lines (and their cost) per chat request; the call is
+#: already counted in `chat_llm_requests_total` and traced as `chat {model}`.
+QUIET_LOGGERS: Final = {"httpx2": logging.WARNING, "httpcore2": logging.WARNING}
+
 CHAT_REQUEST_EVENT: Final = "chat_request"
 HTTP_REQUEST_EVENT: Final = "http_request"
 CHAT_REQUEST_LOGGER: Final = "babyshield_chat.requests"
@@ -150,6 +156,8 @@ def configure_logging(
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
     # Python warnings become JSON lines too, instead of raw stderr text.
     logging.captureWarnings(True)
     return tuple(installed)
