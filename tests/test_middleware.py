@@ -10,6 +10,7 @@ from babyshield_chat.api import routes as routes_module
 from babyshield_chat.context import REQUEST_STATE
 from babyshield_chat.llm.fake_modes import FakeMode
 from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.telemetry import Telemetry, TelemetrySettings
 from babyshield_chat.telemetry.testing import metric_points
 
 from .support.polling import until
@@ -104,6 +105,20 @@ async def test_incoming_traceparent_is_continued(apps):
     server = next(s for s in apps.spans.get_finished_spans() if s.name == "GET /healthz")
     assert format(server.context.trace_id, "032x") == trace_id
     assert format(server.parent.span_id, "016x") == "00f067aa0ba902b7"
+
+
+async def test_an_unexported_trace_still_continues_the_callers_traceparent(apps):
+    """With nothing exported the spans are not recorded, yet X-Trace-Id is still the caller's trace."""
+    telemetry = Telemetry.create(TelemetrySettings(environment="test"))
+    try:
+        client = await apps.client(telemetry=telemetry)
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        response = await client.get("/healthz", headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        fresh = await client.get("/healthz")
+    finally:
+        telemetry.shutdown()
+    assert response.headers["X-Trace-Id"] == trace_id
+    assert HEX32.match(fresh.headers["X-Trace-Id"]) and fresh.headers["X-Trace-Id"] not in (trace_id, "0" * 32)
 
 
 async def test_malformed_traceparent_starts_a_new_trace(apps):
