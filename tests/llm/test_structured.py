@@ -53,6 +53,14 @@ def completion(content: str | None, finish_reason: str = "stop", refusal: str | 
     )
 
 
+async def test_request_carries_the_api_key_and_reaches_the_chat_completions_path(make_llm, fake_llm) -> None:
+    """The body goes out through the client's own `post`: auth and path are still the SDK's."""
+    await complete(make_llm())
+    assert fake_llm.state.last_authorization == "Bearer test-key"
+    assert fake_llm.state.chat_completions == 1
+    assert fake_llm.state.last_request["messages"] == MESSAGES
+
+
 async def test_request_asks_for_strict_json_with_the_configured_model_and_limits(make_llm, fake_llm) -> None:
     await complete(make_llm(model="gpt-4.1-mini", max_output_tokens=321))
     sent = fake_llm.state.last_request

@@ -63,6 +63,8 @@ class FakeLlmState:
     in_flight: int = 0
     #: The last chat request's JSON body, for in-process tests (never served).
     last_request: dict[str, Any] | None = field(default=None, repr=False)
+    #: Its Authorization header (tests check the client authenticates).
+    last_authorization: str | None = field(default=None, repr=False)
     rng: random.Random = field(init=False, repr=False)
     _mode: FakeMode = field(init=False, repr=False)
     _release: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
@@ -93,6 +95,7 @@ class FakeLlmState:
         self.mode = self.initial_mode
         self.chat_completions = self.models = 0
         self.last_request = None
+        self.last_authorization = None
         self.release_hanging()
 
     def release_hanging(self) -> None:
@@ -153,6 +156,7 @@ async def _answer(request: web.Request, state: FakeLlmState, sequence: int) -> w
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return _error(400, "invalid_request_error", "request body needs a 'messages' list")
     state.last_request = body
+    state.last_authorization = request.headers.get("Authorization")
 
     delay_s = mode.latency.sample_s(state.rng)
     if delay_s > 0:

@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol, TypeVar, get_args
 import aiohttp
 import httpx2
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
 from babyshield_chat.resilience.breaker import AsyncCircuitBreaker
@@ -131,9 +132,20 @@ def create_openai_client(
                               http_client=openai.DefaultAioHttpClient(limits=limits))
 
 
-async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s: float) -> Any:
+async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s: float) -> ChatCompletion:
+    """`POST /chat/completions` through the client's own `post`.
+
+    `client.chat.completions.create` first walks every argument against the
+    SDK's TypedDict annotations to transform it, about 0.4 ms a call for our
+    two messages and schema, a quarter of a chat request's CPU here (see
+    docs/performance.md). The body is plain JSON already, so it goes straight
+    to `post`, the client's documented way to send a request body as is: base
+    URL, bearer auth, timeout, error mapping and `ChatCompletion` parsing stay
+    the client's.
+    """
     try:
-        return await client.chat.completions.create(**request, timeout=timeout_s)
+        return await client.post("/chat/completions", body=request, cast_to=ChatCompletion,
+                                 options={"timeout": timeout_s, "security": {"bearer_auth": True}})
     except openai.APITimeoutError as exc:
         # The aiohttp transport reports a refused or dropped connection as a
         # connect *timeout*; it is a connection error (outcome, fallback reason).
