@@ -27,6 +27,19 @@ class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached or did not answer in time."""
 
 
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """The pool's `reset`: no query on release.
+
+    Before calling it asyncpg itself rolls back a transaction left open and
+    drops listeners. Its default reset then sends `CLOSE ALL; UNLISTEN *;
+    RESET ALL; pg_advisory_unlock_all()`, one round trip per release (three
+    or four per chat request), to undo session state this service never
+    creates on pooled connections: no `SET`, no session advisory locks (only
+    `pg_advisory_xact_lock`), no cursors outside transactions, and `LISTEN`
+    only on the flag store's own connection.
+    """
+
+
 class Database:
     """One pool per process, passed to repositories; never a global."""
 
@@ -52,6 +65,7 @@ class Database:
             command_timeout=10,
             # Keep prepared statements working across pgbouncer-free restarts.
             max_inactive_connection_lifetime=60,
+            reset=_nothing_to_reset,
         )
         self._warmup = asyncio.create_task(self._warm(), name="db-warmup")
 
