@@ -25,7 +25,8 @@ from .api.limits import RateLimiter
 from .context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from .db import memory
 from .db.pool import Database, DatabaseUnavailable
-from .dependencies import build_pipeline, create_llm_client
+from .db.spend import PostgresSpendGuard
+from .dependencies import build_pipeline, create_llm_client, create_spend_guard
 from .flags.evaluation import FlagSource
 from .flags.store import OverrideStore
 from .identity import Authenticator
@@ -65,7 +66,8 @@ def create_app(
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     llm_client = create_llm_client(settings)
-    app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry, llm_client)
+    spend_guard = create_spend_guard(settings, app[DATABASE])
+    app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry, llm_client, spend_guard)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_flag_staleness(lambda: flags.current().stale)
@@ -80,13 +82,15 @@ def create_app(
         app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
     if llm_client is not None:
-        app.cleanup_ctx.append(_llm_client_ctx(llm_client))
+        # Appended after the database: cleanup runs in reverse, so the pool is still open to flush into.
+        app.cleanup_ctx.append(_llm_ctx(llm_client, spend_guard))
     return app
 
 
-def _llm_client_ctx(client: openai.AsyncOpenAI) -> Callable[[web.Application], AsyncIterator[None]]:
+def _llm_ctx(client: openai.AsyncOpenAI, spend: PostgresSpendGuard) -> Callable[[web.Application], AsyncIterator[None]]:
     async def close_at_shutdown(_app: web.Application) -> AsyncIterator[None]:
         yield
+        await spend.flush()  # the last interval's spend
         await client.close()  # its aiohttp session and pooled connections to the provider
 
     return close_at_shutdown

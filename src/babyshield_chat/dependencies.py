@@ -117,9 +117,19 @@ def create_llm_client(settings: Settings) -> openai.AsyncOpenAI | None:
                                 max_connections=settings.server.max_inflight)
 
 
+def create_spend_guard(settings: Settings, database: Database) -> PostgresSpendGuard:
+    """The shared daily spend cap; flush it at shutdown (`await guard.flush()`)."""
+    return PostgresSpendGuard(database, settings.llm.daily_budget_usd, model=settings.llm.model)
+
+
 def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
-                   llm_client: openai.AsyncOpenAI | None = None) -> ChatPipeline:
-    """The chat pipeline; `llm_client` (from `create_llm_client`) is required when an LLM is configured."""
+                   llm_client: openai.AsyncOpenAI | None = None,
+                   spend_guard: PostgresSpendGuard | None = None) -> ChatPipeline:
+    """The chat pipeline.
+
+    `llm_client` (`create_llm_client`) and `spend_guard` (`create_spend_guard`)
+    are required when an LLM is configured; the caller owns their lifetime.
+    """
     metrics = telemetry.metrics
     breakers = BreakerRegistry(
         fail_max=settings.resilience.breaker_fail_max,
@@ -129,12 +139,12 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
     synthesizer = None
     llm_classifier = None
     if settings.llm.enabled:
-        if llm_client is None:
-            raise ValueError("an LLM is configured (BS_LLM_API_KEY) but no client was given")
+        if llm_client is None or spend_guard is None:
+            raise ValueError("an LLM is configured (BS_LLM_API_KEY) but no client or spend guard was given")
         client = llm_client
         common = dict(model=settings.llm.model, prices=settings.llm.prices, observer=LlmTelemetry(telemetry),
                       on_retry=metrics.count_retry,
-                      spend_guard=PostgresSpendGuard(database, settings.llm.daily_budget_usd, model=settings.llm.model))
+                      spend_guard=spend_guard)
         synth_llm = StructuredLlm(client, breaker=breakers.get("llm:synth"), retry_policy=DEFAULT_SYNTH_RETRY_POLICY,
                                   **common)
         synthesizer = TracedSynthesizer(LlmSynthesizer(synth_llm, budget_s=settings.budgets.synth_sec),
