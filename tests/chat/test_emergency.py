@@ -251,3 +251,14 @@ def test_emergency_answer_for_a_foreign_reason_still_gives_generic_guidance() ->
 
     assert answer.flags == ["emergency"]
     assert answer.reasons == ["Reported by the triage nurse.", "Do not wait for a reply in this chat."]
+
+
+def test_a_phrase_with_its_own_regex_flags_is_refused_at_import():
+    """The one-scan pre-check joins every phrase into one regex: differing flags would change a rule."""
+    import re
+
+    from babyshield_chat.chat.emergency import _any_phrase
+
+    with pytest.raises(ValueError, match="share their regex flags"):
+        _any_phrase([re.compile("choking"), re.compile("not breathing", re.IGNORECASE)])
+    assert _any_phrase([re.compile("choking"), re.compile("not breathing")]).search("he is not breathing")
