@@ -228,6 +228,12 @@ _WEIGHTED: dict[str, tuple[tuple[str, float], ...]] = {
 _COMPILED: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     intent: tuple((re.compile(pattern), weight) for pattern, weight in rules) for intent, rules in _WEIGHTED.items()
 }
+# Each intent's phrases as one alternation, which matches exactly when one of
+# them does: an intent the text does not mention is ruled out in one scan
+# instead of one per phrase (most questions mention one or two intents).
+_ANY: dict[str, re.Pattern[str]] = {
+    intent: re.compile("|".join(f"(?:{pattern})" for pattern, _weight in rules)) for intent, rules in _WEIGHTED.items()
+}
 
 
 def score(text: str) -> dict[str, float]:
@@ -235,6 +241,8 @@ def score(text: str) -> dict[str, float]:
     folded = fold(text)
     scores: dict[str, float] = {}
     for intent, rules in _COMPILED.items():
+        if _ANY[intent].search(folded) is None:
+            continue
         total = sum(weight for pattern, weight in rules if pattern.search(folded))
         if total:
             scores[intent] = total
