@@ -18,7 +18,7 @@ from babyshield_chat.chat.model import (
 from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.pricing import InMemorySpendGuard, estimate_cost
 from babyshield_chat.llm.prompt import DATA_BEGIN, unfence
-from babyshield_chat.llm.structured import InvalidOutput
+from babyshield_chat.llm.structured import InvalidOutput, StructuredLlm, create_openai_client
 from babyshield_chat.llm.synthesizer import (
     ANSWER_SCHEMA,
     DEFAULT_SYNTH_BUDGET_S,
@@ -35,7 +35,7 @@ from babyshield_chat.resilience.deadline import (
 )
 from babyshield_chat.resilience.retry import RetryPolicy
 
-from .conftest import RESET_S
+from .conftest import FAST_RETRY, RESET_S
 
 BUDGET_S = 0.4
 # The spec's promise is "before the budget plus 100 ms"; that is the bound.
@@ -373,3 +373,25 @@ async def test_default_policy_does_not_start_a_call_it_cannot_finish(make_llm, f
 
 def test_default_policy_leaves_room_for_an_attempt_and_a_retry_in_the_default_budget() -> None:
     assert 2 * DEFAULT_SYNTH_RETRY_POLICY.min_attempt_s <= DEFAULT_SYNTH_BUDGET_S
+
+
+async def test_a_reply_that_is_not_http_is_a_provider_error_after_retries(registry, observer) -> None:
+    """A provider answering garbage bytes gets the fallback writer, never a 500."""
+
+    async def not_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HELLO WORLD\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(not_http, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = create_openai_client(f"http://127.0.0.1:{port}/v1", "test-key")
+    try:
+        llm = StructuredLlm(client, breaker=registry.get("llm:synth"), retry_policy=FAST_RETRY, observer=observer)
+        error = await failing(LlmSynthesizer(llm, budget_s=BUDGET_S))
+    finally:
+        await client.close()
+        server.close()
+    assert error.reason == "provider_error"
+    assert [call.outcome for call in observer.calls] == ["connection_error"] * 3

@@ -152,6 +152,12 @@ async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s
         if _is_connection_failure(exc):
             raise openai.APIConnectionError(request=exc.request) from exc
         raise
+    except aiohttp.ClientError as exc:
+        # What the transport does not translate (a reply that is not HTTP, a
+        # malformed header) would reach the pipeline as a bug; it is the
+        # provider's connection failing, and gets a fallback like one.
+        request = httpx2.Request("POST", client.base_url.join("chat/completions"))
+        raise openai.APIConnectionError(request=request) from exc
 
 
 def _is_connection_failure(exc: BaseException) -> bool:
