@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -39,8 +40,8 @@ async def databases(database_url):
         await db.close()
 
 
-def guard(db: Database, clock: Clock, budget: float | None = 1.0) -> PostgresSpendGuard:
-    return PostgresSpendGuard(db, budget, model="gpt-4o-mini", today=lambda: DAY, clock=clock)
+def guard(db: Database, clock: Clock, budget: float | None = 1.0, **kwargs) -> PostgresSpendGuard:
+    return PostgresSpendGuard(db, budget, model="gpt-4o-mini", today=lambda: DAY, clock=clock, **kwargs)
 
 
 async def stored_total(db: Database) -> float:
@@ -48,22 +49,35 @@ async def stored_total(db: Database) -> float:
         return float(await conn.fetchval("SELECT coalesce(sum(usd), 0) FROM llm_spend WHERE day = $1", DAY))
 
 
-async def test_spend_within_one_interval_is_written_once_as_its_sum(databases):
-    db, clock = await databases(), Clock()
-    spend = guard(db, clock)
+async def test_adding_spend_costs_no_write_until_a_flush_writes_the_sum(databases):
+    db = await databases()
+    spend = guard(db, Clock())
     for _ in range(10):
         await spend.add(0.01)
-    assert await stored_total(db) == 0.0  # not yet: one write per interval, not per call
+    assert await stored_total(db) == 0.0
 
-    clock.now += 1.0
-    await spend.add(0.01)
+    await spend.flush()
 
-    assert await stored_total(db) == pytest.approx(0.11)
+    assert await stored_total(db) == pytest.approx(0.10)
+
+
+async def test_the_background_flusher_writes_each_interval(databases):
+    db = await databases()
+    spend = guard(db, Clock(), flush_interval_s=0.05)
+    flusher = asyncio.create_task(spend.run_flusher())
+    try:
+        await spend.add(0.3)
+        for _ in range(100):
+            if await stored_total(db) > 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        flusher.cancel()
+    assert await stored_total(db) == pytest.approx(0.3)
 
 
 async def test_an_instance_counts_its_own_unwritten_spend_against_the_cap_at_once(databases):
-    clock = Clock()
-    spend = guard(await databases(), clock, budget=0.5)
+    spend = guard(await databases(), Clock(), budget=0.5)
     assert await spend.allow()
 
     await spend.add(0.6)
@@ -85,8 +99,7 @@ async def test_a_second_instance_sees_the_first_ones_spend_after_one_interval(da
 
 
 async def test_spend_that_could_not_be_written_is_kept_for_the_next_flush(databases):
-    clock = Clock()
-    down = guard(await databases(DEAD_URL), clock)
+    down = guard(await databases(DEAD_URL), Clock())
     await down.add(0.25)
     await down.flush()  # the store is down: logged, not raised
 
@@ -97,10 +110,25 @@ async def test_spend_that_could_not_be_written_is_kept_for_the_next_flush(databa
     assert await stored_total(up) == pytest.approx(0.25)
 
 
+async def test_a_flush_cancelled_midway_keeps_the_spend_for_the_next_one(databases):
+    db = await databases()
+    spend = guard(db, Clock())
+    await spend.add(1.0)
+    async with db.connection(), db.connection():  # the pool (2) is busy: the flush waits for it
+        flushing = asyncio.create_task(spend.flush())
+        await asyncio.sleep(0.05)
+        flushing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await flushing
+
+    await spend.flush()
+
+    assert await stored_total(db) == pytest.approx(1.0)
+
+
 async def test_with_the_store_down_the_cap_uses_the_last_known_total(databases):
     clock = Clock()
-    up = await databases()
-    spend = guard(up, clock, budget=1.0)
+    spend = guard(await databases(), clock, budget=1.0)
     await spend.add(0.9)
     await spend.flush()
     clock.now += 1.0
@@ -111,6 +139,13 @@ async def test_with_the_store_down_the_cap_uses_the_last_known_total(databases):
     await spend.add(0.2)
 
     assert not await spend.allow()  # 0.9 known + 0.2 spent here since
+
+
+async def test_with_the_store_down_from_the_start_own_spend_still_counts(databases):
+    spend = guard(await databases(DEAD_URL), Clock(), budget=1.0)
+    await spend.add(1.2)
+
+    assert not await spend.allow()
 
 
 async def test_without_a_cap_every_call_is_allowed_without_a_query(databases):

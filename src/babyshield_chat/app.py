@@ -88,12 +88,18 @@ def create_app(
 
 
 def _llm_ctx(client: openai.AsyncOpenAI, spend: PostgresSpendGuard) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def close_at_shutdown(_app: web.Application) -> AsyncIterator[None]:
+    async def spend_flusher_and_client(_app: web.Application) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(spend.run_flusher(), name="llm-spend-flush")
         yield
-        await spend.flush()  # the last interval's spend
-        await client.close()  # its aiohttp session and pooled connections to the provider
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        try:
+            await spend.flush()  # the last interval's spend
+        finally:
+            await client.close()  # its aiohttp session and pooled connections to the provider
 
-    return close_at_shutdown
+    return spend_flusher_and_client
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
