@@ -87,6 +87,18 @@ async def test_server_span_continues_the_callers_traceparent(client, exporter):
     assert format(span.parent.span_id, "016x") == CALLER_SPAN_ID
 
 
+async def test_a_request_without_traceparent_starts_its_own_trace_whatever_is_current(tracer, exporter):
+    """A server started inside a span must not make that span every request's parent."""
+    app = web.Application(middlewares=[server_span_middleware(tracer)])
+    app.router.add_get("/echo", echo_trace_id)
+    with tracer.start_as_current_span("start-up") as startup:
+        async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+            await test_client.get("/echo")
+    server = next(s for s in exporter.get_finished_spans() if s.name == "GET /echo")
+    assert server.parent is None
+    assert server.context.trace_id != startup.get_span_context().trace_id
+
+
 async def test_a_malformed_traceparent_starts_a_new_trace(client, exporter):
     response = await client.get("/echo", headers={"traceparent": "00-not-a-trace-01"})
 

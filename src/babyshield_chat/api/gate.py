@@ -26,11 +26,13 @@ def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecis
 def require_chat_enabled(request: web.Request, identity: Identity) -> FlagDecision:
     # Not made current: nothing runs inside it, and this is the blocked path's hot spot.
     span = request.app[TRACER].start_span("chat.gate")
-    decision, state = evaluate(request, identity)
-    if span.is_recording():
-        span.set_attribute("feature_flag.provider.name", state.source)
-        flag_evaluation_event(span, FLAG_KEY, decision.variant, decision.reason)
-    span.end()
+    try:
+        decision, state = evaluate(request, identity)
+        if span.is_recording():
+            span.set_attribute("feature_flag.provider.name", state.source)
+            flag_evaluation_event(span, FLAG_KEY, decision.variant, decision.reason)
+    finally:
+        span.end()
     request[FLAG_DECISION] = decision
     if not decision.enabled:
         raise ApiError(403, "chat_disabled", f"Chat is not enabled for this user ({decision.reason}).")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from aiohttp import web
-from opentelemetry.context import attach, detach
+from opentelemetry.context import Context, attach, detach
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, get_current_span, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -105,13 +105,16 @@ def server_span_middleware(tracer: Tracer, *, propagator: TextMapPropagator | No
         name = f"{name_method} {route}" if route else name_method
         # Only a request that carries the propagator's headers has a context to continue.
         headers = request.headers
-        parent = propagator.extract(headers) if any(field in headers for field in carrier_fields) else None
+        # An empty Context, not None: a request without one starts a new trace,
+        # whatever happens to be current in the server's own context.
+        parent = propagator.extract(headers) if any(field in headers for field in carrier_fields) else Context()
         # Started and made current by hand: `start_as_current_span` wraps two
         # generator context managers around the same steps, on every request.
         span = tracer.start_span(name, context=parent, kind=SpanKind.SERVER,
                                  record_exception=False, set_status_on_exception=False)
         if span.is_recording():
             # An unsampled span would drop them: skip building them (and `request.url`).
+            # Set after the start, so samplers do not see them (the standard ones do not look).
             span.set_attributes(_http_attributes(request, method, route))
         request[REQUEST_SPAN_KEY] = span
         token = attach(set_span_in_context(span, parent))
