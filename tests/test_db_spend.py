@@ -151,3 +151,20 @@ async def test_with_the_store_down_from_the_start_own_spend_still_counts(databas
 async def test_without_a_cap_every_call_is_allowed_without_a_query(databases):
     spend = guard(await databases(DEAD_URL), Clock(), budget=None)
     assert await spend.allow()
+
+
+async def test_many_concurrent_checks_read_the_shared_total_once(databases):
+    """A burst of requests at start-up must not become a burst of queries."""
+    db = await databases()
+    spend = guard(db, Clock())
+    reads = 0
+    original = db.connection
+
+    def counting_connection(*args, **kwargs):
+        nonlocal reads
+        reads += 1
+        return original(*args, **kwargs)
+
+    db.connection = counting_connection
+    assert all(await asyncio.gather(*(spend.allow() for _ in range(50))))
+    assert reads == 1

@@ -52,6 +52,7 @@ class PostgresSpendGuard:
         self._clock = clock
         self._stored: tuple[dt.date, float] | None = None  # the day's total in the table, at the last read
         self._read_at = float("-inf")
+        self._read_day: dt.date | None = None
         self._since_read: defaultdict[dt.date, float] = defaultdict(float)  # spent here since that read
         self._pending: defaultdict[dt.date, float] = defaultdict(float)  # spent here, not written yet
         self._writing: dict[dt.date, float] = {}  # being written right now
@@ -60,7 +61,9 @@ class PostgresSpendGuard:
         if self._budget is None:
             return True
         day = self._today()
-        if self._stored is None or self._stored[0] != day or self._clock() - self._read_at >= self.flush_interval_s:
+        # The read is marked as done before it starts, so of many concurrent
+        # callers only one queries; the others go on with what is known.
+        if self._read_day != day or self._clock() - self._read_at >= self.flush_interval_s:
             await self._read_total(day)
         stored = self._stored[1] if self._stored is not None and self._stored[0] == day else 0.0
         return stored + self._since_read[day] < self._budget
@@ -109,7 +112,7 @@ class PostgresSpendGuard:
             self._pending[day] += usd
 
     async def _read_total(self, day: dt.date) -> None:
-        self._read_at = self._clock()
+        self._read_at, self._read_day = self._clock(), day
         try:
             async with asyncio.timeout(DEFAULT_TIMEOUT_SEC):
                 async with self._database.connection(timeout=DEFAULT_TIMEOUT_SEC) as conn:
