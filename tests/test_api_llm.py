@@ -11,6 +11,9 @@ from babyshield_chat.llm.fake_server import FakeLlmServer
 
 from .support.blackhole import BlackHole
 
+# These tests time answers against their budgets (`budget + 100 ms`).
+pytestmark = pytest.mark.usefixtures("no_gc_pauses")
+
 CHAT = "/api/v1/chat/conversation"
 USER = {"X-User-Id": "alice"}
 BUDGET = 1.0

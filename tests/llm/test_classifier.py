@@ -18,6 +18,9 @@ from babyshield_chat.llm.pricing import InMemorySpendGuard
 from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS
 from babyshield_chat.resilience.retry import RetryPolicy
 
+# These tests time answers against their budgets (`budget + 100 ms`).
+pytestmark = pytest.mark.usefixtures("no_gc_pauses")
+
 ROUTER_BUDGET_S = 0.3
 SLACK_S = 0.1  # the spec's "budget + 100 ms"
 

@@ -18,6 +18,9 @@ from babyshield_chat.resilience.deadline import (
     stage,
 )
 
+# These tests time answers against their budgets (`budget + 100 ms`).
+pytestmark = pytest.mark.usefixtures("no_gc_pauses")
+
 # Generous slack for "returned before budget + X" bounds: the spec promises a
 # response before budget + 100 ms, and the event loop on a loaded CI machine
 # can be late by tens of milliseconds.
