@@ -13,8 +13,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ import yaml
 
 from babyshield_chat.db.embedded import free_port
 
-from .processes import terminate
+from .processes import terminate, wait_answering
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "infra" / "alertmanager" / "alertmanager.yml"
@@ -74,17 +72,8 @@ class Alertmanager:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
-        deadline = time.monotonic() + READY_TIMEOUT_SEC
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass  # not listening yet
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"alertmanager did not start: {self.log()[-2000:]}")
-            time.sleep(0.1)
+        wait_answering(self.process, f"{self.url}/-/ready", name="alertmanager", log=self.log,
+                       timeout=READY_TIMEOUT_SEC)
 
     async def alerts(self, alertname: str) -> list[dict[str, Any]]:
         """What Alertmanager holds for `alertname` (API v2), with its state and inhibitions."""

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,21 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return exc.code
     except OSError:
         return None
+
+
+def wait_answering(proc: subprocess.Popen, url: str, *, name: str, log: Callable[[], str],
+                   timeout: float = READY_TIMEOUT_SEC) -> None:
+    """Poll `url` until it answers 200; fail with `log()`'s tail if `proc` dies or time runs out."""
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}: {log()[-2000:]}")
+        return http_status(url, timeout=1) == 200
+
+    try:
+        wait_for(answers, timeout=timeout, what=f"{name} to answer 200 at {url}")
+    except AssertionError:
+        raise RuntimeError(f"{name} did not start within {timeout} s: {log()[-2000:]}") from None
 
 
 def terminate(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_SEC) -> None:

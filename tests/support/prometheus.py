@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from babyshield_chat.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
 
-from .processes import terminate
+from .processes import terminate, wait_answering
 from babyshield_chat.flags.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120
@@ -61,17 +60,9 @@ class Prometheus:
              f"--storage.tsdb.path={self.dir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}"],
             stdout=subprocess.DEVNULL, stderr=open(self.dir / "prometheus.log", "wb"),
         )
-        deadline = time.monotonic() + READY_TIMEOUT_SEC
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"prometheus did not start: {(self.dir / 'prometheus.log').read_text()[-2000:]}")
-            time.sleep(0.1)
+        log_path = self.dir / "prometheus.log"
+        wait_answering(self.process, f"{self.url}/-/ready", name="prometheus", timeout=READY_TIMEOUT_SEC,
+                       log=lambda: log_path.read_text(errors="replace") if log_path.exists() else "")
 
     def stop(self) -> None:
         if self.process is not None:
