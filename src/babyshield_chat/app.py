@@ -66,7 +66,7 @@ def create_app(
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     llm_client = create_llm_client(settings)
-    spend_guard = create_spend_guard(settings, app[DATABASE])
+    spend_guard = create_spend_guard(settings, app[DATABASE]) if llm_client is not None else None
     app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry, llm_client, spend_guard)
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
@@ -81,7 +81,7 @@ def create_app(
     if FLAG_STORE in app:
         app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
-    if llm_client is not None:
+    if llm_client is not None and spend_guard is not None:
         # Appended after the database: cleanup runs in reverse, so the pool is still open to flush into.
         app.cleanup_ctx.append(_llm_ctx(llm_client, spend_guard))
     return app

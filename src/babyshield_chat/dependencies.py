@@ -118,7 +118,7 @@ def create_llm_client(settings: Settings) -> openai.AsyncOpenAI | None:
 
 
 def create_spend_guard(settings: Settings, database: Database) -> PostgresSpendGuard:
-    """The shared daily spend cap; flush it at shutdown (`await guard.flush()`)."""
+    """The shared daily spend cap; the caller runs `run_flusher()` and a last `flush()` at shutdown."""
     return PostgresSpendGuard(database, settings.llm.daily_budget_usd, model=settings.llm.model)
 
 

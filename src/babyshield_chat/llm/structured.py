@@ -10,7 +10,7 @@ through :meth:`StructuredLlm.complete`. The layers, outermost first:
 3. the circuit breaker, once per attempt (see the retry module for why);
 4. one HTTP request through ``openai.AsyncOpenAI`` with ``max_retries=0`` and
    ``timeout`` = the time left on the current deadline, sent over aiohttp
-   (the SDK's ``DefaultAioHttpClient`` transport: measured about 1.5x the
+   (the SDK's ``DefaultAioHttpClient`` transport: measured about 1.4x the
    full pipeline's throughput of its default transport, see
    docs/performance.md);
 5. parsing the reply, where anything but a JSON object the caller's `parse`

@@ -103,10 +103,9 @@ def server_span_middleware(tracer: Tracer, *, propagator: TextMapPropagator | No
         # Span name per HTTP semconv: "{method} {route}", "HTTP" for unknown methods.
         name_method = "HTTP" if method == _OTHER_METHOD else method
         name = f"{name_method} {route}" if route else name_method
-        # Only a request that carries the propagator's headers has a context to continue.
+        # Only a request carrying the propagator's headers has a trace to continue; the
+        # others get an empty Context (not None), so nothing current in the server leaks in.
         headers = request.headers
-        # An empty Context, not None: a request without one starts a new trace,
-        # whatever happens to be current in the server's own context.
         parent = propagator.extract(headers) if any(field in headers for field in carrier_fields) else Context()
         # Started and made current by hand: `start_as_current_span` wraps two
         # generator context managers around the same steps, on every request.
