@@ -24,7 +24,7 @@ import pytest_asyncio
 from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.db.migrate import migrate_url
 
-from .support.apps import AppHarness
+from tests.support.apps import AppHarness
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -114,7 +114,7 @@ def pg_template(pg_server: str) -> str:
 @pytest.fixture(scope="session")
 def pg_loaded_template(pg_server: str, pg_template: str) -> str:
     """A migrated template with every shared recall file imported, built once per session."""
-    from .support.data import import_all
+    from tests.support.data import import_all
 
     asyncio.run(import_all(_fresh(pg_server, LOADED_TEMPLATE_DB, pg_template)))
     return LOADED_TEMPLATE_DB

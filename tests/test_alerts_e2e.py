@@ -47,14 +47,14 @@ from babyshield_chat.flags.policy import load_policy
 from babyshield_chat.flags.prometheus import PrometheusClient
 from babyshield_chat.flags.rollout import RolloutGuard
 
-from .support.alertmanager import Alertmanager
-from .support.processes import FakeLlmProcess
-from .support.prometheus import TIME_SCALE, Prometheus, settle
-from .support.promql import metric_names
-from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
-from .support.service import DrillService
-from .support.traffic import Exchange, TrafficGenerator, canary_users
-from .support.webhook import Delivery, WebhookReceiver
+from tests.support.alertmanager import Alertmanager
+from tests.support.processes import FakeLlmProcess
+from tests.support.prometheus import TIME_SCALE, Prometheus, settle
+from tests.support.promql import metric_names
+from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
+from tests.support.service import DrillService
+from tests.support.traffic import Exchange, TrafficGenerator, canary_users
+from tests.support.webhook import Delivery, WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

@@ -6,7 +6,7 @@ import uuid
 import asyncpg
 import pytest
 
-from .support.data import age_imports
+from tests.support.data import age_imports
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 CHAT = "/api/v1/chat/conversation"

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from babyshield_chat.api.routes import ROUTES
 
-from .support.live import LiveApp
+from tests.support.live import LiveApp
 
 ADMIN_TOKEN = "fuzz-admin-token"
 JWT_SECRET = "fuzz-secret-of-at-least-thirty-two-bytes"

@@ -16,7 +16,7 @@ from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.fake_modes import FakeMode
 from babyshield_chat.llm.fake_server import FakeLlmServer
 
-from .support.data import import_all
+from tests.support.data import import_all
 
 SECRET = "hostile-test-secret-of-32-bytes-at-least"
 ENV = {"BS_AUTH_JWT_SECRET": SECRET, "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1",

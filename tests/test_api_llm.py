@@ -9,7 +9,7 @@ import pytest
 from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID as INVENTED_ID
 from babyshield_chat.llm.fake_server import FakeLlmServer
 
-from .support.blackhole import BlackHole
+from tests.support.blackhole import BlackHole
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from .support.processes import ServiceProcess, babyshield_chat_command, child_env
+from tests.support.processes import ServiceProcess, babyshield_chat_command, child_env
 
 
 def run_cli(*args, env=None, timeout=60):
@@ -69,7 +69,7 @@ def test_serve_on_embedded_defaults_answers_then_exits_0_on_sigterm(pg_dir):
 
 
 def test_recalls_import_goes_on_past_a_bad_file_and_fails_at_the_end(database_url, tmp_path):
-    from .support.data import data_file
+    from tests.support.data import data_file
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"not": "recalls"}')

@@ -14,7 +14,7 @@ from babyshield_chat.config import FlagSettings, load_settings
 from babyshield_chat.db.pool import Database
 from babyshield_chat.flags.store import APPLICATION_NAME, OverrideStore
 
-from .support.apps import DEAD_DATABASE_URL
+from tests.support.apps import DEAD_DATABASE_URL
 
 TOKEN = "s3cret-admin-token"
 ENV = {"BS_ADMIN_TOKEN": TOKEN, "BS_AUTH_MODE": "dev",

@@ -13,7 +13,7 @@ from babyshield_chat.llm.fake_server import FakeLlmServer
 from babyshield_chat.telemetry import Telemetry, TelemetrySettings
 from babyshield_chat.telemetry.testing import metric_points
 
-from .support.polling import until
+from tests.support.polling import until
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

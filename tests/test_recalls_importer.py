@@ -7,7 +7,7 @@ import pytest
 
 from babyshield_chat.recalls.importer import ImportFailed, import_file
 
-from .support.data import RECALL_FILES, data_file
+from tests.support.data import RECALL_FILES, data_file
 
 
 async def count(url, sql):

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from babyshield_chat.recalls.sync import SyncFailed, sync, windows
 
-from .support.data import data_file
+from tests.support.data import data_file
 
 RECORDS = json.loads(data_file("cpsc_api_shape_sample.json").read_text())
 

@@ -19,10 +19,10 @@ from babyshield_chat.flags.policy import load_policy
 from babyshield_chat.flags.prometheus import PrometheusClient
 from babyshield_chat.flags.rollout import RolloutGuard
 
-from .support.chat_metrics import ChatMetrics
-from .support.processes import babyshield_chat_command, child_env
-from .support.prometheus import TIME_SCALE, Prometheus, settle
-from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
+from tests.support.chat_metrics import ChatMetrics
+from tests.support.processes import babyshield_chat_command, child_env
+from tests.support.prometheus import TIME_SCALE, Prometheus, settle
+from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 
 pytestmark = pytest.mark.e2e
 

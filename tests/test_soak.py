@@ -4,7 +4,7 @@ import json
 
 from babyshield_chat.soak import Tally
 
-from .support.processes import Process
+from tests.support.processes import Process
 
 SHORT_SOAK_SEC = 12
 

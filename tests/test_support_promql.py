@@ -1,6 +1,6 @@
 """tests/support/promql.py: the metric names a dashboard or rule query reads, and nothing else."""
 
-from .support.promql import metric_names
+from tests.support.promql import metric_names
 
 
 def test_functions_labels_groupings_and_durations_are_not_metric_names():

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import asyncpg
 
-from .config import ConfigError, Settings, load_settings
-from .db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
-from .db.migrate import MigrationError, migrate_url
-from .telemetry import configure_logging
-from .recalls.importer import ImportFailed, import_file
-from .recalls.sync import SyncFailed, sync
-from .flags import commands as rollout_commands
-from . import soak
+from babyshield_chat.config import ConfigError, Settings, load_settings
+from babyshield_chat.db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
+from babyshield_chat.db.migrate import MigrationError, migrate_url
+from babyshield_chat.telemetry import configure_logging
+from babyshield_chat.recalls.importer import ImportFailed, import_file
+from babyshield_chat.recalls.sync import SyncFailed, sync
+from babyshield_chat.flags import commands as rollout_commands
+from babyshield_chat import soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -82,7 +82,7 @@ def _positive_int(text: str) -> int:
 
 
 def _fake_mode(text: str):
-    from .llm.fake_modes import FakeMode
+    from babyshield_chat.llm.fake_modes import FakeMode
 
     try:
         return FakeMode().updated(json.loads(text))
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _serve_workers(settings, args.host, args.port, args.workers)
             return _serve(settings, args.host, args.port)
         if args.verb == "fake-llm":
-            from .llm.fake_server import run_fake_llm
+            from babyshield_chat.llm.fake_server import run_fake_llm
 
             run_fake_llm(args.host, args.port, args.mode)
             return 0
@@ -189,7 +189,7 @@ def _serve_worker(settings: Settings, host: str, port: int) -> int:
 
 
 def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
-    from .workers import Supervisor, worker_command, worker_env
+    from babyshield_chat.workers import Supervisor, worker_command, worker_env
 
     if port == 0:
         # Each worker would bind a different ephemeral port: there would be no one service address.
@@ -203,10 +203,10 @@ def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
 
 
 def _run_app(settings: Settings, url: str, host: str, port: int, *, reuse_port: bool) -> int:
-    from .app import create_app
-    from .gc_tuning import tune_for_serving
-    from .server import serve_app
-    from .telemetry import JsonAccessLogger, Telemetry
+    from babyshield_chat.app import create_app
+    from babyshield_chat.gc_tuning import tune_for_serving
+    from babyshield_chat.server import serve_app
+    from babyshield_chat.telemetry import JsonAccessLogger, Telemetry
 
     telemetry = Telemetry.create(settings.telemetry)
     configure_logging(settings.telemetry, otlp_handler=telemetry.log_handler)

@@ -14,8 +14,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
-from .llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
-from .telemetry.settings import TelemetrySettings
+from babyshield_chat.llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
+from babyshield_chat.telemetry.settings import TelemetrySettings
 
 DEFAULT_ENV = "development"
 DEFAULT_MAX_BODY_BYTES = 16_384

@@ -9,15 +9,15 @@ from __future__ import annotations
 from aiohttp import web
 from opentelemetry import trace
 
-from .api.limits import RateLimiter
-from .chat.pipeline import ChatPipeline
-from .config import Settings
-from .db.pool import Database
-from .flags.evaluation import FlagSource
-from .flags.store import OverrideStore
-from .identity import Authenticator
-from .middleware import RequestState
-from .telemetry import Telemetry
+from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.chat.pipeline import ChatPipeline
+from babyshield_chat.config import Settings
+from babyshield_chat.db.pool import Database
+from babyshield_chat.flags.evaluation import FlagSource
+from babyshield_chat.flags.store import OverrideStore
+from babyshield_chat.identity import Authenticator
+from babyshield_chat.middleware import RequestState
+from babyshield_chat.telemetry import Telemetry
 
 SETTINGS = web.AppKey("settings", Settings)
 TRACER = web.AppKey("tracer", trace.Tracer)

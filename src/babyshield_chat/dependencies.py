@@ -16,19 +16,19 @@ from collections.abc import Awaitable, Callable
 import openai
 from opentelemetry import trace
 
-from .chat.intents import IntentResult, RuleClassifier, is_confident
-from .chat.model import Answer, Product, SynthesisRequest, ToolResult
-from .chat.pipeline import ChatPipeline
-from .config import Settings
-from .db.pool import Database
-from .db.spend import PostgresSpendGuard
-from .llm.classifier import DEFAULT_ROUTER_RETRY_POLICY, LlmIntentClassifier
-from .llm.structured import LlmCall, StructuredLlm, create_openai_client
-from .llm.synthesizer import DEFAULT_SYNTH_RETRY_POLICY, LlmSynthesizer
-from .resilience.breaker import STATE_GAUGE_VALUES, BreakerRegistry, BreakerState
-from .resilience.retry import RetryPolicy, is_transient_connection_error, retry_call
-from .telemetry import Telemetry
-from .telemetry.tracing import llm_span, record_short_circuit
+from babyshield_chat.chat.intents import IntentResult, RuleClassifier, is_confident
+from babyshield_chat.chat.model import Answer, Product, SynthesisRequest, ToolResult
+from babyshield_chat.chat.pipeline import ChatPipeline
+from babyshield_chat.config import Settings
+from babyshield_chat.db.pool import Database
+from babyshield_chat.db.spend import PostgresSpendGuard
+from babyshield_chat.llm.classifier import DEFAULT_ROUTER_RETRY_POLICY, LlmIntentClassifier
+from babyshield_chat.llm.structured import LlmCall, StructuredLlm, create_openai_client
+from babyshield_chat.llm.synthesizer import DEFAULT_SYNTH_RETRY_POLICY, LlmSynthesizer
+from babyshield_chat.resilience.breaker import STATE_GAUGE_VALUES, BreakerRegistry, BreakerState
+from babyshield_chat.resilience.retry import RetryPolicy, is_transient_connection_error, retry_call
+from babyshield_chat.telemetry import Telemetry
+from babyshield_chat.telemetry.tracing import llm_span, record_short_circuit
 
 TOOL_RETRY_POLICY = RetryPolicy(
     max_attempts=2, base_delay_s=0.02, max_delay_s=0.1, min_attempt_s=0.05, is_transient=is_transient_connection_error

@@ -14,9 +14,9 @@ from typing import Literal
 import jwt
 from aiohttp import web
 
-from .api.errors import ApiError
-from .api.keys import USER_ID
-from .config import AuthSettings
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.keys import USER_ID
+from babyshield_chat.config import AuthSettings
 
 MAX_USER_ID_LENGTH = 256
 _BEARER = "bearer "

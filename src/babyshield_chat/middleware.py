@@ -21,12 +21,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from .api.errors import ApiError, from_http_exception, internal_error
-from .api.keys import CHAT_RESULT, ERROR_CODE, TRACE_ID, USER_ID
-from .api.responses import json_response
-from .telemetry import Telemetry
-from .telemetry.logging import CHAT_REQUEST_LOGGED, log_chat_request
-from .telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
+from babyshield_chat.api.errors import ApiError, from_http_exception, internal_error
+from babyshield_chat.api.keys import CHAT_RESULT, ERROR_CODE, TRACE_ID, USER_ID
+from babyshield_chat.api.responses import json_response
+from babyshield_chat.telemetry import Telemetry
+from babyshield_chat.telemetry.logging import CHAT_REQUEST_LOGGED, log_chat_request
+from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]

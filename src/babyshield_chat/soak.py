@@ -37,9 +37,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from .db.embedded import EmbeddedPostgres, free_port
-from .db.migrate import migrate_url
-from .llm.fake_server import FakeLlmServer
+from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
+from babyshield_chat.db.migrate import migrate_url
+from babyshield_chat.llm.fake_server import FakeLlmServer
 
 QUESTIONS = {
     "recall_details": "Has this crib been recalled?",

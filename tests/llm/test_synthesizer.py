@@ -35,7 +35,7 @@ from babyshield_chat.resilience.deadline import (
 )
 from babyshield_chat.resilience.retry import RetryPolicy
 
-from .conftest import FAST_RETRY, RESET_S
+from tests.llm.conftest import FAST_RETRY, RESET_S
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")

@@ -21,7 +21,7 @@ import yaml
 
 from babyshield_chat.db.embedded import free_port
 
-from .processes import terminate, wait_answering
+from tests.support.processes import terminate, wait_answering
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "infra" / "alertmanager" / "alertmanager.yml"

@@ -33,7 +33,7 @@ import aiohttp
 
 from babyshield_chat.db.embedded import free_port
 
-from .polling import until, wait_for
+from tests.support.polling import until, wait_for
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 READY_TIMEOUT_SEC = 60.0

@@ -22,7 +22,7 @@ from babyshield_chat.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
 
-from .processes import terminate, wait_answering
+from tests.support.processes import terminate, wait_answering
 from babyshield_chat.flags.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120

@@ -20,7 +20,7 @@ from babyshield_chat.flags.guard import Decision
 from babyshield_chat.flags.policy import DEFAULT_POLICY_YAML
 from babyshield_chat.flags.rollout import RolloutGuard
 
-from .prometheus import SETTLE_TIMEOUT_SEC
+from tests.support.prometheus import SETTLE_TIMEOUT_SEC
 
 
 def drill_policy_yaml(time_scale: float, min_request_rate: float) -> str:

@@ -21,9 +21,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .durations import format_duration
-from .generated import HEADER_LINES, dump_yaml
-from .thresholds import Gate, Thresholds, Tier, human_value
+from babyshield_chat.alerting.durations import format_duration
+from babyshield_chat.alerting.generated import HEADER_LINES, dump_yaml
+from babyshield_chat.alerting.thresholds import Gate, Thresholds, Tier, human_value
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"
 PERIOD_SECONDS = 60

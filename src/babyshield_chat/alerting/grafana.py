@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .durations import format_duration
-from .rules import (
+from babyshield_chat.alerting.durations import format_duration
+from babyshield_chat.alerting.rules import (
     ALL_REQUESTS_RECORD,
     BLOCKED_RATIO_RECORD,
     DB_POOL_RECORD,
     EXPECTED_BLOCKED_RECORD,
     SPEND_RECORD,
 )
-from .thresholds import TRAFFIC_RECORD, Gate, Thresholds, human_value
+from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD, Gate, Thresholds, human_value
 
 DASHBOARD_UID = "babyshield-chat"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}

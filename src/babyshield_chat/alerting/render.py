@@ -19,11 +19,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cloudformation import render_template
-from .generated import dump_json
-from .grafana import build_dashboard
-from .rules import render_rules
-from .thresholds import Thresholds, load_thresholds
+from babyshield_chat.alerting.cloudformation import render_template
+from babyshield_chat.alerting.generated import dump_json
+from babyshield_chat.alerting.grafana import build_dashboard
+from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 
 RULES_PATH = "infra/prometheus/chat.rules.yml"
 DASHBOARD_PATH = "infra/grafana/dashboards/babyshield-chat.json"

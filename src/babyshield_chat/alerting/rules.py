@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .durations import format_duration
-from .generated import dump_yaml, number
-from .thresholds import (
+from babyshield_chat.alerting.durations import format_duration
+from babyshield_chat.alerting.generated import dump_yaml, number
+from babyshield_chat.alerting.thresholds import (
     TRAFFIC_RECORD,
     Gate,
     Measure,

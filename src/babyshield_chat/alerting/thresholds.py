@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .durations import DurationError, format_duration, parse_duration
+from babyshield_chat.alerting.durations import DurationError, format_duration, parse_duration
 
 Unit = Literal["ratio", "seconds"]
 Severity = Literal["critical", "warning", "info"]

@@ -22,16 +22,16 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from ..context import DATABASE, FLAG_STORE, SETTINGS
-from ..db.pool import DatabaseUnavailable
-from ..flags import overrides
-from ..flags.policy import PolicyError, load_policy
-from ..flags.prometheus import PrometheusClient
-from ..flags.rollout import RolloutGuard, status_json
-from ..flags.evaluation import FlagState
-from ..flags.overrides import Change
-from ..flags.store import OverrideStore
-from .admin_models import (
+from babyshield_chat.context import DATABASE, FLAG_STORE, SETTINGS
+from babyshield_chat.db.pool import DatabaseUnavailable
+from babyshield_chat.flags import overrides
+from babyshield_chat.flags.policy import PolicyError, load_policy
+from babyshield_chat.flags.prometheus import PrometheusClient
+from babyshield_chat.flags.rollout import RolloutGuard, status_json
+from babyshield_chat.flags.evaluation import FlagState
+from babyshield_chat.flags.overrides import Change
+from babyshield_chat.flags.store import OverrideStore
+from babyshield_chat.api.admin_models import (
     AdminFlagResponse,
     AuditEntryBody,
     AuditResponse,
@@ -43,8 +43,8 @@ from .admin_models import (
     OverrideBody,
     RolloutResponse,
 )
-from .errors import ApiError
-from .responses import json_response, read_model
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.responses import json_response, read_model
 
 DEFAULT_ACTOR = "admin-api"
 # The database going away before or during a write: 503, never a 500.

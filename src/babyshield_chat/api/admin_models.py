@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .text_schema import trimmed_text_schema
+from babyshield_chat.api.text_schema import trimmed_text_schema
 
 MAX_REASON_CHARS = 500
 # What `_check_reason` accepts, as the OpenAPI document states it: some non-blank text, at most

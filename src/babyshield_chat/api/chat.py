@@ -14,18 +14,18 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
-from ..chat.model import Profile
-from ..chat.pipeline import ChatPipeline, ChatResult
-from ..context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
-from ..db import memory
-from ..db.pool import DatabaseUnavailable
-from .errors import ApiError
-from .faults import FAULTS
-from .gate import require_chat_enabled
-from .keys import CHAT_RESULT
-from .limits import RateLimiter
-from .models import ConversationRequest, ExplainRequest, ProfileBody
-from .responses import json_response, read_model, trace_id_of
+from babyshield_chat.chat.model import Profile
+from babyshield_chat.chat.pipeline import ChatPipeline, ChatResult
+from babyshield_chat.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
+from babyshield_chat.db import memory
+from babyshield_chat.db.pool import DatabaseUnavailable
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.faults import FAULTS
+from babyshield_chat.api.gate import require_chat_enabled
+from babyshield_chat.api.keys import CHAT_RESULT
+from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.models import ConversationRequest, ExplainRequest, ProfileBody
+from babyshield_chat.api.responses import json_response, read_model, trace_id_of
 
 DB_TIMEOUT_SEC = 2.0
 M = TypeVar("M", bound=BaseModel)

@@ -20,9 +20,9 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from .admin import require_admin
-from .errors import ApiError, not_found
-from .responses import json_response, read_model
+from babyshield_chat.api.admin import require_admin
+from babyshield_chat.api.errors import ApiError, not_found
+from babyshield_chat.api.responses import json_response, read_model
 
 log = logging.getLogger("babyshield_chat.faults")
 

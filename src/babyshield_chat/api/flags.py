@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..context import AUTH
-from ..identity import device_identity
-from .gate import evaluate
-from .models import FlagsResponse
-from .responses import json_response
+from babyshield_chat.context import AUTH
+from babyshield_chat.identity import device_identity
+from babyshield_chat.api.gate import evaluate
+from babyshield_chat.api.models import FlagsResponse
+from babyshield_chat.api.responses import json_response
 
 CACHE_CONTROL = "private, max-age=60"
 

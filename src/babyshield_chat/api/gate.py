@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..context import FLAGS, TRACER
-from ..flags.evaluation import FLAG_KEY, FlagDecision, FlagState, decide
-from ..identity import Identity
-from ..telemetry.tracing import flag_evaluation_event
-from .errors import ApiError
-from .keys import FLAG_DECISION
+from babyshield_chat.context import FLAGS, TRACER
+from babyshield_chat.flags.evaluation import FLAG_KEY, FlagDecision, FlagState, decide
+from babyshield_chat.identity import Identity
+from babyshield_chat.telemetry.tracing import flag_evaluation_event
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.keys import FLAG_DECISION
 
 
 def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecision, FlagState]:

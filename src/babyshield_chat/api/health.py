@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..context import DATABASE, REQUEST_STATE
-from .errors import ApiError
-from .responses import json_response
+from babyshield_chat.context import DATABASE, REQUEST_STATE
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.responses import json_response
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..chat.pipeline import ChatResult
-from ..flags.evaluation import FlagDecision
+from babyshield_chat.chat.pipeline import ChatResult
+from babyshield_chat.flags.evaluation import FlagDecision
 
 TRACE_ID = web.RequestKey("trace_id", str)
 ERROR_CODE = web.RequestKey("error_code", str)

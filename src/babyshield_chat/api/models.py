@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from ..chat.model import Answer, Product, Profile, ToolReport
-from .text_schema import trimmed_text_schema
+from babyshield_chat.chat.model import Answer, Product, Profile, ToolReport
+from babyshield_chat.api.text_schema import trimmed_text_schema
 
 MAX_MESSAGE_CHARS = 2000
 

@@ -13,10 +13,10 @@ from typing import Any
 from aiohttp import web
 from pydantic.json_schema import models_json_schema
 
-from .. import __version__
-from .models import ErrorResponse
+from babyshield_chat import __version__
+from babyshield_chat.api.models import ErrorResponse
 import json
-from .routes import Route
+from babyshield_chat.api.routes import Route
 
 _STATUS_TEXT = {
     400: "Invalid JSON or a request that does not match the schema.",

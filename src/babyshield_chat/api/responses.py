@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from .errors import ApiError, invalid_json
-from .keys import TRACE_ID
+from babyshield_chat.api.errors import ApiError, invalid_json
+from babyshield_chat.api.keys import TRACE_ID
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -14,8 +14,8 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import admin, chat, faults, flags, health
-from .models import (
+from babyshield_chat.api import admin, chat, faults, flags, health
+from babyshield_chat.api.models import (
     ChatResponse,
     ConversationRequest,
     ConversationResponse,
@@ -26,7 +26,7 @@ from .models import (
     ProfileBody,
     ProfileResponse,
 )
-from .admin_models import (
+from babyshield_chat.api.admin_models import (
     AdminFlagResponse,
     AuditResponse,
     ClearOverrideRequest,

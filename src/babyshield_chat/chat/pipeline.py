@@ -21,23 +21,23 @@ from typing import Any
 
 from opentelemetry import trace
 
-from ..api.errors import ApiError
-from ..api.models import ChatResponse, ConversationRequest, ExplainRequest
-from ..config import Settings
-from ..db import memory
-from ..db.pool import Database, DatabaseUnavailable
-from ..resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
-from .emergency import detect_emergency, emergency_answer
-from ..resilience.breaker import BreakerRegistry
-from ..telemetry.metrics import ChatMetrics
-from ..telemetry.tracing import db_span
-from .intents import IntentClassifier
-from .model import Answer, Product, Profile, SynthesisRequest, Synthesizer
-from .synthesis import Written, write_answer
-from .tools.allergens import allergies_stated
-from .tools.context import ToolContext
-from .tools.recall_freshness import FreshnessCache
-from .tools.registry import Guard, Observer, run_tools
+from babyshield_chat.api.errors import ApiError
+from babyshield_chat.api.models import ChatResponse, ConversationRequest, ExplainRequest
+from babyshield_chat.config import Settings
+from babyshield_chat.db import memory
+from babyshield_chat.db.pool import Database, DatabaseUnavailable
+from babyshield_chat.resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
+from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
+from babyshield_chat.resilience.breaker import BreakerRegistry
+from babyshield_chat.telemetry.metrics import ChatMetrics
+from babyshield_chat.telemetry.tracing import db_span
+from babyshield_chat.chat.intents import IntentClassifier
+from babyshield_chat.chat.model import Answer, Product, Profile, SynthesisRequest, Synthesizer
+from babyshield_chat.chat.synthesis import Written, write_answer
+from babyshield_chat.chat.tools.allergens import allergies_stated
+from babyshield_chat.chat.tools.context import ToolContext
+from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
+from babyshield_chat.chat.tools.registry import Guard, Observer, run_tools
 
 log = logging.getLogger("babyshield_chat.pipeline")
 

@@ -13,12 +13,12 @@ import dataclasses
 import logging
 import time
 
-from ..llm.synthesizer import SynthesisError
-from ..resilience.deadline import StageTimeout, stage
-from ..telemetry.metrics import ChatMetrics
-from ..telemetry.tracing import record_fallback
-from .model import Answer, SynthesisRequest, Synthesizer, ToolReport
-from .offline_writer import compose
+from babyshield_chat.llm.synthesizer import SynthesisError
+from babyshield_chat.resilience.deadline import StageTimeout, stage
+from babyshield_chat.telemetry.metrics import ChatMetrics
+from babyshield_chat.telemetry.tracing import record_fallback
+from babyshield_chat.chat.model import Answer, SynthesisRequest, Synthesizer, ToolReport
+from babyshield_chat.chat.offline_writer import compose
 
 log = logging.getLogger("babyshield_chat.synthesis")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from ..chat.model import Profile
+from babyshield_chat.chat.model import Profile
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 # A claim with no response after this long belongs to a request that died.

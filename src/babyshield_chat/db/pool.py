@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 
-from ..config import DatabaseSettings
+from babyshield_chat.config import DatabaseSettings
 
 DEFAULT_CONNECT_TIMEOUT_SEC = 2.0
 DEFAULT_PING_TIMEOUT_SEC = 1.0

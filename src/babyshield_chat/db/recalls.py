@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
-from ..recalls.formats import RecallRecord
+from babyshield_chat.recalls.formats import RecallRecord
 
 # Calibrated on the shared data: real names score 0.7-1.0 against their recall,
 # unrelated names that share one common word ("stroller") about 0.4-0.5.

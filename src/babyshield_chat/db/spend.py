@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from .pool import Database, DatabaseUnavailable
+from babyshield_chat.db.pool import Database, DatabaseUnavailable
 
 DEFAULT_TIMEOUT_SEC = 0.2
 DEFAULT_FLUSH_INTERVAL_SEC = 1.0

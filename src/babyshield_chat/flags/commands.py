@@ -36,14 +36,14 @@ from typing import TextIO
 
 import asyncpg
 
-from ..alerting.thresholds import ThresholdsError
-from ..config import Settings, parse_fraction
-from . import overrides
-from .overrides import OverrideConflict
-from .policy import PolicyError, load_policy
-from .prometheus import PrometheusClient
-from .report import render_decision, render_status
-from .rollout import DEFAULT_ACTOR, RolloutGuard, status_json
+from babyshield_chat.alerting.thresholds import ThresholdsError
+from babyshield_chat.config import Settings, parse_fraction
+from babyshield_chat.flags import overrides
+from babyshield_chat.flags.overrides import OverrideConflict
+from babyshield_chat.flags.policy import PolicyError, load_policy
+from babyshield_chat.flags.prometheus import PrometheusClient
+from babyshield_chat.flags.report import render_decision, render_status
+from babyshield_chat.flags.rollout import DEFAULT_ACTOR, RolloutGuard, status_json
 
 DEFAULT_WATCH_INTERVAL_SEC = 60.0
 DEFAULT_CONNECT_TIMEOUT_SEC = 5.0

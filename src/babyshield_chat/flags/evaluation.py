@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 from typing import Literal, Protocol
 
-from ..config import FlagSettings
+from babyshield_chat.config import FlagSettings
 
 BUCKETS = 100_000
 FLAG_KEY = "chat"

@@ -27,8 +27,8 @@ import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
-from ..alerting.thresholds import Gate, GateStatus, format_duration, human_value
-from .policy import PCT_TOLERANCE, RolloutPolicy
+from babyshield_chat.alerting.thresholds import Gate, GateStatus, format_duration, human_value
+from babyshield_chat.flags.policy import PCT_TOLERANCE, RolloutPolicy
 
 Action = Literal["promote", "hold", "kill_switch", "step_back"]
 AUDIT_PREFIX = "guard_"

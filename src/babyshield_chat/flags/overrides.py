@@ -21,8 +21,8 @@ from typing import Any
 
 import asyncpg
 
-from ..config import FlagSettings
-from .evaluation import FLAG_KEY, FlagState
+from babyshield_chat.config import FlagSettings
+from babyshield_chat.flags.evaluation import FLAG_KEY, FlagState
 
 NOTIFY_CHANNEL = "bs_flag_overrides"
 DEFAULT_AUDIT_LIMIT = 50

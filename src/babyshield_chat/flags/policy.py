@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 import yaml
 
-from ..alerting.durations import DurationError, parse_duration
-from ..alerting.thresholds import Gate, Thresholds, ThresholdsError, load_thresholds
+from babyshield_chat.alerting.durations import DurationError, parse_duration
+from babyshield_chat.alerting.thresholds import Gate, Thresholds, ThresholdsError, load_thresholds
 
 TriggerAction = Literal["kill_switch", "step_back"]
 TRIGGER_ACTIONS: tuple[str, ...] = ("kill_switch", "step_back")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..alerting.thresholds import Gate, format_duration, human_value
-from .guard import Decision, whole_seconds
-from .rollout import RolloutStatus
+from babyshield_chat.alerting.thresholds import Gate, format_duration, human_value
+from babyshield_chat.flags.guard import Decision, whole_seconds
+from babyshield_chat.flags.rollout import RolloutStatus
 
 
 def render_status(status: RolloutStatus) -> str:

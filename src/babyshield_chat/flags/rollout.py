@@ -26,14 +26,14 @@ from typing import Any
 
 import asyncpg
 
-from ..alerting.thresholds import Gate, format_duration
-from ..config import FlagSettings
-from . import overrides
-from .evaluation import FlagState
-from .guard import PROMOTE_ACTION, Decision, GateReading, Observation, RolloutState, decide, step_back_target
-from .overrides import AuditEntry, Change
-from .policy import RolloutPolicy
-from .prometheus import PrometheusClient, Sample
+from babyshield_chat.alerting.thresholds import Gate, format_duration
+from babyshield_chat.config import FlagSettings
+from babyshield_chat.flags import overrides
+from babyshield_chat.flags.evaluation import FlagState
+from babyshield_chat.flags.guard import PROMOTE_ACTION, Decision, GateReading, Observation, RolloutState, decide, step_back_target
+from babyshield_chat.flags.overrides import AuditEntry, Change
+from babyshield_chat.flags.policy import RolloutPolicy
+from babyshield_chat.flags.prometheus import PrometheusClient, Sample
 
 DEFAULT_ACTOR = "rollout-guard"
 DEFAULT_HISTORY = 10

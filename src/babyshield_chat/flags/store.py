@@ -43,11 +43,11 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from ..config import FlagSettings
-from ..db.pool import Database
-from . import overrides
-from .evaluation import FlagState
-from .overrides import Change, Override
+from babyshield_chat.config import FlagSettings
+from babyshield_chat.db.pool import Database
+from babyshield_chat.flags import overrides
+from babyshield_chat.flags.evaluation import FlagState
+from babyshield_chat.flags.overrides import Change, Override
 
 DEFAULT_RESYNC_SEC = 5.0
 DEFAULT_CONNECT_TIMEOUT_SEC = 2.0

@@ -29,9 +29,9 @@ from babyshield_chat.resilience.breaker import CircuitOpen
 from babyshield_chat.resilience.deadline import stage
 from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
 
-from .prompt import INTENT_DESCRIPTIONS, classification_messages
-from .schema import strict_json_schema
-from .structured import InvalidOutput, SpendCapReached, StructuredLlm
+from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS, classification_messages
+from babyshield_chat.llm.schema import strict_json_schema
+from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, StructuredLlm
 
 __all__ = [
     "DEFAULT_ROUTER_BUDGET_S",

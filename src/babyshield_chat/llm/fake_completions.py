@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .prompt import unfence
+from babyshield_chat.llm.prompt import unfence
 
 __all__ = [
     "INVENTED_RECALL_ID",

@@ -33,8 +33,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .fake_completions import completion_body, prompt_tokens, reply_content
-from .fake_modes import FakeMode
+from babyshield_chat.llm.fake_completions import completion_body, prompt_tokens, reply_content
+from babyshield_chat.llm.fake_modes import FakeMode
 
 __all__ = [
     "DEFAULT_HOST",

@@ -41,8 +41,8 @@ from babyshield_chat.resilience.breaker import AsyncCircuitBreaker
 from babyshield_chat.resilience.deadline import cancelled_by_deadline, current_deadline
 from babyshield_chat.resilience.retry import RetryHook, RetryPolicy, retry_call
 
-from .pricing import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
-from .schema import response_format
+from babyshield_chat.llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
+from babyshield_chat.llm.schema import response_format
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",

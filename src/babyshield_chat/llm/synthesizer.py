@@ -44,9 +44,9 @@ from babyshield_chat.resilience.deadline import (
 )
 from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
 
-from .prompt import synthesis_messages
-from .schema import strict_json_schema
-from .structured import InvalidOutput, SpendCapReached, StructuredLlm
+from babyshield_chat.llm.prompt import synthesis_messages
+from babyshield_chat.llm.schema import strict_json_schema
+from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, StructuredLlm
 
 __all__ = [
     "ANSWER_SCHEMA",

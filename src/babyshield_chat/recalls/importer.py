@@ -14,8 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
-from ..db import recalls as repo
-from .formats import FormatError, parse_document
+from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls.formats import FormatError, parse_document
 
 
 class ImportFailed(RuntimeError):

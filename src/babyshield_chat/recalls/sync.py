@@ -15,8 +15,8 @@ import datetime as dt
 import aiohttp
 import asyncpg
 
-from ..db import recalls as repo
-from .formats import FormatError, parse_document
+from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls.formats import FormatError, parse_document
 
 SOURCE = "cpsc_recall_api"
 DEFAULT_START = dt.date(2000, 1, 1)

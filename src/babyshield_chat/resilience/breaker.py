@@ -42,7 +42,7 @@ from typing import Literal, Protocol, TypeVar
 
 import pybreaker
 
-from .deadline import cancelled_by_deadline
+from babyshield_chat.resilience.deadline import cancelled_by_deadline
 
 __all__ = [
     "DEFAULT_FAIL_MAX",

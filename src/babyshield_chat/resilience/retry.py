@@ -40,7 +40,7 @@ import asyncpg
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
-from .deadline import current_deadline
+from babyshield_chat.resilience.deadline import current_deadline
 
 __all__ = [
     "DEFAULT_BASE_DELAY_S",

@@ -8,10 +8,10 @@ says so instead of guessing.
 
 from __future__ import annotations
 
-from ...db import recalls as repo
-from ..model import Evidence, ToolResult
-from ...telemetry.tracing import db_span
-from .context import ToolContext
+from babyshield_chat.db import recalls as repo
+from babyshield_chat.chat.model import Evidence, ToolResult
+from babyshield_chat.telemetry.tracing import db_span
+from babyshield_chat.chat.tools.context import ToolContext
 
 NAME = "alternatives"
 

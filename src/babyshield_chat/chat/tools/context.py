@@ -7,9 +7,9 @@ import datetime as dt
 
 from opentelemetry import trace
 
-from ...db.pool import Database
-from ..model import Product, Profile
-from .recall_freshness import FreshnessCache
+from babyshield_chat.db.pool import Database
+from babyshield_chat.chat.model import Product, Profile
+from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,12 +6,12 @@ there); this module only adapts them to the runner's calling convention.
 
 from __future__ import annotations
 
-from ..model import ToolResult
-from .age import check_age
-from .allergens import check_allergens
-from .context import ToolContext
-from .ingredients import ingredient_info as _ingredient_info
-from .pregnancy import check_pregnancy
+from babyshield_chat.chat.model import ToolResult
+from babyshield_chat.chat.tools.age import check_age
+from babyshield_chat.chat.tools.allergens import check_allergens
+from babyshield_chat.chat.tools.context import ToolContext
+from babyshield_chat.chat.tools.ingredients import ingredient_info as _ingredient_info
+from babyshield_chat.chat.tools.pregnancy import check_pregnancy
 
 
 async def age_check(ctx: ToolContext) -> ToolResult:

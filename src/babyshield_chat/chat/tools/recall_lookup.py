@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ...db import recalls as repo
-from ...recalls.gtin import GtinError, parse_gtin
-from ..model import Check, Evidence, ToolResult
-from ...telemetry.tracing import db_span
-from .context import ToolContext
+from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls.gtin import GtinError, parse_gtin
+from babyshield_chat.chat.model import Check, Evidence, ToolResult
+from babyshield_chat.telemetry.tracing import db_span
+from babyshield_chat.chat.tools.context import ToolContext
 
 NAME = "recall_lookup"
 MIN_NAME_WORDS = 2

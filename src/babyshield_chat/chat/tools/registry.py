@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from opentelemetry import trace
 
-from ...resilience.breaker import CircuitOpen
-from ...resilience.deadline import StageTimeout, stage
-from ..model import Check, ToolResult
-from . import pure
-from .alternatives import alternatives
-from .context import ToolContext
-from .recall_lookup import recall_lookup
+from babyshield_chat.resilience.breaker import CircuitOpen
+from babyshield_chat.resilience.deadline import StageTimeout, stage
+from babyshield_chat.chat.model import Check, ToolResult
+from babyshield_chat.chat.tools import pure
+from babyshield_chat.chat.tools.alternatives import alternatives
+from babyshield_chat.chat.tools.context import ToolContext
+from babyshield_chat.chat.tools.recall_lookup import recall_lookup
 
 Tool = Callable[[ToolContext], Awaitable[ToolResult]]
 # guard(tool name, call) → result; wraps a call in its breaker and retry policy.
