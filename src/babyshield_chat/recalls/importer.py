@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.formats import FormatError, parse_document
 
 

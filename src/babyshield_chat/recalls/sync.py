@@ -15,7 +15,7 @@ import datetime as dt
 import aiohttp
 import asyncpg
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.formats import FormatError, parse_document
 
 SOURCE = "cpsc_recall_api"

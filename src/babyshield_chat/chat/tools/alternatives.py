@@ -8,7 +8,7 @@ says so instead of guessing.
 
 from __future__ import annotations
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 from babyshield_chat.chat.model import Evidence, ToolResult
 from babyshield_chat.telemetry.tracing import db_span
 from babyshield_chat.chat.tools.context import ToolContext

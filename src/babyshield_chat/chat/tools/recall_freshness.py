@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 
 FRESHNESS_TTL_SEC = 5.0
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.gtin import GtinError, parse_gtin
 from babyshield_chat.chat.model import Check, Evidence, ToolResult
 from babyshield_chat.telemetry.tracing import db_span

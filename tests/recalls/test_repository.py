@@ -3,7 +3,7 @@
 import asyncpg
 import pytest
 
-from babyshield_chat.db import recalls as repo
+from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.gtin import parse_gtin
 
 
