@@ -7,7 +7,7 @@ import re
 import pytest
 
 from babyshield_chat.api import routes as routes_module
-from babyshield_chat.context import REQUEST_STATE
+from babyshield_chat.api.context import REQUEST_STATE
 from babyshield_chat.llm.fake_modes import FakeMode
 from babyshield_chat.llm.fake_server import FakeLlmServer
 from babyshield_chat.telemetry import Telemetry, TelemetrySettings

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from babyshield_chat.config import load_settings
-from babyshield_chat.context import REQUEST_STATE
+from babyshield_chat.api.context import REQUEST_STATE
 from babyshield_chat.llm.fake_server import FakeLlmServer
 from babyshield_chat.telemetry import configure_logging
 

@@ -22,15 +22,15 @@ from babyshield_chat.api.openapi import openapi_handler
 from babyshield_chat.config import Settings
 from babyshield_chat.api.faults import FAULTS, Faults
 from babyshield_chat.api.limits import RateLimiter
-from babyshield_chat.context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
+from babyshield_chat.api.context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
 from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
 from babyshield_chat.flags.evaluation import FlagSource
 from babyshield_chat.flags.store import OverrideStore
-from babyshield_chat.identity import Authenticator
-from babyshield_chat.middleware import RequestState, middlewares
+from babyshield_chat.api.identity import Authenticator
+from babyshield_chat.api.middleware import RequestState, middlewares
 from babyshield_chat.telemetry import Telemetry
 
 OPENAPI_PATH = "/api/v1/openapi.json"

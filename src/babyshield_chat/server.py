@@ -16,7 +16,7 @@ import time
 
 from aiohttp import web
 
-from babyshield_chat.context import REQUEST_STATE, SETTINGS
+from babyshield_chat.api.context import REQUEST_STATE, SETTINGS
 
 DRAIN_POLL_SEC = 0.05
 log = logging.getLogger("babyshield_chat.server")

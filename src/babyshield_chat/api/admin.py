@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from babyshield_chat.context import DATABASE, FLAG_STORE, SETTINGS
+from babyshield_chat.api.context import DATABASE, FLAG_STORE, SETTINGS
 from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.policy import PolicyError, load_policy

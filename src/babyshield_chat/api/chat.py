@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from babyshield_chat.chat.model import Profile
 from babyshield_chat.chat.pipeline import ChatPipeline, ChatResult
-from babyshield_chat.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
+from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
 from babyshield_chat.db import memory
 from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.api.errors import ApiError

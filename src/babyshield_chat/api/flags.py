@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from babyshield_chat.context import AUTH
-from babyshield_chat.identity import device_identity
+from babyshield_chat.api.context import AUTH
+from babyshield_chat.api.identity import device_identity
 from babyshield_chat.api.gate import evaluate
 from babyshield_chat.api.models import FlagsResponse
 from babyshield_chat.api.responses import json_response

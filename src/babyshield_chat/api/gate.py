@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from babyshield_chat.context import FLAGS, TRACER
+from babyshield_chat.api.context import FLAGS, TRACER
 from babyshield_chat.flags.evaluation import FLAG_KEY, FlagDecision, FlagState, decide
-from babyshield_chat.identity import Identity
+from babyshield_chat.api.identity import Identity
 from babyshield_chat.telemetry.tracing import flag_evaluation_event
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.keys import FLAG_DECISION

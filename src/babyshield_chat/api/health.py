@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from babyshield_chat.context import DATABASE, REQUEST_STATE
+from babyshield_chat.api.context import DATABASE, REQUEST_STATE
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.responses import json_response
 

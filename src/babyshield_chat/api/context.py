@@ -15,8 +15,8 @@ from babyshield_chat.config import Settings
 from babyshield_chat.db.pool import Database
 from babyshield_chat.flags.evaluation import FlagSource
 from babyshield_chat.flags.store import OverrideStore
-from babyshield_chat.identity import Authenticator
-from babyshield_chat.middleware import RequestState
+from babyshield_chat.api.identity import Authenticator
+from babyshield_chat.api.middleware import RequestState
 from babyshield_chat.telemetry import Telemetry
 
 SETTINGS = web.AppKey("settings", Settings)
