@@ -43,9 +43,9 @@ from babyshield_chat.alerting.cloudwatch_patterns import (
 from babyshield_chat.alerting.thresholds import Gate, load_thresholds
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.policy import load_policy
-from babyshield_chat.flags.prometheus import PrometheusClient
-from babyshield_chat.flags.rollout import RolloutGuard
+from babyshield_chat.rollout.policy import load_policy
+from babyshield_chat.rollout.prometheus import PrometheusClient
+from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.alertmanager import Alertmanager
 from tests.support.processes import FakeLlmProcess

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from babyshield_chat.flags.guard import GateReading, Observation, RolloutState, decide, step_back_target
-from babyshield_chat.flags.policy import load_policy
+from babyshield_chat.rollout.guard import GateReading, Observation, RolloutState, decide, step_back_target
+from babyshield_chat.rollout.policy import load_policy
 
 POLICY = load_policy()
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ import pytest
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.evaluation import FlagState
-from babyshield_chat.flags.guard import PROMOTE_ACTION
+from babyshield_chat.rollout.guard import PROMOTE_ACTION
 
 ENV = FlagSettings(enabled=True, rollout_pct=0.1)
 

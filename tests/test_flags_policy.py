@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from babyshield_chat.alerting.thresholds import load_thresholds
-from babyshield_chat.flags.policy import DEFAULT_POLICY_YAML, PolicyError, load_policy, parse_policy
+from babyshield_chat.rollout.policy import DEFAULT_POLICY_YAML, PolicyError, load_policy, parse_policy
 
 THRESHOLDS = load_thresholds()
 

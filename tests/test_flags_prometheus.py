@@ -6,7 +6,7 @@ import pytest
 from aiohttp import web
 
 from babyshield_chat.db.embedded import free_port
-from babyshield_chat.flags.prometheus import PrometheusClient
+from babyshield_chat.rollout.prometheus import PrometheusClient
 
 
 def vector(*values):

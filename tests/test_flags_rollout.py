@@ -7,8 +7,8 @@ import pytest
 
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.policy import load_policy
-from babyshield_chat.flags.rollout import RolloutGuard, status_json, sustained_query
+from babyshield_chat.rollout.policy import load_policy
+from babyshield_chat.rollout.runner import RolloutGuard, status_json, sustained_query
 
 POLICY = load_policy()
 ENV = FlagSettings(enabled=True, rollout_pct=0.0)

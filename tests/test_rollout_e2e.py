@@ -15,9 +15,9 @@ import pytest
 from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.policy import load_policy
-from babyshield_chat.flags.prometheus import PrometheusClient
-from babyshield_chat.flags.rollout import RolloutGuard
+from babyshield_chat.rollout.policy import load_policy
+from babyshield_chat.rollout.prometheus import PrometheusClient
+from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.chat_metrics import ChatMetrics
 from tests.support.processes import babyshield_chat_command, child_env

@@ -24,7 +24,7 @@ from babyshield_chat.db.migrate import MigrationError, migrate_url
 from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
 from babyshield_chat.recalls.sync import SyncFailed, sync
-from babyshield_chat.flags import commands as rollout_commands
+from babyshield_chat.rollout import commands as rollout_commands
 from babyshield_chat import soak
 
 EXIT_CONFIG = 2

@@ -23,7 +23,7 @@ from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
 
 from tests.support.processes import terminate, wait_answering
-from babyshield_chat.flags.prometheus import PrometheusClient
+from babyshield_chat.rollout.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120
 # rate() needs two samples in its window; with 1 s scrapes, 5 s holds five.

@@ -16,9 +16,9 @@ import asyncpg
 
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.guard import Decision
-from babyshield_chat.flags.policy import DEFAULT_POLICY_YAML
-from babyshield_chat.flags.rollout import RolloutGuard
+from babyshield_chat.rollout.guard import Decision
+from babyshield_chat.rollout.policy import DEFAULT_POLICY_YAML
+from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.prometheus import SETTLE_TIMEOUT_SEC
 

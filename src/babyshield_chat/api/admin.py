@@ -25,9 +25,9 @@ from aiohttp import web
 from babyshield_chat.api.context import DATABASE, FLAG_STORE, SETTINGS
 from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.flags import overrides
-from babyshield_chat.flags.policy import PolicyError, load_policy
-from babyshield_chat.flags.prometheus import PrometheusClient
-from babyshield_chat.flags.rollout import RolloutGuard, status_json
+from babyshield_chat.rollout.policy import PolicyError, load_policy
+from babyshield_chat.rollout.prometheus import PrometheusClient
+from babyshield_chat.rollout.runner import RolloutGuard, status_json
 from babyshield_chat.flags.evaluation import FlagState
 from babyshield_chat.flags.overrides import Change
 from babyshield_chat.flags.store import OverrideStore

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from babyshield_chat.alerting.thresholds import Gate, format_duration, human_value
-from babyshield_chat.flags.guard import Decision, whole_seconds
-from babyshield_chat.flags.rollout import RolloutStatus
+from babyshield_chat.rollout.guard import Decision, whole_seconds
+from babyshield_chat.rollout.runner import RolloutStatus
 
 
 def render_status(status: RolloutStatus) -> str:

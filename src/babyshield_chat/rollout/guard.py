@@ -28,7 +28,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from babyshield_chat.alerting.thresholds import Gate, GateStatus, format_duration, human_value
-from babyshield_chat.flags.policy import PCT_TOLERANCE, RolloutPolicy
+from babyshield_chat.rollout.policy import PCT_TOLERANCE, RolloutPolicy
 
 Action = Literal["promote", "hold", "kill_switch", "step_back"]
 AUDIT_PREFIX = "guard_"

@@ -30,10 +30,10 @@ from babyshield_chat.alerting.thresholds import Gate, format_duration
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.evaluation import FlagState
-from babyshield_chat.flags.guard import PROMOTE_ACTION, Decision, GateReading, Observation, RolloutState, decide, step_back_target
+from babyshield_chat.rollout.guard import PROMOTE_ACTION, Decision, GateReading, Observation, RolloutState, decide, step_back_target
 from babyshield_chat.flags.overrides import AuditEntry, Change
-from babyshield_chat.flags.policy import RolloutPolicy
-from babyshield_chat.flags.prometheus import PrometheusClient, Sample
+from babyshield_chat.rollout.policy import RolloutPolicy
+from babyshield_chat.rollout.prometheus import PrometheusClient, Sample
 
 DEFAULT_ACTOR = "rollout-guard"
 DEFAULT_HISTORY = 10

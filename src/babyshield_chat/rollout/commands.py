@@ -40,10 +40,10 @@ from babyshield_chat.alerting.thresholds import ThresholdsError
 from babyshield_chat.config import Settings, parse_fraction
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.overrides import OverrideConflict
-from babyshield_chat.flags.policy import PolicyError, load_policy
-from babyshield_chat.flags.prometheus import PrometheusClient
-from babyshield_chat.flags.report import render_decision, render_status
-from babyshield_chat.flags.rollout import DEFAULT_ACTOR, RolloutGuard, status_json
+from babyshield_chat.rollout.policy import PolicyError, load_policy
+from babyshield_chat.rollout.prometheus import PrometheusClient
+from babyshield_chat.rollout.report import render_decision, render_status
+from babyshield_chat.rollout.runner import DEFAULT_ACTOR, RolloutGuard, status_json
 
 DEFAULT_WATCH_INTERVAL_SEC = 60.0
 DEFAULT_CONNECT_TIMEOUT_SEC = 5.0
