@@ -2,7 +2,7 @@
 
 - `bare`: the reference of the gate-cost target, a bare aiohttp JSON handler that
   reads the request body and answers a small JSON object, with no middleware;
-- `fake-llm`: the project's fake LLM (`babyshield_chat.llm.fake_server`), whose
+- `fake-llm`: the project's fake LLM (`babyshield_chat.devtools.fake_llm.server`), whose
   `PUT /control` sets latency, hang and failures at run time;
 - `otlp-sink`: a local OTLP/HTTP receiver that reads and drops every export, so the
   "telemetry on" side pays for real span, metric and log export;
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     if args.kind == "fake-llm":
-        from babyshield_chat.llm.fake_server import create_fake_llm_app
+        from babyshield_chat.devtools.fake_llm.server import create_fake_llm_app
 
         # As `run_fake_llm`, plus a deep backlog: the service opens a connection per concurrent call.
         app = create_fake_llm_app()

@@ -34,8 +34,8 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from babyshield_chat.alerting.cloudwatch_alarms import alarm_states, publish
-from babyshield_chat.alerting.cloudwatch_patterns import (
+from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_states, publish
+from babyshield_chat.devtools.alerting.cloudwatch_patterns import (
     compile_pattern,
     parse_line,
     select_value,
@@ -48,7 +48,7 @@ from babyshield_chat.rollout.prometheus import PrometheusClient
 from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.alertmanager import Alertmanager
-from tests.support.processes import FakeLlmProcess
+from babyshield_chat.devtools.processes import FakeLlmProcess
 from tests.support.prometheus import TIME_SCALE, Prometheus, settle
 from tests.support.promql import metric_names
 from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout

@@ -12,9 +12,9 @@ import jwt
 import pytest
 
 from babyshield_chat.api.models import ChatResponse
-from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
-from babyshield_chat.llm.fake_modes import FakeMode
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 
 from tests.support.data import import_all
 

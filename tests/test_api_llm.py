@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID as INVENTED_ID
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID as INVENTED_ID
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 
 from tests.support.blackhole import BlackHole
 

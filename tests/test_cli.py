@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.processes import ServiceProcess, babyshield_chat_command, child_env
+from babyshield_chat.devtools.processes import ServiceProcess, babyshield_chat_command, child_env
 
 
 def run_cli(*args, env=None, timeout=60):

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from babyshield_chat.alerting.cloudformation import LOG_METRICS
-from babyshield_chat.alerting.cloudwatch_alarms import alarm_states, publish
-from babyshield_chat.alerting.cloudwatch_patterns import matches
+from babyshield_chat.devtools.alerting.cloudformation import LOG_METRICS
+from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_states, publish
+from babyshield_chat.devtools.alerting.cloudwatch_patterns import matches
 from babyshield_chat.alerting.thresholds import load_thresholds
 
 TEMPLATE_PATH = "infra/cloudwatch/babyshield-chat.yml"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from babyshield_chat.alerting.cloudwatch_alarms import (
+from babyshield_chat.devtools.alerting.cloudwatch_alarms import (
     MetricStream,
     SimulationError,
     alarm_states,

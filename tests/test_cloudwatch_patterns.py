@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from babyshield_chat.alerting.cloudwatch_patterns import PatternError, compile_pattern, matches, select_value
+from babyshield_chat.devtools.alerting.cloudwatch_patterns import PatternError, compile_pattern, matches, select_value
 
 LINE = json.dumps(
     {

@@ -10,7 +10,7 @@ import pytest
 
 from babyshield_chat.db.embedded import free_port
 
-from tests.support.processes import babyshield_chat_command, child_env
+from babyshield_chat.devtools.processes import babyshield_chat_command, child_env
 
 
 def cli_env(database_url=None, **extra):

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from babyshield_chat.alerting.grafana import DASHBOARD_UID, build_dashboard
+from babyshield_chat.devtools.alerting.grafana import DASHBOARD_UID, build_dashboard
 from babyshield_chat.alerting.thresholds import load_thresholds
 
 

@@ -8,12 +8,12 @@ import pytest
 
 from babyshield_chat.api import routes as routes_module
 from babyshield_chat.api.context import REQUEST_STATE
-from babyshield_chat.llm.fake_modes import FakeMode
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.telemetry import Telemetry, TelemetrySettings
 from babyshield_chat.telemetry.testing import metric_points
 
-from tests.support.polling import until
+from babyshield_chat.devtools.polling import until
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -18,10 +18,10 @@ import pytest
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.db.migrate import migrate_url
-from babyshield_chat.llm.fake_modes import FakeMode
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 
-from tests.support.polling import until
+from babyshield_chat.devtools.polling import until
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1",
        "BS_CHAT_USER_RATE_PER_MIN": "10000"}  # polling must not trip the rate limit

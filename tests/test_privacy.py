@@ -17,7 +17,7 @@ import pytest
 
 from babyshield_chat.config import load_settings
 from babyshield_chat.api.context import REQUEST_STATE
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.telemetry import configure_logging
 
 CHAT = "/api/v1/chat/conversation"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.devtools.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import load_thresholds
 
 

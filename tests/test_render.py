@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from babyshield_chat.alerting.render import generated_files, main, stale_files
+from babyshield_chat.devtools.alerting.render import generated_files, main, stale_files
 from babyshield_chat.alerting.thresholds import DEFAULT_PATH, load_thresholds
 
 
 def test_committed_generated_files_match_the_thresholds(repo_root: Path) -> None:
     stale = stale_files(repo_root, load_thresholds())
-    assert stale == [], f"regenerate with `python -m babyshield_chat.alerting.render`: {stale}"
+    assert stale == [], f"regenerate with `python -m babyshield_chat.devtools.alerting.render`: {stale}"
 
 
 def test_render_writes_every_generated_file_under_the_root(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_a_threshold_changed_without_rendering_is_caught(tmp_path: Path, repo_ro
 
 def test_module_runs_as_a_command(tmp_path: Path, repo_root: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "babyshield_chat.alerting.render", "--root", str(tmp_path), "--check"],
+        [sys.executable, "-m", "babyshield_chat.devtools.alerting.render", "--root", str(tmp_path), "--check"],
         check=False,
         capture_output=True,
         text=True,

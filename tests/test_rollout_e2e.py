@@ -20,7 +20,7 @@ from babyshield_chat.rollout.prometheus import PrometheusClient
 from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.chat_metrics import ChatMetrics
-from tests.support.processes import babyshield_chat_command, child_env
+from babyshield_chat.devtools.processes import babyshield_chat_command, child_env
 from tests.support.prometheus import TIME_SCALE, Prometheus, settle
 from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 

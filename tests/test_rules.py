@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.devtools.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import ThresholdsError, load_thresholds, parse_duration
 
 _DURATION = re.compile(r"\[(\d+(?:ms|s|m|h))\]")

@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.support.processes import DEV_ENV, FakeLlmProcess, ServiceProcess, wait_for
+from babyshield_chat.devtools.processes import DEV_ENV, FakeLlmProcess, ServiceProcess, wait_for
 
 IN_FLIGHT = 50
 LLM_LATENCY_MS = 1000

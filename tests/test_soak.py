@@ -2,9 +2,9 @@
 
 import json
 
-from babyshield_chat.soak import Tally
+from babyshield_chat.devtools.soak import Tally
 
-from tests.support.processes import Process
+from babyshield_chat.devtools.processes import Process
 
 SHORT_SOAK_SEC = 12
 

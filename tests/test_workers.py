@@ -8,7 +8,7 @@ import pytest
 
 from babyshield_chat.workers import Supervisor, worker_command, worker_env
 
-from tests.support.processes import DEV_ENV, ServiceProcess, http_status, wait_for
+from babyshield_chat.devtools.processes import DEV_ENV, ServiceProcess, http_status, wait_for
 
 GRACE_SEC = 5
 

@@ -25,7 +25,7 @@ from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
 from babyshield_chat.recalls.sync import SyncFailed, sync
 from babyshield_chat.rollout import commands as rollout_commands
-from babyshield_chat import soak
+from babyshield_chat.devtools import soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -82,7 +82,7 @@ def _positive_int(text: str) -> int:
 
 
 def _fake_mode(text: str):
-    from babyshield_chat.llm.fake_modes import FakeMode
+    from babyshield_chat.devtools.fake_llm.modes import FakeMode
 
     try:
         return FakeMode().updated(json.loads(text))
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _serve_workers(settings, args.host, args.port, args.workers)
             return _serve(settings, args.host, args.port)
         if args.verb == "fake-llm":
-            from babyshield_chat.llm.fake_server import run_fake_llm
+            from babyshield_chat.devtools.fake_llm.server import run_fake_llm
 
             run_fake_llm(args.host, args.port, args.mode)
             return 0

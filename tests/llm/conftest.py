@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import openai
 import pytest
 
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.llm.structured import LlmCall, StructuredLlm, create_openai_client
 from babyshield_chat.resilience.breaker import BreakerRegistry
 from babyshield_chat.resilience.retry import RetryPolicy

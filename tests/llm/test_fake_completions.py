@@ -14,7 +14,7 @@ from babyshield_chat.chat.model import (
     SynthesisRequest,
     ToolResult,
 )
-from babyshield_chat.llm.fake_completions import (
+from babyshield_chat.devtools.fake_llm.completions import (
     INVENTED_RECALL_ID,
     completion_body,
     estimate_tokens,

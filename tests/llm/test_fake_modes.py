@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from babyshield_chat.llm.fake_modes import FAULTS, FakeMode, Latency
+from babyshield_chat.devtools.fake_llm.modes import FAULTS, FakeMode, Latency
 
 
 def test_the_default_mode_injects_nothing() -> None:

@@ -17,9 +17,9 @@ from babyshield_chat.chat.model import (
     SynthesisRequest,
     ToolResult,
 )
-from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
-from babyshield_chat.llm.fake_modes import FakeMode
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.llm.prompt import synthesis_messages
 from babyshield_chat.llm.schema import response_format, strict_json_schema
 

@@ -15,7 +15,7 @@ from babyshield_chat.chat.model import (
     SynthesisRequest,
     ToolResult,
 )
-from babyshield_chat.llm.fake_completions import INVENTED_RECALL_ID
+from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID
 from babyshield_chat.llm.pricing import InMemorySpendGuard, estimate_cost
 from babyshield_chat.llm.prompt import DATA_BEGIN, unfence
 from babyshield_chat.llm.structured import InvalidOutput, StructuredLlm, create_openai_client

@@ -21,7 +21,7 @@ import yaml
 
 from babyshield_chat.db.embedded import free_port
 
-from tests.support.processes import terminate, wait_answering
+from babyshield_chat.devtools.processes import terminate, wait_answering
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "infra" / "alertmanager" / "alertmanager.yml"

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.devtools.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 from babyshield_chat.db.embedded import free_port
 
-from tests.support.processes import terminate, wait_answering
+from babyshield_chat.devtools.processes import terminate, wait_answering
 from babyshield_chat.rollout.prometheus import PrometheusClient
 
 TIME_SCALE = 1 / 120

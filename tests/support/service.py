@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.processes import DEV_ENV, FakeLlmProcess, ServiceProcess
+from babyshield_chat.devtools.processes import DEV_ENV, FakeLlmProcess, ServiceProcess
 
 ADMIN_TOKEN = "drill-admin-token-0123456789"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

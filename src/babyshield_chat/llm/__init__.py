@@ -5,5 +5,4 @@
 - :mod:`.structured`: one strict-JSON call under spend cap, retries, breaker and deadline.
 - :mod:`.prompt` and :mod:`.schema`: what the model is told and the shape it must answer in.
 - :mod:`.pricing`: token prices, cost estimates and the daily spend guard.
-- :mod:`.fake_server` (with :mod:`.fake_modes` and :mod:`.fake_completions`): `babyshield-chat fake-llm`.
 """

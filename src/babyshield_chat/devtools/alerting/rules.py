@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
-from babyshield_chat.alerting.generated import dump_yaml, number
+from babyshield_chat.devtools.alerting.generated import dump_yaml, number
 from babyshield_chat.alerting.thresholds import (
     TRAFFIC_RECORD,
     Gate,

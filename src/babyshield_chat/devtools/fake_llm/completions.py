@@ -1,6 +1,6 @@
 """How the fake LLM writes its replies: schema-valid JSON built from the request.
 
-The fake (see :mod:`babyshield_chat.llm.fake_server`) has no model. It reads
+The fake (see :mod:`babyshield_chat.devtools.fake_llm.server`) has no model. It reads
 the request the way a well-behaved model would: the data fenced in the user
 message (:func:`babyshield_chat.llm.prompt.unfence`) and the strict JSON
 schema in ``response_format``. It then fills the schema from the data, so the

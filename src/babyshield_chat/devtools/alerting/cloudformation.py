@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
-from babyshield_chat.alerting.generated import HEADER_LINES, dump_yaml
+from babyshield_chat.devtools.alerting.generated import HEADER_LINES, dump_yaml
 from babyshield_chat.alerting.thresholds import Gate, Thresholds, Tier, human_value
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
-from babyshield_chat.alerting.rules import (
+from babyshield_chat.devtools.alerting.rules import (
     ALL_REQUESTS_RECORD,
     BLOCKED_RATIO_RECORD,
     DB_POOL_RECORD,

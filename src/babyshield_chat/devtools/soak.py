@@ -39,7 +39,7 @@ import asyncpg
 
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
 from babyshield_chat.db.migrate import migrate_url
-from babyshield_chat.llm.fake_server import FakeLlmServer
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 
 QUESTIONS = {
     "recall_details": "Has this crib been recalled?",

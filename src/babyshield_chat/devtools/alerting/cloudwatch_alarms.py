@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babyshield_chat.alerting.cloudwatch_patterns import compile_pattern, parse_line, select_value
+from babyshield_chat.devtools.alerting.cloudwatch_patterns import compile_pattern, parse_line, select_value
 
 Minute = Sequence[str]
 _STAT = re.compile(r"^(Sum|SampleCount|Average|Minimum|Maximum|p\d{1,2}(?:\.\d+)?)$")

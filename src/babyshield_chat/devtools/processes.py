@@ -33,9 +33,10 @@ import aiohttp
 
 from babyshield_chat.db.embedded import free_port
 
-from tests.support.polling import until, wait_for
+from babyshield_chat.devtools.polling import until, wait_for
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+# The folder holding this checkout's `babyshield_chat` package: the children run this code.
+SRC = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SEC = 60.0
 STOP_TIMEOUT_SEC = 30.0
 

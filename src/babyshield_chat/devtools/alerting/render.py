@@ -1,6 +1,6 @@
 """Write (or check) every file generated from thresholds.yml.
 
-``python -m babyshield_chat.alerting.render`` regenerates, relative to the
+``python -m babyshield_chat.devtools.alerting.render`` regenerates, relative to the
 repository root (the current directory unless ``--root``):
 
 - ``infra/prometheus/chat.rules.yml`` — recording and alerting rules,
@@ -19,10 +19,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from babyshield_chat.alerting.cloudformation import render_template
-from babyshield_chat.alerting.generated import dump_json
-from babyshield_chat.alerting.grafana import build_dashboard
-from babyshield_chat.alerting.rules import render_rules
+from babyshield_chat.devtools.alerting.cloudformation import render_template
+from babyshield_chat.devtools.alerting.generated import dump_json
+from babyshield_chat.devtools.alerting.grafana import build_dashboard
+from babyshield_chat.devtools.alerting.rules import render_rules
 from babyshield_chat.alerting.thresholds import Thresholds, load_thresholds
 
 RULES_PATH = "infra/prometheus/chat.rules.yml"
@@ -61,7 +61,7 @@ def write_files(root: Path, thresholds: Thresholds) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m babyshield_chat.alerting.render", description=__doc__.split("\n")[0]
+        prog="python -m babyshield_chat.devtools.alerting.render", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: current directory)")
     parser.add_argument("--thresholds", type=Path, default=None, help="thresholds.yml (default: the packaged one)")

@@ -1,7 +1,7 @@
 """`babyshield-chat fake-llm`: an OpenAI-compatible server with faults on demand.
 
 It answers ``POST /v1/chat/completions`` with schema-valid JSON built from
-the request (see :mod:`babyshield_chat.llm.fake_completions`), so the full
+the request (see :mod:`babyshield_chat.devtools.fake_llm.completions`), so the full
 chat path works without any provider, and it misbehaves on request, switched
 at run time through a control endpoint, for demos, load and failure tests:
 
@@ -33,8 +33,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from babyshield_chat.llm.fake_completions import completion_body, prompt_tokens, reply_content
-from babyshield_chat.llm.fake_modes import FakeMode
+from babyshield_chat.devtools.fake_llm.completions import completion_body, prompt_tokens, reply_content
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
 
 __all__ = [
     "DEFAULT_HOST",
