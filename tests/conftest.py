@@ -18,16 +18,18 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import openai
 import pytest
 import pytest_asyncio
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.db.migrate import migrate_url
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from babyshield_chat.llm.structured import create_openai_client
 
 from tests.support.apps import AppHarness
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 TEMPLATE_DB = "bs_test_template"
 LOADED_TEMPLATE_DB = "bs_test_loaded_template"
 
@@ -175,6 +177,25 @@ async def apps() -> AsyncIterator[AppHarness]:
         yield harness
     finally:
         await harness.close()
+
+
+# --- the fake LLM in this process, and the real openai client for it ---
+
+
+@pytest.fixture
+async def fake_llm() -> AsyncIterator[FakeLlmServer]:
+    async with FakeLlmServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def openai_client(fake_llm: FakeLlmServer) -> AsyncIterator[openai.AsyncOpenAI]:
+    # The production client: the SDK's own retries off (tenacity owns them), the aiohttp transport.
+    client = create_openai_client(fake_llm.base_url, "test-key")
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 # --- operator tools the infra tests drive ---

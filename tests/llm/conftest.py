@@ -1,33 +1,14 @@
-"""Fixtures for LLM tests: the fake LLM on a loopback port and a real openai client for it."""
+"""Fixtures for LLM tests: a recording observer and a StructuredLlm on the real client (see tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import openai
 import pytest
 
-from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
-from babyshield_chat.llm.structured import LlmCall, StructuredLlm, create_openai_client
+from babyshield_chat.llm.structured import LlmCall, StructuredLlm
 from babyshield_chat.resilience.breaker import BreakerRegistry
 from babyshield_chat.resilience.retry import RetryPolicy
-
-
-@pytest.fixture
-async def fake_llm() -> AsyncIterator[FakeLlmServer]:
-    async with FakeLlmServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def openai_client(fake_llm: FakeLlmServer) -> AsyncIterator[openai.AsyncOpenAI]:
-    # The production client: the SDK's own retries off (tenacity owns them), the aiohttp transport.
-    client = create_openai_client(fake_llm.base_url, "test-key")
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 @dataclass

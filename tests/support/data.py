@@ -8,7 +8,8 @@ import asyncpg
 
 from babyshield_chat.recalls.importer import import_file
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from tests.support.paths import SHARED_DATA
+
 RECALL_FILES = (
     "cpsc_child_recalls_2013_usagov_api.json",
     "cpsc_child_recalls_index_1973_2026.json",

@@ -9,7 +9,6 @@ never as 0: for the guard, no data is never green.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import math

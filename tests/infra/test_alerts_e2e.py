@@ -54,11 +54,11 @@ from tests.support.promql import metric_names
 from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 from tests.support.service import DrillService
 from tests.support.traffic import Exchange, TrafficGenerator, canary_users
+from tests.support.paths import REPO_ROOT
 from tests.support.webhook import Delivery, WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = load_thresholds()
 # The service's own flag settings: chat on for everyone until an override says otherwise.
 SERVICE_FLAGS = FlagSettings(enabled=True, rollout_pct=1.0)

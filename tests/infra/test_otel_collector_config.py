@@ -8,13 +8,14 @@ raw JSON lines into CloudWatch).
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-CONFIG_PATH = Path(__file__).resolve().parents[1] / "otel-collector" / "config.yaml"
+from tests.support.paths import REPO_ROOT
+
+CONFIG_PATH = REPO_ROOT / "otel-collector" / "config.yaml"
 KINDS = ("receivers", "processors", "exporters")
 ENV_REFERENCE = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 
