@@ -69,9 +69,6 @@ class LlmTelemetry:
         span.set_attribute("gen_ai.usage.input_tokens", call.input_tokens)
         span.set_attribute("gen_ai.usage.output_tokens", call.output_tokens)
 
-    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
-        pass  # the pipeline records synthesis duration and fallbacks itself
-
 
 class TracedSynthesizer:
     """Wraps the LLM synthesizer in the spec's `chat {model}` span."""
@@ -156,5 +153,5 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
         settings=settings, database=database, tracer=telemetry.tracer,
         classifier=RulesThenLlm(RuleClassifier(), llm_classifier),
         synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
-        observe_tool=metrics.record_tool, metrics=metrics, breakers=breakers,
+        observe_tool=metrics.record_tool, metrics=metrics,
     )

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from babyshield_chat.chat import offline_text as text
-from babyshield_chat.chat.model import FALLBACK_REASONS
 from babyshield_chat.chat.tools.common import Says
+from babyshield_chat.vocabulary import FALLBACK_REASONS
 
 SAFE_WORDS = re.compile(r"\b(?:safe|safer|seguro|segura)\b", re.IGNORECASE)
 

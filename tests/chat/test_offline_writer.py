@@ -9,7 +9,6 @@ import re
 import pytest
 
 from babyshield_chat.chat.model import (
-    FALLBACK_REASONS,
     Check,
     Evidence,
     Product,
@@ -18,6 +17,7 @@ from babyshield_chat.chat.model import (
     ToolResult,
 )
 from babyshield_chat.chat.offline_writer import DEFAULT_MAX_REASONS, OfflineWriter, compose
+from babyshield_chat.vocabulary import FALLBACK_REASONS
 from babyshield_chat.chat.tools.allergens import check_allergens
 from babyshield_chat.chat.tools.ingredients import ingredient_info
 

@@ -16,13 +16,9 @@ class RecordingObserver:
     """Collects what telemetry would turn into metrics."""
 
     calls: list[LlmCall] = field(default_factory=list)
-    syntheses: list[tuple[str, str, float]] = field(default_factory=list)
 
     def llm_call(self, call: LlmCall) -> None:
         self.calls.append(call)
-
-    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
-        self.syntheses.append((model, outcome, duration_s))
 
 
 # Short budgets and reset times keep the suite fast; the ratios between them

@@ -8,7 +8,6 @@ import pytest
 
 from babyshield_chat.chat.model import Product
 from babyshield_chat.llm.classifier import (
-    DEFAULT_ROUTER_BUDGET_S,
     DEFAULT_ROUTER_RETRY_POLICY,
     INTENT_SCHEMA,
     LlmIntent,
@@ -17,6 +16,7 @@ from babyshield_chat.llm.classifier import (
 from babyshield_chat.llm.pricing import InMemorySpendGuard
 from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS
 from babyshield_chat.resilience.retry import RetryPolicy
+from babyshield_chat.vocabulary import DEFAULT_ROUTER_BUDGET_SEC
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")
@@ -86,7 +86,7 @@ def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> N
 
 
 def test_default_policy_leaves_room_for_an_attempt_in_the_default_router_budget() -> None:
-    assert DEFAULT_ROUTER_RETRY_POLICY.min_attempt_s < DEFAULT_ROUTER_BUDGET_S
+    assert DEFAULT_ROUTER_RETRY_POLICY.min_attempt_s < DEFAULT_ROUTER_BUDGET_SEC
 
 
 async def test_default_policy_classifies_within_the_default_budget(make_llm) -> None:

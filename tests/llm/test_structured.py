@@ -11,13 +11,13 @@ from pydantic import BaseModel
 from babyshield_chat.llm.pricing import InMemorySpendGuard, ModelPrice, PriceTable
 from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import (
-    LLM_OUTCOMES,
     InvalidOutput,
     SpendCapReached,
     create_openai_client,
     outcome_of,
     reply_object,
 )
+from babyshield_chat.vocabulary import LLM_OUTCOMES
 
 _REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 
@@ -133,9 +133,6 @@ async def test_a_reply_parse_rejects_is_invalid_output_without_quoting_it(make_l
 async def test_a_failing_observer_does_not_fail_the_call(make_llm) -> None:
     class Broken:
         def llm_call(self, call: object) -> None:
-            raise RuntimeError("metrics down")
-
-        def synthesis_finished(self, *args: object) -> None:
             raise RuntimeError("metrics down")
 
     assert isinstance(await complete(make_llm(observer=Broken())), Verdict)

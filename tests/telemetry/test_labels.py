@@ -2,7 +2,7 @@
 
 import pytest
 
-from babyshield_chat.chat.model import FALLBACK_REASONS, INTENTS
+from babyshield_chat.vocabulary import FALLBACK_REASONS, INTENTS
 from babyshield_chat.telemetry import labels
 
 
@@ -30,7 +30,7 @@ def test_synth_outcomes_are_ok_or_a_fallback_reason():
 
 def test_every_tool_has_a_breaker_and_is_a_retry_dependency():
     tools = {"recall_lookup", "age_check", "allergen_check", "pregnancy_check", "ingredient_info", "alternatives"}
-    assert set(labels.TOOLS) == tools
+    assert set(labels.TOOL.values) == tools
     assert {f"tool:{tool}" for tool in tools} | {"llm:synth", "llm:router"} == set(labels.BREAKERS)
     assert set(labels.DEPENDENCIES) == tools | {"llm", "db"}
 
@@ -46,3 +46,25 @@ def test_model_set_accepts_configured_models_and_offline_only():
 def test_model_set_refuses_missing_model_names(models):
     with pytest.raises(ValueError):
         labels.model_set(models)
+
+
+@pytest.mark.parametrize(
+    ("status", "blocked", "intent", "synthesizer", "replayed", "outcome"),
+    [
+        (200, False, "recall_details", "llm", False, "ok"),
+        (200, False, "recall_details", "offline", False, "ok"),
+        (200, False, "recall_details", "fallback", False, "fallback"),
+        (200, False, "emergency", "offline", False, "emergency"),
+        # A replay answers nothing anew: whatever wrote the stored answer, nothing fell back now.
+        (200, False, "recall_details", "fallback", True, "ok"),
+        (403, True, None, None, False, "blocked"),
+        (403, False, None, None, False, "rejected"),
+        (400, False, None, None, False, "rejected"),
+        (429, False, None, None, False, "rejected"),
+        (500, False, None, None, False, "error"),
+        (503, False, None, None, False, "error"),
+    ],
+)
+def test_one_function_decides_the_request_outcome(status, blocked, intent, synthesizer, replayed, outcome):
+    assert labels.request_outcome(status, blocked=blocked, intent=intent, synthesizer=synthesizer,
+                                  replayed=replayed) == outcome

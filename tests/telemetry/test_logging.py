@@ -169,7 +169,7 @@ async def test_a_distinctive_user_id_never_reaches_the_log_only_its_hash(stream)
         user_id = request.headers["X-User-Id"]
         logging.getLogger("babyshield_chat.api").info("answer sent")
         log_chat_request(
-            endpoint="history", intent="none", outcome="ok", status_code=200, latency_s=0.01,
+            endpoint="conversation", intent="none", outcome="ok", status_code=200, latency_s=0.01,
             fallback_reason=None, circuit_open=False, blocked=False, user_hash=user_hash(user_id, HASH_KEY),
         )  # fmt: skip
         return web.json_response({})

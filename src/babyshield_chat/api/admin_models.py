@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from babyshield_chat.api.text_schema import trimmed_text_schema
+from babyshield_chat.vocabulary import FlagSource, GuardAction
 
 MAX_REASON_CHARS = 500
 # What `_check_reason` accepts, as the OpenAPI document states it: some non-blank text, at most
@@ -111,7 +112,7 @@ class ClearOverrideRequest(_Request):
 class FlagStateBody(_Response):
     enabled: bool
     rollout_pct: float
-    source: Literal["env", "override"]
+    source: FlagSource
 
 
 class OverrideBody(_Response):
@@ -191,7 +192,7 @@ class GateBody(_Response):
 
 
 class VerdictBody(_Response):
-    action: Literal["promote", "hold", "kill_switch", "step_back"]
+    action: GuardAction
     target_enabled: bool
     target_pct: float
     reasons: list[str]

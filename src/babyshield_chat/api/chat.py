@@ -3,22 +3,22 @@
 Conversation and explain are gated (spec step 1). Reading a conversation,
 the profile and erase are not: a parent whose chat was rolled back must still
 be able to see and delete what was stored about them.
+
+The pipeline answers in domain terms (`Reply`, `ConversationNotFound`,
+`DuplicateInProgress`); this module maps them to the response body and the
+error envelope.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import asyncpg
 from aiohttp import web
-from pydantic import BaseModel
 
-from babyshield_chat.chat.model import Profile
-from babyshield_chat.chat.pipeline import ChatPipeline, ChatResult
 from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
-from babyshield_chat.db import memory
-from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.faults import FAULTS
 from babyshield_chat.api.gate import require_chat_enabled
@@ -26,9 +26,13 @@ from babyshield_chat.api.keys import CHAT_RESULT
 from babyshield_chat.api.limits import RateLimiter
 from babyshield_chat.api.models import ConversationRequest, ExplainRequest, ProfileBody
 from babyshield_chat.api.responses import json_response, read_model, trace_id_of
+from babyshield_chat.chat.model import ConversationNotFound, DuplicateInProgress, Profile
+from babyshield_chat.chat.pipeline import ChatResult
+from babyshield_chat.db import memory
+from babyshield_chat.db.pool import DatabaseUnavailable
+from babyshield_chat.vocabulary import Endpoint
 
 DB_TIMEOUT_SEC = 2.0
-M = TypeVar("M", bound=BaseModel)
 
 
 def _rate_limit(request: web.Request, user_id: str) -> None:
@@ -38,30 +42,53 @@ def _rate_limit(request: web.Request, user_id: str) -> None:
                        headers={"Retry-After": RateLimiter.retry_after_header(wait)})
 
 
-async def _chat(request: web.Request, endpoint: str, model: type[M],
-                run: Callable[[ChatPipeline, str, M, str], Awaitable[ChatResult]]) -> web.Response:
-    """Identity, gate, rate limit, drill faults, body, pipeline: in this order (README)."""
+async def _chat(request: web.Request, endpoint: Endpoint,
+                answer: Callable[[str], Awaitable[ChatResult]]) -> web.Response:
+    """Identity, gate, rate limit, drill faults, then `answer(user_id)` (which reads the body): in this order (README)."""
     identity = request.app[AUTH].require(request)
     require_chat_enabled(request, identity)
     _rate_limit(request, identity.user_id)
     await request.app[FAULTS].apply(endpoint)
-    body = await read_model(request, model)
-    result = await run(request.app[PIPELINE], identity.user_id, body, trace_id_of(request))
+    try:
+        result = await answer(identity.user_id)
+    except ConversationNotFound:
+        raise ApiError(404, "not_found", "There is no such conversation.") from None
+    except DuplicateInProgress as exc:
+        raise ApiError(409, "duplicate_in_progress",
+                       "A request with this client_message_id is still being answered; retry shortly.",
+                       headers={"Retry-After": str(exc.retry_after_sec)}) from None
     request[CHAT_RESULT] = result
-    return json_response(request, result.response)
+    return json_response(request, result.reply)  # the body of ChatResponse: the reply and its trace_id
 
 
 async def post_conversation(request: web.Request) -> web.Response:
-    return await _chat(request, "conversation", ConversationRequest, ChatPipeline.converse)
+    async def answer(user_id: str) -> ChatResult:
+        body = await read_model(request, ConversationRequest)
+        return await request.app[PIPELINE].converse(
+            user_id, body.message, trace_id=trace_id_of(request), conversation_id=body.conversation_id,
+            product=body.product, client_message_id=body.client_message_id, locale=body.locale,
+        )
+
+    return await _chat(request, "conversation", answer)
 
 
 async def post_explain(request: web.Request) -> web.Response:
-    return await _chat(request, "explain", ExplainRequest, ChatPipeline.explain)
+    async def answer(user_id: str) -> ChatResult:
+        body = await read_model(request, ExplainRequest)
+        return await request.app[PIPELINE].explain(user_id, body.product, locale=body.locale)
+
+    return await _chat(request, "explain", answer)
 
 
-def _unavailable() -> ApiError:
-    return ApiError(503, "not_ready", "Stored chat data is unavailable right now; retry shortly.",
-                    headers={"Retry-After": "2"})
+@contextlib.asynccontextmanager
+async def _stored_data(request: web.Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for reading or changing what is stored about the caller; 503 when there is none."""
+    try:
+        async with request.app[DATABASE].connection(timeout=DB_TIMEOUT_SEC) as conn:
+            yield conn
+    except DatabaseUnavailable:
+        raise ApiError(503, "not_ready", "Stored chat data is unavailable right now; retry shortly.",
+                       headers={"Retry-After": "2"}) from None
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -71,11 +98,8 @@ async def get_conversation(request: web.Request) -> web.Response:
     except ValueError:
         raise ApiError(400, "invalid_request", "The conversation id must be a UUID.",
                        details=[{"field": "id", "problem": "not a UUID"}]) from None
-    try:
-        async with request.app[DATABASE].connection(timeout=DB_TIMEOUT_SEC) as conn:
-            messages = await memory.get_messages(conn, conversation_id, identity.user_id)
-    except DatabaseUnavailable:
-        raise _unavailable() from None
+    async with _stored_data(request) as conn:
+        messages = await memory.get_messages(conn, conversation_id, identity.user_id)
     if messages is None:
         raise ApiError(404, "not_found", "There is no such conversation.")
     return json_response(request, {
@@ -90,11 +114,8 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 async def get_profile(request: web.Request) -> web.Response:
     identity = request.app[AUTH].require(request)
-    try:
-        async with request.app[DATABASE].connection(timeout=DB_TIMEOUT_SEC) as conn:
-            profile = await memory.get_profile(conn, identity.user_id) or Profile()
-    except DatabaseUnavailable:
-        raise _unavailable() from None
+    async with _stored_data(request) as conn:
+        profile = await memory.get_profile(conn, identity.user_id) or Profile()
     return json_response(request, profile)
 
 
@@ -102,19 +123,13 @@ async def put_profile(request: web.Request) -> web.Response:
     identity = request.app[AUTH].require(request)
     body = await read_model(request, ProfileBody)
     profile = Profile.model_validate(body.model_dump())
-    try:
-        async with request.app[DATABASE].connection(timeout=DB_TIMEOUT_SEC) as conn:
-            await memory.put_profile(conn, identity.user_id, profile)
-    except DatabaseUnavailable:
-        raise _unavailable() from None
+    async with _stored_data(request) as conn:
+        await memory.put_profile(conn, identity.user_id, profile)
     return json_response(request, profile)
 
 
 async def post_erase(request: web.Request) -> web.Response:
     identity = request.app[AUTH].require(request)
-    try:
-        async with request.app[DATABASE].connection(timeout=DB_TIMEOUT_SEC) as conn:
-            deleted = await memory.erase_user(conn, identity.user_id)
-    except DatabaseUnavailable:
-        raise _unavailable() from None
+    async with _stored_data(request) as conn:
+        deleted = await memory.erase_user(conn, identity.user_id)
     return json_response(request, {"deleted": deleted})

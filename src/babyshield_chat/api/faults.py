@@ -15,7 +15,6 @@ import asyncio
 import dataclasses
 import logging
 import random
-from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,11 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from babyshield_chat.api.admin import require_admin
 from babyshield_chat.api.errors import ApiError, not_found
 from babyshield_chat.api.responses import json_response, read_model
+from babyshield_chat.vocabulary import ENDPOINTS, Endpoint
 
 log = logging.getLogger("babyshield_chat.faults")
 
-Endpoint = Literal["conversation", "explain"]
-ALL_ENDPOINTS: tuple[Endpoint, ...] = ("conversation", "explain")
 
 
 class FaultsBody(BaseModel):
@@ -35,7 +33,7 @@ class FaultsBody(BaseModel):
 
     error_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
     added_latency_ms: int = Field(default=0, ge=0, le=60_000)
-    endpoints: list[Endpoint] = Field(default_factory=lambda: list(ALL_ENDPOINTS), min_length=1)
+    endpoints: list[Endpoint] = Field(default_factory=lambda: list(ENDPOINTS), min_length=1)
 
 
 class FaultsResponse(BaseModel):
@@ -54,7 +52,7 @@ class Faults:
     enabled: bool
     error_ratio: float = 0.0
     added_latency_ms: int = 0
-    endpoints: frozenset[str] = frozenset(ALL_ENDPOINTS)
+    endpoints: frozenset[str] = frozenset(ENDPOINTS)
 
     def body(self) -> dict:
         return {"error_ratio": self.error_ratio, "added_latency_ms": self.added_latency_ms,
@@ -92,6 +90,6 @@ async def put_faults(request: web.Request) -> web.Response:
 
 async def delete_faults(request: web.Request) -> web.Response:
     faults = _faults(request)
-    faults.error_ratio, faults.added_latency_ms, faults.endpoints = 0.0, 0, frozenset(ALL_ENDPOINTS)
+    faults.error_ratio, faults.added_latency_ms, faults.endpoints = 0.0, 0, frozenset(ENDPOINTS)
     log.warning("fault injection cleared")
     return json_response(request, faults.body())

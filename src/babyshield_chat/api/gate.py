@@ -14,7 +14,6 @@ from babyshield_chat.flags.evaluation import FLAG_KEY, FlagDecision, FlagState, 
 from babyshield_chat.api.identity import Identity
 from babyshield_chat.telemetry.tracing import flag_evaluation_event
 from babyshield_chat.api.errors import ApiError
-from babyshield_chat.api.keys import FLAG_DECISION
 
 
 def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecision, FlagState]:
@@ -23,7 +22,7 @@ def evaluate(request: web.Request, identity: Identity | None) -> tuple[FlagDecis
     return decide(state, identity.user_id if identity else None), state
 
 
-def require_chat_enabled(request: web.Request, identity: Identity) -> FlagDecision:
+def require_chat_enabled(request: web.Request, identity: Identity) -> None:
     # Not made current: nothing runs inside it, and this is the blocked path's hot spot.
     span = request.app[TRACER].start_span("chat.gate")
     try:
@@ -33,7 +32,5 @@ def require_chat_enabled(request: web.Request, identity: Identity) -> FlagDecisi
             flag_evaluation_event(span, FLAG_KEY, decision.variant, decision.reason)
     finally:
         span.end()
-    request[FLAG_DECISION] = decision
     if not decision.enabled:
         raise ApiError(403, "chat_disabled", f"Chat is not enabled for this user ({decision.reason}).")
-    return decision

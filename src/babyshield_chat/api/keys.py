@@ -5,10 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from babyshield_chat.chat.pipeline import ChatResult
-from babyshield_chat.flags.evaluation import FlagDecision
 
 TRACE_ID = web.RequestKey("trace_id", str)
 ERROR_CODE = web.RequestKey("error_code", str)
 USER_ID = web.RequestKey("user_id", str)
-FLAG_DECISION = web.RequestKey("flag_decision", FlagDecision)
 CHAT_RESULT = web.RequestKey("chat_result", ChatResult)

@@ -26,7 +26,9 @@ from babyshield_chat.api.keys import CHAT_RESULT, ERROR_CODE, TRACE_ID, USER_ID
 from babyshield_chat.api.responses import json_response
 from babyshield_chat.telemetry import Telemetry
 from babyshield_chat.telemetry.logging import CHAT_REQUEST_LOGGED, log_chat_request
+from babyshield_chat.telemetry.labels import request_outcome
 from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
+from babyshield_chat.vocabulary import DEFAULT_MAX_INFLIGHT, NO_INTENT, Endpoint
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
@@ -36,13 +38,13 @@ log = logging.getLogger("babyshield_chat.http")
 # Paths that must answer while draining or overloaded: probes and scrapes.
 _ALWAYS_ADMITTED = frozenset({"/healthz", "/readyz", "/metrics"})
 # Route → the `endpoint` label of the chat metrics and the chat_request line.
-CHAT_ENDPOINTS = {"/api/v1/chat/conversation": "conversation", "/api/v1/chat/explain": "explain"}
+CHAT_ENDPOINTS: dict[str, Endpoint] = {"/api/v1/chat/conversation": "conversation", "/api/v1/chat/explain": "explain"}
 
 
 class RequestState:
     """Process-wide request accounting shared by the middleware and `/readyz`."""
 
-    def __init__(self, max_inflight: int = 512) -> None:
+    def __init__(self, max_inflight: int = DEFAULT_MAX_INFLIGHT) -> None:
         self.inflight = 0
         self.draining = False
         self.max_inflight = max_inflight
@@ -89,16 +91,13 @@ def observe_middleware(telemetry: Telemetry) -> Middleware:
         response = await handler(request)
         seconds = time.perf_counter() - started
         result = request.get(CHAT_RESULT)
+        reply = result.reply if result is not None else None
         blocked = response.status == 403 and request.get(ERROR_CODE) == "chat_disabled"
-        if result is not None:
-            outcome = result.outcome
-        elif blocked:
-            outcome = "blocked"
-        else:
-            outcome = "error" if response.status >= 500 else "rejected"
-        intent = result.response.intent if result is not None else "none"
+        outcome = request_outcome(response.status, blocked=blocked, intent=reply and reply.intent,
+                                  synthesizer=reply and reply.synthesizer, replayed=bool(result and result.replayed))
+        intent = reply.intent if reply is not None else NO_INTENT
         circuit_open = bool(result and result.circuit_open)
-        fallback_reason = result.fallback_reason if result is not None else None
+        fallback_reason = reply.fallback_reason if reply is not None else None
         metrics.record_request(endpoint, intent, outcome, circuit_open, seconds)
         log_chat_request(
             endpoint=endpoint, intent=intent, outcome=outcome, status_code=response.status, latency_s=seconds,

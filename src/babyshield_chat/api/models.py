@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from babyshield_chat.chat.model import Answer, Product, Profile, ToolReport
+from babyshield_chat.chat.model import Product, Profile, Reply
 from babyshield_chat.api.text_schema import trimmed_text_schema
+from babyshield_chat.vocabulary import FlagReason, FlagSource
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -60,15 +61,9 @@ class ExplainRequest(_Request):
     locale: Locale | None = None
 
 
-class ChatResponse(_Response):
-    conversation_id: uuid.UUID | None = None
-    message_id: uuid.UUID | None = None
-    intent: str
-    answer: Answer
-    tools: list[ToolReport]
-    synthesizer: Literal["llm", "offline", "fallback"]
-    fallback_reason: str | None = None
-    memory_saved: bool
+class ChatResponse(Reply):
+    """The reply with the request's `trace_id`: the body of the conversation and explain endpoints."""
+
     trace_id: str = ""
 
 
@@ -76,8 +71,8 @@ class FlagsResponse(_Response):
     chat_enabled_global: bool
     chat_rollout_pct: float
     chat_enabled_for_user: bool
-    reason: Literal["disabled", "denylisted", "allowlisted", "rollout_included", "rollout_excluded", "no_identity"]
-    source: Literal["env", "override"]
+    reason: FlagReason
+    source: FlagSource
     source_stale: bool = Field(
         default=False,
         description="True when this instance cannot currently confirm the flag with its database and serves "

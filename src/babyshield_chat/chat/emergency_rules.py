@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-Level = Literal["red", "amber"]
+from babyshield_chat.vocabulary import EmergencyLevel
 
 # A child as the subject of a sentence.
 _KID = (
@@ -92,7 +91,7 @@ class Rule:
     """
 
     category: str
-    level: Level
+    level: EmergencyLevel
     patterns: tuple[re.Pattern[str], ...]
     resolvable: bool = True
 

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from babyshield_chat.chat.model import Product
 from babyshield_chat.chat.text import fold
+from babyshield_chat.vocabulary import RULE_INTENTS, UNCLEAR_INTENT, RuleIntent
 
 #: Results at or above this confidence are used as they are; below it the
 #: rules are unsure (see module docstring for what the number means).
@@ -41,26 +42,11 @@ DEFAULT_CONFIDENT = 0.6
 #: Score at which `strength` reaches one half.
 DEFAULT_SATURATION = 0.4
 
-UNCLEAR = "unclear_intent"
-
-#: The intents the rules can return (step 3 of the spec, without the two
-#: that come from the explain endpoint and the emergency step).
-RULE_INTENTS: tuple[str, ...] = (
-    "recall_details",
-    "pregnancy_risk",
-    "allergy_question",
-    "ingredient_info",
-    "age_appropriateness",
-    "alternative_products",
-    UNCLEAR,
-)
-
-
 @dataclass(frozen=True)
 class IntentResult:
     """An intent, how sure the classifier is, and which classifier said so."""
 
-    intent: str
+    intent: RuleIntent
     confidence: float
     source: str
 
@@ -77,7 +63,7 @@ class IntentClassifier(Protocol):
 
 def is_confident(result: IntentResult, threshold: float = DEFAULT_CONFIDENT) -> bool:
     """Whether the pipeline may use `result` without asking anyone else."""
-    return result.intent != UNCLEAR and result.confidence >= threshold
+    return result.intent != UNCLEAR_INTENT and result.confidence >= threshold
 
 
 _ALLERGEN_WORDS = (
@@ -91,7 +77,7 @@ _ALLERGEN_WORDS_ES = (
 _KID_AGE = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen)"
 
 # (pattern, weight) per intent. A pattern counts once however often it occurs.
-_WEIGHTED: dict[str, tuple[tuple[str, float], ...]] = {
+_WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
     "recall_details": (
         (r"\brecall(?:s|ed|ing)?\b", 1.0),
         (r"\b(?:pulled|removed|taken)\s+(?:off|from)\s+(?:the\s+)?(?:shelves|market|stores)\b", 0.9),
@@ -253,7 +239,7 @@ def classify_text(text: str) -> IntentResult:
     """The rules' verdict for `text`; `unclear_intent` at 0.0 when nothing matched."""
     scores = score(text)
     if not scores:
-        return IntentResult(intent=UNCLEAR, confidence=0.0, source="rules")
+        return IntentResult(intent=UNCLEAR_INTENT, confidence=0.0, source="rules")
     # Ties go to the intent listed first in RULE_INTENTS: deterministic, and
     # the order puts the safety-critical intents (recall, pregnancy, allergy) first.
     ranked = sorted(scores.items(), key=lambda item: (-item[1], RULE_INTENTS.index(item[0])))

@@ -1,45 +1,28 @@
-"""The chat's domain vocabulary: products, profiles, tool results and answers.
+"""The chat's domain model: products, profiles, tool results, answers and replies.
 
 These pydantic models are the single definition of the answer shape of spec
 section 1. The HTTP layer serves them, the OpenAPI document is generated from
 them, the offline writer fills them, and the LLM synthesizer derives its strict
 JSON schema from them, so a field added here shows up everywhere at once.
+
+The domain's own errors are here too, and none of them knows HTTP: the
+pipeline raises `ConversationNotFound` and `DuplicateInProgress`, which the
+API maps to 404 and 409; a `Synthesizer` raises `SynthesisError`, which the
+pipeline answers with the fallback writer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from babyshield_chat.vocabulary import FALLBACK_REASONS, EmergencyLevel, FallbackReason, Intent, SynthesizerKind, ToolName
+
 CheckStatus = Literal["pass", "warn", "fail", "unknown"]
 EvidenceType = Literal["recall", "regulation", "guideline", "label"]
-SynthesizerKind = Literal["llm", "offline", "fallback"]
-
-#: Intents of spec step 3, plus the two that come from elsewhere.
-INTENTS: tuple[str, ...] = (
-    "recall_details",
-    "pregnancy_risk",
-    "allergy_question",
-    "ingredient_info",
-    "age_appropriateness",
-    "alternative_products",
-    "unclear_intent",
-    "explain_scan",
-    "emergency",
-)
-
-#: Fallback reasons of spec step 6 (a closed set: they become metric labels).
-FALLBACK_REASONS: tuple[str, ...] = (
-    "timeout",
-    "circuit_open",
-    "provider_error",
-    "rate_limited",
-    "invalid_output",
-    "budget_exhausted",
-    "spend_cap",
-)
 
 
 class _Frozen(BaseModel):
@@ -86,7 +69,7 @@ class Evidence(_Frozen):
 
 
 class Emergency(_Frozen):
-    level: Literal["red", "amber"]
+    level: EmergencyLevel
     reason: str
     call_to_action: str
 
@@ -105,7 +88,7 @@ class Answer(_Frozen):
 class ToolReport(_Frozen):
     """One tool's line in the response's `tools` list."""
 
-    name: str
+    name: ToolName
     ok: bool
     latency_ms: int
     error: str | None = None
@@ -120,7 +103,7 @@ class ToolResult(_Frozen):
     `data_as_of` is the freshness of the data the tool read, where it applies.
     """
 
-    name: str
+    name: ToolName
     ok: bool
     latency_ms: int = 0
     checks: list[Check] = Field(default_factory=list)
@@ -137,7 +120,7 @@ class SynthesisRequest(_Frozen):
     """Everything a writer may use. The question is data, never instructions."""
 
     question: str
-    intent: str
+    intent: Intent
     locale: str | None = None
     product: Product | None = None
     profile: Profile = Field(default_factory=Profile)
@@ -152,3 +135,43 @@ class Synthesizer(Protocol):
     """
 
     async def write(self, request: SynthesisRequest) -> Answer: ...
+
+
+class SynthesisError(Exception):
+    """A `Synthesizer` could not write the answer; `reason` is the fallback reason (spec step 6)."""
+
+    def __init__(self, reason: FallbackReason, detail: str = "") -> None:
+        if reason not in FALLBACK_REASONS:
+            raise ValueError(f"reason must be one of {list(FALLBACK_REASONS)}, got {reason!r}")
+        super().__init__(f"LLM synthesis failed ({reason})" + (f": {detail}" if detail else ""))
+        self.reason: FallbackReason = reason
+
+
+class Reply(_Frozen):
+    """What the parent gets for one message or scan (spec section 1), without the HTTP envelope.
+
+    `conversation_id` and `message_id` are None for the explain endpoint,
+    which has no conversation. This is also what the idempotency record
+    stores and replays.
+    """
+
+    conversation_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    intent: Intent
+    answer: Answer
+    tools: list[ToolReport]
+    synthesizer: SynthesizerKind
+    fallback_reason: FallbackReason | None = None
+    memory_saved: bool
+
+
+class ConversationNotFound(LookupError):
+    """The conversation is not the caller's, or does not exist: the two are never told apart."""
+
+
+class DuplicateInProgress(RuntimeError):
+    """The same `client_message_id` is still being answered and its answer did not come in time."""
+
+    def __init__(self, retry_after_sec: int = 1) -> None:
+        super().__init__("a request with this client_message_id is still being answered")
+        self.retry_after_sec = retry_after_sec

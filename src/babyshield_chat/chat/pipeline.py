@@ -6,8 +6,9 @@
 Every stage runs within `min(stage budget, time left)` and is cancelled when
 that runs out; every dependency failure degrades the answer (tools `unknown`,
 the fallback writer, `memory_saved: false`) instead of failing the request.
-The only errors a client sees are its own: another user's conversation (404)
-or the same `client_message_id` still being answered (409).
+The only errors are the client's own, raised as domain errors that the API
+maps to HTTP: another user's conversation (`ConversationNotFound`) or the
+same `client_message_id` still being answered (`DuplicateInProgress`).
 """
 
 from __future__ import annotations
@@ -21,23 +22,30 @@ from typing import Any
 
 from opentelemetry import trace
 
-from babyshield_chat.api.errors import ApiError
-from babyshield_chat.api.models import ChatResponse, ConversationRequest, ExplainRequest
 from babyshield_chat.config import Settings
 from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
-from babyshield_chat.resilience.breaker import BreakerRegistry
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
 from babyshield_chat.chat.intents import IntentClassifier
-from babyshield_chat.chat.model import Answer, Product, Profile, SynthesisRequest, Synthesizer
+from babyshield_chat.chat.model import (
+    Answer,
+    ConversationNotFound,
+    DuplicateInProgress,
+    Product,
+    Profile,
+    Reply,
+    SynthesisRequest,
+    Synthesizer,
+)
 from babyshield_chat.chat.synthesis import Written, write_answer
 from babyshield_chat.chat.tools.allergens import allergies_stated
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
 from babyshield_chat.chat.tools.registry import Guard, Observer, run_tools
+from babyshield_chat.vocabulary import EMERGENCY_INTENT, EXPLAIN_INTENT, UNCLEAR_INTENT, Intent, RuleIntent
 
 log = logging.getLogger("babyshield_chat.pipeline")
 
@@ -48,17 +56,23 @@ EXPLAIN_QUESTION = "Explain this product's safety checks."
 
 
 @dataclasses.dataclass(frozen=True)
+class _Question:
+    """One conversation message as the client sent it (already validated)."""
+
+    message: str
+    conversation_id: uuid.UUID | None
+    product: Product | None
+    client_message_id: str | None
+    locale: str | None
+
+
+@dataclasses.dataclass(frozen=True)
 class ChatResult:
-    """The response plus what telemetry needs to know about how it was made."""
+    """The reply, plus what telemetry needs to know about how it was made."""
 
-    response: ChatResponse
-    outcome: str  # ok | fallback | emergency
-    circuit_open: bool = False
-    replayed: bool = False
-
-    @property
-    def fallback_reason(self) -> str | None:
-        return self.response.fallback_reason
+    reply: Reply
+    circuit_open: bool = False  # a breaker short-circuited a tool or the LLM
+    replayed: bool = False  # the stored reply to the same client_message_id
 
 
 @dataclasses.dataclass
@@ -71,76 +85,74 @@ class ChatPipeline:
     tool_guard: Guard | None = None
     observe_tool: Observer | None = None
     metrics: ChatMetrics | None = None
-    breakers: BreakerRegistry | None = None  # kept for operators' introspection and tests
     # One fewer database round trip per recall lookup; see tools.recall_freshness.
     recall_freshness: FreshnessCache = dataclasses.field(default_factory=FreshnessCache)
 
-    async def converse(self, user_id: str, request: ConversationRequest, trace_id: str) -> ChatResult:
-        deadline = Deadline.after(self.settings.budgets.total_sec)
-        with deadline_scope(deadline):
-            return await self._converse(user_id, request, trace_id)
+    async def converse(self, user_id: str, message: str, *, trace_id: str, conversation_id: uuid.UUID | None = None,
+                       product: Product | None = None, client_message_id: str | None = None,
+                       locale: str | None = None) -> ChatResult:
+        """Answer one message of a conversation (a new one when `conversation_id` is None)."""
+        question = _Question(message, conversation_id, product, client_message_id, locale)
+        with deadline_scope(Deadline.after(self.settings.budgets.total_sec)):
+            return await self._converse(user_id, question, trace_id)
 
-    async def explain(self, user_id: str, request: ExplainRequest, trace_id: str) -> ChatResult:
-        deadline = Deadline.after(self.settings.budgets.total_sec)
-        with deadline_scope(deadline):
+    async def explain(self, user_id: str, product: Product, *, locale: str | None = None) -> ChatResult:
+        """Explain a scanned product's checks: no conversation, nothing stored."""
+        with deadline_scope(Deadline.after(self.settings.budgets.total_sec)):
             profile = await self._profile(user_id)
-            written, short = await self._answer(
-                EXPLAIN_QUESTION, "explain_scan", request.product, profile, request.locale
-            )
-        response = ChatResponse(
-            conversation_id=None, message_id=None, intent="explain_scan", answer=written.answer,
-            tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
-            memory_saved=False, trace_id=trace_id,
-        )
-        return ChatResult(response, _outcome(written), circuit_open=short)
+            written, short = await self._answer(EXPLAIN_QUESTION, EXPLAIN_INTENT, product, profile, locale)
+        reply = Reply(intent=EXPLAIN_INTENT, answer=written.answer, tools=written.tools,
+                      synthesizer=written.synthesizer, fallback_reason=written.fallback_reason, memory_saved=False)
+        return ChatResult(reply, circuit_open=short)
 
     # --- the conversation, stage by stage ---
 
-    async def _converse(self, user_id: str, request: ConversationRequest, trace_id: str) -> ChatResult:
-        conversation_id = request.conversation_id or uuid.uuid4()
+    async def _converse(self, user_id: str, question: _Question, trace_id: str) -> ChatResult:
+        conversation_id = question.conversation_id or uuid.uuid4()
         message_id = uuid.uuid4()
 
         with self.tracer.start_as_current_span("chat.emergency"):
-            emergency = detect_emergency(request.message, request.locale)
+            emergency = detect_emergency(question.message, question.locale)
         if emergency is not None:
             # No database, no tools, no LLM: this answer must not wait on anything.
-            response = ChatResponse(
-                conversation_id=conversation_id, message_id=message_id, intent="emergency",
-                answer=emergency_answer(emergency, request.locale), tools=[], synthesizer="offline",
-                fallback_reason=None, memory_saved=False, trace_id=trace_id,
+            reply = Reply(
+                conversation_id=conversation_id, message_id=message_id, intent=EMERGENCY_INTENT,
+                answer=emergency_answer(emergency, question.locale), tools=[], synthesizer="offline",
+                fallback_reason=None, memory_saved=False,
             )
-            return ChatResult(response, "emergency")
+            return ChatResult(reply)
 
         claimed = False
-        if request.client_message_id:
-            replay, claimed = await self._claim(user_id, request.client_message_id)
+        client_message_id = question.client_message_id
+        if client_message_id:
+            replay, claimed = await self._claim(user_id, client_message_id)
             if replay is not None:
-                return ChatResult(ChatResponse.model_validate({**replay, "trace_id": trace_id}), "ok", replayed=True)
+                return ChatResult(Reply.model_validate(replay), replayed=True)
         try:
-            memory_ok = await self._check_owner(user_id, request.conversation_id)
+            memory_ok = await self._check_owner(user_id, question.conversation_id)
             profile = await self._profile(user_id)
             with self.tracer.start_as_current_span("chat.classify") as span:
-                intent = await self._classify(request.message, request.product)
+                intent = await self._classify(question.message, question.product)
                 span.set_attribute("babyshield.intent", intent)
-            written, short = await self._answer(request.message, intent, request.product, profile, request.locale)
+            written, short = await self._answer(question.message, intent, question.product, profile, question.locale)
             saved = False
             if memory_ok and profile.consent_memory:
-                saved = await self._remember(user_id, conversation_id, message_id, request.message, written.answer,
+                saved = await self._remember(user_id, conversation_id, message_id, question.message, written.answer,
                                              intent, trace_id)
-            response = ChatResponse(
+            reply = Reply(
                 conversation_id=conversation_id, message_id=message_id, intent=intent, answer=written.answer,
                 tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
-                memory_saved=saved, trace_id=trace_id,
+                memory_saved=saved,
             )
         except BaseException:
             if claimed:
-                await self._release(user_id, request.client_message_id)
+                await self._release(user_id, client_message_id)
             raise
         if claimed:
-            await self._store_response(user_id, request.client_message_id, response)
-        return ChatResult(response, _outcome(written), circuit_open=short)
+            await self._store_reply(user_id, client_message_id, reply)
+        return ChatResult(reply, circuit_open=short)
 
-    async def _answer(self, question: str, intent: str, product: Product | None, profile: Profile,
+    async def _answer(self, question: str, intent: Intent, product: Product | None, profile: Profile,
                       locale: str | None) -> tuple[Written, bool]:
         """Tools, then synthesis; also whether any breaker short-circuited on the way."""
         stated = [a for a in allergies_stated(question) if a not in profile.allergies]
@@ -164,13 +176,13 @@ class ChatPipeline:
         short = written.circuit_open or any(run.short_circuited for run in runs)
         return written, short
 
-    async def _classify(self, text: str, product: Product | None) -> str:
+    async def _classify(self, text: str, product: Product | None) -> RuleIntent:
         try:
             async with stage("router", self.settings.budgets.router_sec):
                 result = await self.classifier.classify(text, product)
             return result.intent
         except StageTimeout:
-            return "unclear_intent"
+            return UNCLEAR_INTENT
 
     # --- database stages: each bounded, each optional ---
 
@@ -187,7 +199,7 @@ class ChatPipeline:
         except DatabaseUnavailable:
             raise
         except Exception as exc:  # asyncpg errors: the database misbehaved, the answer goes on
-            if isinstance(exc, (ApiError, memory.NotOwner)):
+            if isinstance(exc, memory.NotOwner):
                 raise
             raise DatabaseUnavailable(f"{what}: {type(exc).__name__}") from exc
 
@@ -204,16 +216,14 @@ class ChatPipeline:
                     return stored, False
                 deadline = current_deadline()
                 if deadline is not None and deadline.remaining() < IDEMPOTENCY_POLL_SEC * 2:
-                    raise ApiError(409, "duplicate_in_progress",
-                                   "A request with this client_message_id is still being answered; retry shortly.",
-                                   headers={"Retry-After": "1"})
+                    raise DuplicateInProgress()
                 await asyncio.sleep(IDEMPOTENCY_POLL_SEC)
         except DatabaseUnavailable:
             log.warning("idempotency unavailable; answering without it")
             return None, False
 
-    async def _store_response(self, user_id: str, client_message_id: str, response: ChatResponse) -> None:
-        body = response.model_dump(mode="json", exclude={"trace_id"})
+    async def _store_reply(self, user_id: str, client_message_id: str, reply: Reply) -> None:
+        body = reply.model_dump(mode="json")
         try:
             with deadline_scope(Deadline.after(self._after_deadline_budget())):
                 await self._db(
@@ -230,7 +240,7 @@ class ChatPipeline:
             pass
 
     async def _check_owner(self, user_id: str, conversation_id: uuid.UUID | None) -> bool:
-        """404 for someone else's (or an unknown) conversation; False when it cannot be checked."""
+        """`ConversationNotFound` for someone else's (or an unknown) one; False when it cannot be checked."""
         if conversation_id is None:
             return True
         try:
@@ -238,7 +248,7 @@ class ChatPipeline:
         except DatabaseUnavailable:
             return False
         if owner != user_id:
-            raise ApiError(404, "not_found", "There is no such conversation.")
+            raise ConversationNotFound()
         return True
 
     async def _profile(self, user_id: str) -> Profile:
@@ -254,7 +264,7 @@ class ChatPipeline:
         return min(DB_STAGE_SEC, max(left, MEMORY_MIN_SEC))
 
     async def _remember(self, user_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID, question: str,
-                        answer: Answer, intent: str, trace_id: str) -> bool:
+                        answer: Answer, intent: Intent, trace_id: str) -> bool:
         messages = [
             memory.NewMessage(uuid.uuid4(), "user", question, intent, trace_id),
             memory.NewMessage(message_id, "assistant", answer.summary, intent, trace_id),
@@ -273,7 +283,3 @@ class ChatPipeline:
                 log.warning("memory not saved", extra={"error": type(exc).__name__})
                 return False
 
-
-def _outcome(written: Written) -> str:
-    """The `outcome` label: a fallback answer is `fallback`, an LLM or offline answer `ok`."""
-    return "fallback" if written.synthesizer == "fallback" else "ok"

@@ -13,12 +13,12 @@ import dataclasses
 import logging
 import time
 
-from babyshield_chat.llm.synthesizer import SynthesisError
 from babyshield_chat.resilience.deadline import StageTimeout, stage
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import record_fallback
-from babyshield_chat.chat.model import Answer, SynthesisRequest, Synthesizer, ToolReport
+from babyshield_chat.chat.model import Answer, SynthesisError, SynthesisRequest, Synthesizer, ToolReport
 from babyshield_chat.chat.offline_writer import compose
+from babyshield_chat.vocabulary import FallbackReason, SynthesizerKind
 
 log = logging.getLogger("babyshield_chat.synthesis")
 
@@ -27,8 +27,8 @@ log = logging.getLogger("babyshield_chat.synthesis")
 class Written:
     answer: Answer
     tools: list[ToolReport]
-    synthesizer: str  # llm | offline | fallback
-    fallback_reason: str | None = None
+    synthesizer: SynthesizerKind
+    fallback_reason: FallbackReason | None = None
 
     @property
     def circuit_open(self) -> bool:

@@ -40,8 +40,10 @@ import asyncpg
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
 from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from babyshield_chat.telemetry.labels import request_outcome
+from babyshield_chat.vocabulary import RuleIntent
 
-QUESTIONS = {
+QUESTIONS: dict[RuleIntent, str] = {
     "recall_details": "Has this crib been recalled?",
     "pregnancy_risk": "Is this safe while pregnant?",
     "allergy_question": "My son is allergic to milk, is this formula OK?",
@@ -81,18 +83,11 @@ class Tally:
     def count(self, status: int, body: dict[str, Any]) -> None:
         self.requests += 1
         self.statuses[status] += 1
-        if status == 200:
-            outcome = "emergency" if body["intent"] == "emergency" else (
-                "fallback" if body["synthesizer"] == "fallback" else "ok")
-            if body.get("memory_saved"):
-                self.saved.add(body["message_id"])
-        elif status == 403:
-            outcome = "blocked"
-        elif status >= 500:
-            outcome = "error"
-        else:
-            outcome = "rejected"
-        self.outcomes[outcome] += 1
+        if status == 200 and body.get("memory_saved"):
+            self.saved.add(body["message_id"])
+        # Every 403 here is the blocked user's: the soak sends no admin or forged requests.
+        self.outcomes[request_outcome(status, blocked=status == 403, intent=body.get("intent"),
+                                      synthesizer=body.get("synthesizer"))] += 1
 
 
 def rss_kib(pid: int) -> int:

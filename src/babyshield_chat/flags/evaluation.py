@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Literal, Protocol
+from typing import Protocol
 
 from babyshield_chat.config import FlagSettings
+from babyshield_chat.vocabulary import FlagReason, FlagSource
 
 BUCKETS = 100_000
 FLAG_KEY = "chat"
 
-Reason = Literal["disabled", "denylisted", "allowlisted", "rollout_included", "rollout_excluded", "no_identity"]
-Source = Literal["env", "override"]
 
 
 def bucket(identity: str) -> int:
@@ -34,7 +33,7 @@ class FlagState:
     rollout_pct: float
     allowlist: frozenset[str] = frozenset()
     denylist: frozenset[str] = frozenset()
-    source: Source = "env"
+    source: FlagSource = "env"
     # True when the source could not confirm this state with its database
     # lately: it is the last value known (see flags/store.py).
     stale: bool = False
@@ -57,7 +56,7 @@ class FlagState:
 @dataclasses.dataclass(frozen=True)
 class FlagDecision:
     enabled: bool
-    reason: Reason
+    reason: FlagReason
 
     @property
     def variant(self) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,13 +28,13 @@ from babyshield_chat.chat.model import Product
 from babyshield_chat.resilience.breaker import CircuitOpen
 from babyshield_chat.resilience.deadline import stage
 from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
+from babyshield_chat.vocabulary import DEFAULT_ROUTER_BUDGET_SEC, RuleIntent
 
-from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS, classification_messages
+from babyshield_chat.llm.prompt import classification_messages
 from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, StructuredLlm
 
 __all__ = [
-    "DEFAULT_ROUTER_BUDGET_S",
     "DEFAULT_ROUTER_RETRY_POLICY",
     "INTENT_SCHEMA",
     "INTENT_SCHEMA_NAME",
@@ -44,9 +44,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: `BS_CHAT_ROUTER_BUDGET_SEC` default (spec section 4).
-DEFAULT_ROUTER_BUDGET_S = 0.3
-
 #: Retries for the classifier's StructuredLlm: a two-field reply is quick,
 #: and within 0.3 s there is room for one retry at most.
 DEFAULT_ROUTER_RETRY_POLICY = RetryPolicy(max_attempts=2, base_delay_s=0.02, max_delay_s=0.05, min_attempt_s=0.1)
@@ -55,7 +52,7 @@ DEFAULT_ROUTER_RETRY_POLICY = RetryPolicy(max_attempts=2, base_delay_s=0.02, max
 class _IntentReply(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    intent: Literal[tuple(INTENT_DESCRIPTIONS)]  # type: ignore[valid-type]
+    intent: RuleIntent
     confidence: float = Field(ge=0, le=1)
 
 
@@ -67,14 +64,14 @@ INTENT_SCHEMA: dict[str, Any] = strict_json_schema(_IntentReply)
 class LlmIntent:
     """The model's pick: one of the routable intents, with its confidence in [0, 1]."""
 
-    intent: str
+    intent: RuleIntent
     confidence: float
 
 
 class LlmIntentClassifier:
     """Classifies a question with the LLM within the router budget."""
 
-    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_ROUTER_BUDGET_S) -> None:
+    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_ROUTER_BUDGET_SEC) -> None:
         if not isinstance(budget_s, (int, float)) or not budget_s > 0:
             raise ValueError(f"budget_s must be a number of seconds > 0, got {budget_s!r}")
         self._llm = llm

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from babyshield_chat.chat.model import Product, SynthesisRequest
+from babyshield_chat.vocabulary import RuleIntent
 
 __all__ = [
     "DATA_BEGIN",
@@ -64,7 +65,7 @@ language of the locale when one is given.
 
 #: The intents the router may choose (spec section 4, step 3), with the
 #: descriptions the classifier model sees.
-INTENT_DESCRIPTIONS: Mapping[str, str] = {
+INTENT_DESCRIPTIONS: Mapping[RuleIntent, str] = {
     "recall_details": "whether the product is recalled, or details of a recall",
     "pregnancy_risk": "whether the product is safe to use while pregnant or breastfeeding",
     "allergy_question": "allergens in the product, or an allergy of the child or parent",

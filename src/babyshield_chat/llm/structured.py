@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, get_args
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import httpx2
@@ -43,16 +43,14 @@ from babyshield_chat.resilience.retry import RetryHook, RetryPolicy, retry_call
 
 from babyshield_chat.llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
 from babyshield_chat.llm.schema import response_format
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, DEFAULT_MAX_INFLIGHT, LlmOutcome
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
-    "DEFAULT_MODEL",
-    "LLM_OUTCOMES",
     "RETRY_DEPENDENCY",
     "InvalidOutput",
     "LlmCall",
     "LlmObserver",
-    "LlmOutcome",
     "SpendCapReached",
     "StructuredLlm",
     "create_openai_client",
@@ -64,20 +62,13 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-#: `BS_LLM_MODEL` default (spec section 4, step 5).
-DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_OUTPUT_TOKENS = 800
 #: The `dependency` label of `chat_retries_total` for LLM retries.
 RETRY_DEPENDENCY = "llm"
 # Only used outside any deadline (scripts, a REPL); the chat pipeline always
 # has one, and then the timeout is the time left on it.
 DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_MAX_CONNECTIONS = 512
 DEFAULT_KEEPALIVE_EXPIRY_S = 30.0
-
-#: Values of the `outcome` label of `chat_llm_requests_total` (spec section 5).
-LlmOutcome = Literal["ok", "timeout", "rate_limited", "server_error", "invalid_output", "connection_error"]
-LLM_OUTCOMES: tuple[str, ...] = get_args(LlmOutcome)
 
 
 class InvalidOutput(Exception):
@@ -112,13 +103,9 @@ class LlmObserver(Protocol):
         """After every request to the provider, whatever its outcome."""
         ...
 
-    def synthesis_finished(self, model: str, outcome: str, duration_s: float) -> None:
-        """After every synthesis: outcome is `ok` or a fallback reason."""
-        ...
-
 
 def create_openai_client(
-    base_url: str | None, api_key: str, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
+    base_url: str | None, api_key: str, *, max_connections: int = DEFAULT_MAX_INFLIGHT
 ) -> openai.AsyncOpenAI:
     """The provider client: the SDK's own retries off, tenacity owns them (spec section 4).
 
@@ -200,7 +187,7 @@ class StructuredLlm:
         client: openai.AsyncOpenAI,
         *,
         breaker: AsyncCircuitBreaker,
-        model: str = DEFAULT_MODEL,
+        model: str = DEFAULT_LLM_MODEL,
         retry_policy: RetryPolicy | None = None,
         prices: PriceTable = DEFAULT_PRICE_TABLE,
         spend_guard: SpendGuard | None = None,

@@ -14,35 +14,30 @@ then trusts the reply only as far as the tools back it:
 - ``emergency`` is never the model's to set (step 2's rules own it).
 
 Every failure raises :class:`SynthesisError` with a reason from
-``FALLBACK_REASONS``; the pipeline then lets the deterministic writer answer.
+``vocabulary.FallbackReason``; the pipeline then lets the deterministic writer answer.
 Unexpected exceptions (bugs) are not dressed up as provider errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import openai
 
 from babyshield_chat.chat.model import (
-    FALLBACK_REASONS,
     Answer,
     Check,
     Evidence,
+    SynthesisError,
     SynthesisRequest,
     ToolResult,
 )
 from babyshield_chat.resilience.breaker import CircuitOpen
-from babyshield_chat.resilience.deadline import (
-    cancelled_by_deadline,
-    current_deadline,
-    stage,
-)
+from babyshield_chat.resilience.deadline import current_deadline, stage
 from babyshield_chat.resilience.retry import BudgetExhausted, RetryPolicy
+from babyshield_chat.vocabulary import DEFAULT_SYNTH_BUDGET_SEC
 
 from babyshield_chat.llm.prompt import synthesis_messages
 from babyshield_chat.llm.schema import strict_json_schema
@@ -51,17 +46,12 @@ from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, Struc
 __all__ = [
     "ANSWER_SCHEMA",
     "ANSWER_SCHEMA_NAME",
-    "DEFAULT_SYNTH_BUDGET_S",
     "DEFAULT_SYNTH_RETRY_POLICY",
     "LlmSynthesizer",
-    "SynthesisError",
     "ground_answer",
 ]
 
 log = logging.getLogger(__name__)
-
-#: `BS_CHAT_SYNTH_BUDGET_SEC` default (spec section 4).
-DEFAULT_SYNTH_BUDGET_S = 1.5
 
 #: Retries for the writer's StructuredLlm. A grounded answer takes the model
 #: the better part of a second, so an attempt with less than half a second
@@ -75,47 +65,16 @@ ANSWER_SCHEMA_NAME = "babyshield_answer"
 ANSWER_SCHEMA: dict[str, Any] = strict_json_schema(Answer, omit=_NOT_WRITTEN_BY_THE_MODEL)
 
 
-class SynthesisError(Exception):
-    """The LLM could not write the answer; `reason` is the fallback reason."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        if reason not in FALLBACK_REASONS:
-            raise ValueError(f"reason must be one of {list(FALLBACK_REASONS)}, got {reason!r}")
-        super().__init__(f"LLM synthesis failed ({reason})" + (f": {detail}" if detail else ""))
-        self.reason = reason
-
-
 class LlmSynthesizer:
     """Writes answers with the LLM within the synthesis budget."""
 
-    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_SYNTH_BUDGET_S) -> None:
+    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_SYNTH_BUDGET_SEC) -> None:
         if not isinstance(budget_s, (int, float)) or not budget_s > 0:
             raise ValueError(f"budget_s must be a number of seconds > 0, got {budget_s!r}")
         self._llm = llm
         self._budget_s = float(budget_s)
 
     async def write(self, request: SynthesisRequest) -> Answer:
-        started = time.monotonic()
-        outcome: str | None = "ok"
-        try:
-            return await self._write(request)
-        except SynthesisError as exc:
-            outcome = exc.reason
-            raise
-        except asyncio.CancelledError:
-            # An enclosing stage (the pipeline's own) ran out: a timeout. A
-            # client that went away is no outcome of synthesis at all.
-            outcome = "timeout" if cancelled_by_deadline() else None
-            raise
-        finally:
-            observer = self._llm.observer
-            if observer is not None and outcome is not None:
-                try:
-                    observer.synthesis_finished(self._llm.model, outcome, time.monotonic() - started)
-                except Exception:
-                    log.exception("LLM observer failed", extra={"breaker": self._llm.breaker.name})
-
-    async def _write(self, request: SynthesisRequest) -> Answer:
         # Earlier stages may have used up the request's time: say so, rather
         # than calling it a timeout of the LLM's.
         deadline = current_deadline()

@@ -43,10 +43,9 @@ from typing import Literal, Protocol, TypeVar
 import pybreaker
 
 from babyshield_chat.resilience.deadline import cancelled_by_deadline
+from babyshield_chat.vocabulary import DEFAULT_BREAKER_FAIL_MAX, DEFAULT_BREAKER_RESET_SEC
 
 __all__ = [
-    "DEFAULT_FAIL_MAX",
-    "DEFAULT_RESET_TIMEOUT_S",
     "STATE_GAUGE_VALUES",
     "AsyncCircuitBreaker",
     "BreakerListener",
@@ -59,10 +58,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: `BS_BREAKER_FAIL_MAX` and `BS_BREAKER_RESET_SEC` defaults (spec section 4).
-DEFAULT_FAIL_MAX = 5
-DEFAULT_RESET_TIMEOUT_S = 30.0
 
 BreakerState = Literal["closed", "half-open", "open"]
 
@@ -115,8 +110,8 @@ class AsyncCircuitBreaker:
         self,
         name: str,
         *,
-        fail_max: int = DEFAULT_FAIL_MAX,
-        reset_timeout_s: float = DEFAULT_RESET_TIMEOUT_S,
+        fail_max: int = DEFAULT_BREAKER_FAIL_MAX,
+        reset_timeout_s: float = DEFAULT_BREAKER_RESET_SEC,
         listeners: Sequence[BreakerListener] = (),
     ) -> None:
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
@@ -271,8 +266,8 @@ class BreakerRegistry:
 
     def __init__(
         self,
-        fail_max: int = DEFAULT_FAIL_MAX,
-        reset_timeout_s: float = DEFAULT_RESET_TIMEOUT_S,
+        fail_max: int = DEFAULT_BREAKER_FAIL_MAX,
+        reset_timeout_s: float = DEFAULT_BREAKER_RESET_SEC,
         listeners: Sequence[BreakerListener] = (),
     ) -> None:
         # Validate at start-up rather than on the first get() inside a request.

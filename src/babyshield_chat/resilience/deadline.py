@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 __all__ = [
-    "DEFAULT_TOTAL_BUDGET_S",
     "Deadline",
     "StageTimeout",
     "cancelled_by_deadline",
@@ -42,9 +41,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-#: `BS_CHAT_TOTAL_BUDGET_SEC` default (spec section 4).
-DEFAULT_TOTAL_BUDGET_S = 2.5
 
 
 def _check_budget(what: str, budget_s: float) -> None:

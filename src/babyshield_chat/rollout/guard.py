@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from babyshield_chat.alerting.thresholds import Gate, GateStatus, format_duration, human_value
 from babyshield_chat.rollout.policy import PCT_TOLERANCE, RolloutPolicy
+from babyshield_chat.vocabulary import GuardAction
 
-Action = Literal["promote", "hold", "kill_switch", "step_back"]
 AUDIT_PREFIX = "guard_"
 PROMOTE_ACTION = AUDIT_PREFIX + "promote"
 # Percentages are rounded to this many decimals when halved: 0.1 → 0.05 → 0.025.
@@ -81,7 +81,7 @@ class RolloutState:
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    action: Action
+    action: GuardAction
     reasons: tuple[str, ...]
     state: RolloutState
     observation: Observation
@@ -141,7 +141,7 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
     soak_required = policy.soak_at(state.rollout_pct)
     soak_elapsed = now - state.since if state.since is not None else None
 
-    def decision(action: Action, reasons: list[str], enabled: bool, pct: float) -> Decision:
+    def decision(action: GuardAction, reasons: list[str], enabled: bool, pct: float) -> Decision:
         return Decision(action, tuple(reasons), state, observation, enabled, pct, soak_required, soak_elapsed, now,
                         policy.min_request_rate)
 

@@ -19,15 +19,14 @@ import math
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
 from babyshield_chat.alerting.durations import DurationError, parse_duration
 from babyshield_chat.alerting.thresholds import Gate, Thresholds, ThresholdsError, load_thresholds
+from babyshield_chat.vocabulary import TRIGGER_ACTIONS, TriggerAction
 
-TriggerAction = Literal["kill_switch", "step_back"]
-TRIGGER_ACTIONS: tuple[str, ...] = ("kill_switch", "step_back")
 # Two percentages closer than this are the same phase (0.1 written as 0.10000000001).
 PCT_TOLERANCE = 1e-9
 

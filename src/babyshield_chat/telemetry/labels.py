@@ -19,56 +19,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from babyshield_chat.chat.model import FALLBACK_REASONS, INTENTS
+from babyshield_chat.vocabulary import (
+    ENDPOINTS,
+    FALLBACK_REASONS,
+    INTENTS,
+    LLM_OUTCOMES,
+    NO_INTENT,
+    REQUEST_OUTCOMES,
+    TOOL_NAMES,
+    TOOL_OUTCOMES,
+    RequestOutcome,
+)
 
 #: What any value outside its closed set becomes.
 OTHER = "other"
 
-#: `intent` of a request that never got one: blocked by the gate, rejected by
-#: validation, or an endpoint without intents (flags, profile, ...).
-NO_INTENT = "none"
-
-#: Endpoints counted in `chat_requests_total`. Probes (`/healthz`,
-#: `/readyz`), `/metrics` and the OpenAPI document are not chat requests and
-#: are not recorded, so they cannot dilute the error and latency rates.
-ENDPOINTS: tuple[str, ...] = (
-    "conversation",  # POST /api/v1/chat/conversation
-    "explain",  # POST /api/v1/chat/explain
-    "flags",  # GET  /api/v1/chat/flags
-    "history",  # GET  /api/v1/chat/conversations/{id}
-    "profile",  # GET/PUT /api/v1/chat/profile
-    "erase",  # POST /api/v1/chat/erase
-    "admin",  # /api/v1/admin/...
-)
-
-#: `outcome` of `chat_requests_total` and `chat_request_duration_seconds`.
-REQUEST_OUTCOMES: tuple[str, ...] = ("ok", "fallback", "emergency", "blocked", "rejected", "error")
-
 #: Intents of spec step 3 plus `explain_scan`, `emergency` and `none`.
 REQUEST_INTENTS: tuple[str, ...] = (*INTENTS, NO_INTENT)
-
-TOOLS: tuple[str, ...] = (
-    "recall_lookup",
-    "age_check",
-    "allergen_check",
-    "pregnancy_check",
-    "ingredient_info",
-    "alternatives",
-)
-
-#: How one tool run ended. `cancelled` is the client going away (neither a
-#: failure nor a success for the breaker); `timeout` is the tool's budget.
-TOOL_OUTCOMES: tuple[str, ...] = ("ok", "error", "timeout", "circuit_open", "cancelled")
-
-#: `outcome` of `chat_llm_requests_total`, one per provider call.
-LLM_OUTCOMES: tuple[str, ...] = (
-    "ok",
-    "timeout",
-    "rate_limited",
-    "server_error",
-    "invalid_output",
-    "connection_error",
-)
 
 #: `outcome` of `chat_synth_duration_seconds`: `ok` when a writer produced the
 #: answer, else the fallback reason that replaced it.
@@ -77,14 +44,10 @@ SYNTH_OUTCOMES: tuple[str, ...] = ("ok", *FALLBACK_REASONS)
 #: The `model` label of the built-in offline writer (no LLM configured).
 OFFLINE_MODEL = "offline"
 
-BREAKERS: tuple[str, ...] = (*(f"tool:{tool}" for tool in TOOLS), "llm:synth", "llm:router")
+BREAKERS: tuple[str, ...] = (*(f"tool:{tool}" for tool in TOOL_NAMES), "llm:synth", "llm:router")
 
 #: `dependency` of `chat_retries_total`: the LLM, the database, each tool.
-DEPENDENCIES: tuple[str, ...] = ("llm", "db", *TOOLS)
-
-TOKEN_DIRECTIONS: tuple[str, ...] = ("input", "output")
-
-DB_POOL_STATES: tuple[str, ...] = ("in_use", "idle", "max")
+DEPENDENCIES: tuple[str, ...] = ("llm", "db", *TOOL_NAMES)
 
 #: `circuit` label: `open` when any breaker short-circuited the request.
 CIRCUIT_OPEN = "open"
@@ -116,14 +79,13 @@ class ClosedSet:
 ENDPOINT = ClosedSet.of("endpoint", ENDPOINTS)
 REQUEST_OUTCOME = ClosedSet.of("outcome", REQUEST_OUTCOMES)
 REQUEST_INTENT = ClosedSet.of("intent", REQUEST_INTENTS)
-TOOL = ClosedSet.of("tool", TOOLS)
+TOOL = ClosedSet.of("tool", TOOL_NAMES)
 TOOL_OUTCOME = ClosedSet.of("outcome", TOOL_OUTCOMES)
 LLM_OUTCOME = ClosedSet.of("outcome", LLM_OUTCOMES)
 SYNTH_OUTCOME = ClosedSet.of("outcome", SYNTH_OUTCOMES)
 FALLBACK_REASON = ClosedSet.of("reason", FALLBACK_REASONS)
 BREAKER = ClosedSet.of("breaker", BREAKERS)
 DEPENDENCY = ClosedSet.of("dependency", DEPENDENCIES)
-TOKEN_DIRECTION = ClosedSet.of("direction", TOKEN_DIRECTIONS)
 
 
 def model_set(models: Iterable[str]) -> ClosedSet:
@@ -132,3 +94,26 @@ def model_set(models: Iterable[str]) -> ClosedSet:
     if not names or any(not isinstance(name, str) or not name for name in names):
         raise ValueError(f"model names must be non-empty strings, got {names!r}")
     return ClosedSet.of("model", (*names, OFFLINE_MODEL))
+
+
+def request_outcome(status_code: int, *, blocked: bool, intent: str | None = None, synthesizer: str | None = None,
+                    replayed: bool = False) -> RequestOutcome:
+    """The `outcome` of one chat request (spec section 5), decided here and nowhere else.
+
+    The gate's 403 is `blocked`; any other 4xx is `rejected`, any 5xx
+    `error`. An answer is `emergency` when the emergency step wrote it,
+    `fallback` when the fallback writer did, else `ok`. A replayed response
+    (the same `client_message_id` again) is `ok`: nothing was answered anew,
+    so nothing fell back this time.
+    """
+    if blocked:
+        return "blocked"
+    if status_code >= 500:
+        return "error"
+    if status_code >= 400:
+        return "rejected"
+    if replayed:
+        return "ok"
+    if intent == "emergency":
+        return "emergency"
+    return "fallback" if synthesizer == "fallback" else "ok"

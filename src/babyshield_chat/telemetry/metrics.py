@@ -35,7 +35,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from babyshield_chat.telemetry import labels
-from babyshield_chat.telemetry.settings import DEFAULT_LLM_MODEL
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
 
 _logger = logging.getLogger(__name__)
 

@@ -23,14 +23,15 @@ from babyshield_chat.chat.tools import pure
 from babyshield_chat.chat.tools.alternatives import alternatives
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.recall_lookup import recall_lookup
+from babyshield_chat.vocabulary import Intent, ToolName, ToolOutcome
 
 Tool = Callable[[ToolContext], Awaitable[ToolResult]]
 # guard(tool name, call) → result; wraps a call in its breaker and retry policy.
 Guard = Callable[[str, Callable[[], Awaitable[ToolResult]]], Awaitable[ToolResult]]
 # observe(tool name, outcome, seconds)
-Observer = Callable[[str, str, float], None]
+Observer = Callable[[ToolName, ToolOutcome, float], None]
 
-TOOLS: Mapping[str, Tool] = {
+TOOLS: Mapping[ToolName, Tool] = {
     "recall_lookup": recall_lookup,
     "age_check": pure.age_check,
     "allergen_check": pure.allergen_check,
@@ -40,7 +41,7 @@ TOOLS: Mapping[str, Tool] = {
 }
 
 #: The check each tool answers, reported as `unknown` when the tool cannot run.
-CHECK_NAMES: Mapping[str, str | None] = {
+CHECK_NAMES: Mapping[ToolName, str | None] = {
     "recall_lookup": "recall",
     "age_check": "age",
     "allergen_check": "allergens",
@@ -51,7 +52,7 @@ CHECK_NAMES: Mapping[str, str | None] = {
 
 #: Spec step 4: the tools of each intent. A recall check rides along wherever
 #: a product is discussed, because a recalled product is never "fine".
-TOOLS_BY_INTENT: Mapping[str, tuple[str, ...]] = {
+TOOLS_BY_INTENT: Mapping[Intent, tuple[ToolName, ...]] = {
     "recall_details": ("recall_lookup",),
     "pregnancy_risk": ("pregnancy_check", "recall_lookup"),
     "allergy_question": ("allergen_check", "recall_lookup"),
@@ -67,18 +68,18 @@ TOOLS_BY_INTENT: Mapping[str, tuple[str, ...]] = {
 @dataclasses.dataclass(frozen=True)
 class ToolRun:
     result: ToolResult
-    outcome: str  # ok | error | timeout | circuit_open
+    outcome: ToolOutcome
     short_circuited: bool = False
 
 
-def failed(name: str, reason: str, latency_ms: int = 0) -> ToolResult:
+def failed(name: ToolName, reason: str, latency_ms: int = 0) -> ToolResult:
     check = CHECK_NAMES.get(name)
     checks = [Check(name=check, status="unknown", detail=f"Could not be checked: {reason}.")] if check else []
     return ToolResult(name=name, ok=False, latency_ms=latency_ms, checks=checks, error=reason)
 
 
 async def run_tools(
-    intent: str, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
+    intent: Intent, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
     guard: Guard | None = None, observe: Observer | None = None,
 ) -> list[ToolRun]:
     names = TOOLS_BY_INTENT.get(intent, ())
@@ -87,7 +88,7 @@ async def run_tools(
     )))
 
 
-async def _run_one(name: str, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
+async def _run_one(name: ToolName, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
                    guard: Guard | None, observe: Observer | None) -> ToolRun:
     tool = TOOLS[name]
     started = time.perf_counter()

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from babyshield_chat.llm.prompt import unfence
+from babyshield_chat.vocabulary import RuleIntent
 
 __all__ = [
     "INVENTED_RECALL_ID",
@@ -38,7 +39,7 @@ _INVENTED_EVIDENCE = {
 }
 
 # Words that point at an intent, checked in order, for the classifier schema.
-_INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_INTENT_WORDS: tuple[tuple[RuleIntent, tuple[str, ...]], ...] = (
     ("recall_details", ("recall",)),
     ("pregnancy_risk", ("pregnan", "breastfeed")),
     ("allergy_question", ("allerg",)),

@@ -35,6 +35,7 @@ from aiohttp import web
 
 from babyshield_chat.devtools.fake_llm.completions import completion_body, prompt_tokens, reply_content
 from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
 
 __all__ = [
     "DEFAULT_HOST",
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8090
 #: Models listed by `GET /v1/models`; any model name is accepted.
-LISTED_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini")
+LISTED_MODELS = (DEFAULT_LLM_MODEL, "gpt-4o", "gpt-4.1-mini")
 
 
 @dataclass
