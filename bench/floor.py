@@ -30,7 +30,7 @@ import time
 from opentelemetry.trace import SpanKind, use_span
 
 from babyshield_chat.telemetry import Telemetry, TelemetrySettings, configure_logging
-from babyshield_chat.telemetry.settings import ALL_SIGNALS, Signal
+from babyshield_chat.config import ALL_SIGNALS, Signal
 from babyshield_chat.telemetry.logging import log_chat_request
 from babyshield_chat.telemetry.tracing import db_span, flag_evaluation_event, llm_span, tool_span
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from babyshield_chat.telemetry import configure_logging
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "0.10"}
 CHAT = "/api/v1/chat/conversation"

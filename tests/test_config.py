@@ -2,7 +2,7 @@
 
 import pytest
 
-from babyshield_chat.config import ConfigError, load_settings
+from babyshield_chat.config import ConfigError, TelemetrySettings, load_settings
 
 
 def test_defaults_match_the_spec():
@@ -82,3 +82,78 @@ def test_production_needs_a_jwt_key():
 def test_public_key_accepts_escaped_newlines():
     pem = "-----BEGIN PUBLIC KEY-----\\nABC\\n-----END PUBLIC KEY-----"
     assert "\nABC\n" in load_settings({"BS_AUTH_JWT_PUBLIC_KEY": pem}).auth.jwt_public_key
+
+
+# --- telemetry (spec section 5) ---
+
+HASH_KEY = "a-long-enough-hash-key"
+
+
+def test_telemetry_of_an_empty_environment_exports_nothing_and_labels_the_service():
+    settings = load_settings({}).telemetry
+
+    assert settings.service_name == "babyshield-chat"
+    assert settings.environment == "development"
+    assert settings.otlp_endpoint is None
+    assert not any(settings.exports(signal) for signal in ("traces", "metrics", "logs"))
+    assert settings.prometheus_enabled is False
+    assert settings.llm_models == ("gpt-4o-mini",)
+
+
+def test_the_telemetry_variables_are_read():
+    settings = load_settings(
+        {
+            "BS_ENV": "staging",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_LOGS_EXPORTER": "none",
+            "OTEL_METRIC_EXPORT_INTERVAL": "5000",
+            "BS_METRICS_PROMETHEUS": "TRUE",
+            "BS_LOG_HASH_KEY": HASH_KEY,
+            "BS_LLM_MODEL": "gpt-4o",
+        }
+    ).telemetry
+
+    assert settings.environment == "staging"
+    assert (settings.otlp_endpoint, settings.otlp_protocol) == ("http://collector:4317", "grpc")
+    assert (settings.exports("traces"), settings.exports("metrics"), settings.exports("logs")) == (True, True, False)
+    assert settings.metric_export_interval_ms == 5000
+    assert settings.prometheus_enabled is True
+    assert settings.log_hash_key == HASH_KEY
+    assert settings.llm_models == ("gpt-4o",)
+
+
+@pytest.mark.parametrize("value", ["on", "Yes", "1", "true"])
+def test_prometheus_switch_accepts_the_usual_true_spellings(value):
+    assert load_settings({"BS_METRICS_PROMETHEUS": value}).telemetry.prometheus_enabled is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BS_METRICS_PROMETHEUS", "maybe"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "soon"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "-5"),
+        ("OTEL_TRACES_EXPORTER", "console"),
+    ],
+)
+def test_a_malformed_telemetry_value_names_the_variable_and_the_value(variable, value):
+    with pytest.raises(ConfigError) as error:
+        load_settings({variable: value})
+
+    assert variable in str(error.value)
+    assert value in str(error.value)
+
+
+def test_a_short_hash_key_is_refused_without_echoing_the_secret():
+    with pytest.raises(ConfigError) as error:
+        load_settings({"BS_LOG_HASH_KEY": "s3cr3t"})
+
+    assert "BS_LOG_HASH_KEY" in str(error.value)
+    assert "s3cr3t" not in str(error.value)
+
+
+def test_the_hash_key_never_shows_in_the_settings_repr():
+    assert HASH_KEY not in repr(TelemetrySettings(log_hash_key=HASH_KEY))

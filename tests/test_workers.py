@@ -77,7 +77,7 @@ def test_the_parent_migrated_once_for_all_workers(two_workers):
 
 def test_workers_that_die_at_start_make_the_parent_give_up(tmp_path):
     # A worker that exits at once, every time: the parent must not restart it forever.
-    supervisor = Supervisor(["/bin/false"], 2, env=worker_env("postgresql://unused", {}), grace_sec=1)
+    supervisor = Supervisor(["/bin/false"], 2, env=worker_env("postgresql://unused"), grace_sec=1)
     assert supervisor.run() == 1
 
 

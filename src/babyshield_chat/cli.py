@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 
 from babyshield_chat.config import ConfigError, Settings, load_settings
-from babyshield_chat.db.embedded import EmbeddedPostgres, EmbeddedPostgresError, default_data_dir
+from babyshield_chat.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from babyshield_chat.db.migrate import MigrationError, migrate_url
 from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
@@ -132,7 +132,7 @@ def database_url(settings: Settings) -> Iterator[str]:
         return
     bindir = settings.database.embedded_bindir
     embedded = EmbeddedPostgres(
-        settings.database.embedded_dir or default_data_dir(), bindir=Path(bindir) if bindir else None
+        Path(settings.database.embedded_dir), bindir=Path(bindir) if bindir else None
     )
     url = embedded.start()
     print(f"babyshield-chat: embedded PostgreSQL in {embedded.data_dir} on port {embedded.port}", file=sys.stderr)

@@ -1,9 +1,15 @@
-"""Settings: every `BS_*` variable parsed once, at start-up, into typed values.
+"""Settings: every `BS_*` and `OTEL_*` variable the service reads, parsed once, at start-up.
 
-`load_settings(os.environ)` is the only place that reads the environment.
-Everything below it receives a frozen `Settings` object. A malformed value
-raises `ConfigError`, whose message names the variable and quotes the value;
-the CLI turns it into one line on stderr and exit status 2.
+This module is the only code that reads `os.environ`: `load_settings()` for
+the settings, `child_environment()` for a child process that must get its
+settings the same way (a `serve --workers` worker, a drill's service).
+Everything else receives a frozen `Settings` object. A malformed value raises
+`ConfigError`, whose message names the variable and quotes the value (a
+secret is not quoted); the CLI turns it into one line on stderr and exit
+status 2. The defaults live in `vocabulary`.
+
+The other standard `OTEL_*` variables are not read here: the exporters and
+the SDK read them themselves (see `telemetry.setup`).
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ import dataclasses
 import math
 import os
 from collections.abc import Callable, Mapping
-from typing import Literal, TypeVar
+from pathlib import Path
+from typing import Final, Literal, TypeVar, get_args
+from urllib.parse import urlsplit
 
-from babyshield_chat.llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.prices import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
+from babyshield_chat import __version__
 from babyshield_chat.vocabulary import (
     DEFAULT_BREAKER_FAIL_MAX,
     DEFAULT_BREAKER_RESET_SEC,
@@ -46,11 +54,12 @@ T = TypeVar("T")
 class ConfigError(ValueError):
     """A configuration value that cannot be used; the message names the variable."""
 
-    def __init__(self, variable: str, value: str, problem: str) -> None:
+    def __init__(self, variable: str, value: str, problem: str, *, secret: bool = False) -> None:
         self.variable = variable
         self.value = value
         self.problem = problem
-        super().__init__(f"{variable}={value!r} is invalid: {problem}")
+        shown = "<secret>" if secret else repr(value)
+        super().__init__(f"{variable}={shown} is invalid: {problem}")
 
 
 # --- value parsers: each takes the raw string, raises ValueError(problem) ---
@@ -128,14 +137,14 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
-def _read(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
+def _read(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T, *, secret: bool = False) -> T:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
         return parse(raw)
     except ValueError as exc:
-        raise ConfigError(name, raw, str(exc)) from None
+        raise ConfigError(name, raw, str(exc), secret=secret) from None
 
 
 # --- the settings, grouped by the part of the service that uses them ---
@@ -190,7 +199,11 @@ class ResilienceSettings:
 
 @dataclasses.dataclass(frozen=True)
 class DatabaseSettings:
-    """`url` None means: start an embedded PostgreSQL (serve only)."""
+    """`url` None means: start an embedded PostgreSQL (serve only) in `embedded_dir`.
+
+    `load_settings` fills `embedded_dir` with the default location when
+    `BS_EMBEDDED_PG_DIR` is unset.
+    """
 
     url: str | None = None
     embedded_dir: str | None = None
@@ -222,6 +235,46 @@ class RolloutSettings:
 
     prometheus_url: str | None = None
     policy_file: str | None = None
+
+
+OtlpProtocol = Literal["http/protobuf", "grpc"]
+Signal = Literal["traces", "metrics", "logs"]
+ALL_SIGNALS: Final[frozenset[Signal]] = frozenset(get_args(Signal))
+DEFAULT_SERVICE_NAME: Final = "babyshield-chat"
+# The SDK's default is 60 s. Alerts judge 5-minute windows; a point every
+# 15 s gives them 20 samples instead of 5, and the collector's Prometheus
+# exporter updates as often as Prometheus scrapes it.
+DEFAULT_METRIC_EXPORT_INTERVAL_MS: Final = 15_000
+#: Shorter keys are refused: the key is all that keeps user hashes from being
+#: reversed by hashing candidate ids.
+MIN_LOG_HASH_KEY_CHARS: Final = 16
+_SIGNAL_EXPORTER_VARS: Final[Mapping[Signal, str]] = {
+    "traces": "OTEL_TRACES_EXPORTER",
+    "metrics": "OTEL_METRICS_EXPORTER",
+    "logs": "OTEL_LOGS_EXPORTER",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TelemetrySettings:
+    """What to export and how to label it (spec section 5)."""
+
+    service_name: str = DEFAULT_SERVICE_NAME
+    service_version: str = __version__
+    environment: str = DEFAULT_ENV
+    otlp_endpoint: str | None = None
+    otlp_protocol: OtlpProtocol = "http/protobuf"
+    otlp_signals: frozenset[Signal] = ALL_SIGNALS
+    metric_export_interval_ms: int = DEFAULT_METRIC_EXPORT_INTERVAL_MS
+    prometheus_enabled: bool = False
+    # repr=False: settings get logged at start-up, the key must not be.
+    log_hash_key: str | None = dataclasses.field(default=None, repr=False)
+    # The `model` label's values: the configured model (`BS_LLM_MODEL`).
+    llm_models: tuple[str, ...] = (DEFAULT_LLM_MODEL,)
+
+    def exports(self, signal: Signal) -> bool:
+        """Whether `signal` goes out over OTLP."""
+        return self.otlp_endpoint is not None and signal in self.otlp_signals
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,7 +342,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         database=DatabaseSettings(
             url=_read(env, "BS_DATABASE_URL", _database_url, None),
-            embedded_dir=_read(env, "BS_EMBEDDED_PG_DIR", _text, None),
+            embedded_dir=_read(env, "BS_EMBEDDED_PG_DIR", _text, None) or _default_embedded_dir(env),
             embedded_bindir=_read(env, "BS_EMBEDDED_PG_BINDIR", _text, None),
             pool_min=_read(env, "BS_DB_POOL_MIN", _non_negative_int, DEFAULT_DB_POOL_MIN),
             pool_max=_read(env, "BS_DB_POOL_MAX", parse_positive_int, DEFAULT_DB_POOL_MAX),
@@ -309,15 +362,60 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             policy_file=_read(env, "BS_ROLLOUT_POLICY", _text, None),
         ),
     )
-    try:
-        telemetry = TelemetrySettings.from_env(env)
-    except ValueError as exc:
-        # The telemetry parser's messages start with the variable's name.
-        variable = str(exc).split("=", 1)[0].split()[0]
-        raise ConfigError(variable, env.get(variable, ""), str(exc)) from None
-    settings = dataclasses.replace(settings, telemetry=telemetry)
+    settings = dataclasses.replace(settings, telemetry=_telemetry(env, settings))
     _check_consistency(settings, env)
     return settings
+
+
+def _telemetry(env: Mapping[str, str], settings: Settings) -> TelemetrySettings:
+    exporter = parse_choice("otlp", "none")
+    return TelemetrySettings(
+        environment=settings.env,
+        otlp_endpoint=_read(env, "OTEL_EXPORTER_OTLP_ENDPOINT", _otlp_endpoint, None),
+        otlp_protocol=_read(env, "OTEL_EXPORTER_OTLP_PROTOCOL", parse_choice(*get_args(OtlpProtocol)), "http/protobuf"),
+        otlp_signals=frozenset(
+            signal for signal, name in _SIGNAL_EXPORTER_VARS.items() if _read(env, name, exporter, "otlp") == "otlp"
+        ),
+        metric_export_interval_ms=_read(
+            env, "OTEL_METRIC_EXPORT_INTERVAL", parse_positive_int, DEFAULT_METRIC_EXPORT_INTERVAL_MS
+        ),
+        prometheus_enabled=_read(env, "BS_METRICS_PROMETHEUS", parse_bool, False),
+        log_hash_key=_read(env, "BS_LOG_HASH_KEY", _hash_key, None, secret=True),
+        llm_models=(settings.llm.model,),
+    )
+
+
+def child_environment(overrides: Mapping[str, str] | None = None, *,
+                      without_prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment for a child process: less the variables starting with
+    `without_prefixes`, plus `overrides`."""
+    env = {name: value for name, value in os.environ.items()
+           if not (without_prefixes and name.startswith(without_prefixes))}
+    env.update(overrides or {})
+    return env
+
+
+def _default_embedded_dir(env: Mapping[str, str]) -> str:
+    if os.geteuid() == 0:
+        # /root is not traversable by the postgres user.
+        return "/var/lib/babyshield-chat/postgres"
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "babyshield-chat" / "postgres")
+
+
+def _otlp_endpoint(raw: str) -> str:
+    text = raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL")
+    return text
+
+
+def _hash_key(raw: str) -> str:
+    text = raw.strip()
+    if len(text) < MIN_LOG_HASH_KEY_CHARS:
+        raise ValueError(f"too short ({len(text)} characters): use at least {MIN_LOG_HASH_KEY_CHARS}")
+    return text
 
 
 def _pem(raw: str) -> str:

@@ -22,12 +22,13 @@ up. README's "Several workers" says which to use.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+
+from babyshield_chat.config import child_environment
 
 log = logging.getLogger("babyshield_chat.workers")
 
@@ -133,8 +134,6 @@ class Supervisor:
         return 0 if all(status in clean for status in statuses) else 1
 
 
-def worker_env(database_url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def worker_env(database_url: str) -> dict[str, str]:
     """The workers' environment: the parent's, with the database the parent prepared."""
-    env = dict(os.environ if base is None else base)
-    env["BS_DATABASE_URL"] = database_url
-    return env
+    return child_environment({"BS_DATABASE_URL": database_url})

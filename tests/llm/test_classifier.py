@@ -13,10 +13,10 @@ from babyshield_chat.llm.classifier import (
     LlmIntent,
     LlmIntentClassifier,
 )
-from babyshield_chat.llm.pricing import InMemorySpendGuard
 from babyshield_chat.llm.prompt import INTENT_DESCRIPTIONS
 from babyshield_chat.resilience.retry import RetryPolicy
 from babyshield_chat.vocabulary import DEFAULT_ROUTER_BUDGET_SEC
+from tests.support.spend import InMemorySpendGuard
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")

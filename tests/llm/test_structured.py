@@ -8,7 +8,7 @@ import pytest
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
-from babyshield_chat.llm.pricing import InMemorySpendGuard, ModelPrice, PriceTable
+from babyshield_chat.prices import ModelPrice, PriceTable
 from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import (
     InvalidOutput,
@@ -18,6 +18,7 @@ from babyshield_chat.llm.structured import (
     reply_object,
 )
 from babyshield_chat.vocabulary import LLM_OUTCOMES
+from tests.support.spend import InMemorySpendGuard
 
 _REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 

@@ -17,7 +17,7 @@ from babyshield_chat.chat.model import (
     ToolResult,
 )
 from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID
-from babyshield_chat.llm.pricing import InMemorySpendGuard, estimate_cost
+from babyshield_chat.prices import DEFAULT_PRICE_TABLE
 from babyshield_chat.llm.prompt import DATA_BEGIN, unfence
 from babyshield_chat.llm.structured import InvalidOutput, StructuredLlm, create_openai_client
 from babyshield_chat.llm.synthesizer import (
@@ -36,6 +36,7 @@ from babyshield_chat.resilience.retry import RetryPolicy
 from babyshield_chat.vocabulary import DEFAULT_SYNTH_BUDGET_SEC
 
 from tests.llm.conftest import FAST_RETRY, RESET_S
+from tests.support.spend import InMemorySpendGuard
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")
@@ -80,7 +81,7 @@ async def test_happy_path_answer_keeps_tool_evidence_and_reports_usage_and_cost(
     [call] = observer.calls
     assert (call.breaker, call.model, call.outcome) == ("llm:synth", "gpt-4o-mini", "ok")
     assert call.input_tokens > 0 and call.output_tokens > 0
-    assert call.cost_usd == pytest.approx(estimate_cost("gpt-4o-mini", call.input_tokens, call.output_tokens))
+    assert call.cost_usd == pytest.approx(DEFAULT_PRICE_TABLE.estimate_cost("gpt-4o-mini", call.input_tokens, call.output_tokens))
     assert call.cost_usd > 0
     assert spend.spent_today_usd == pytest.approx(call.cost_usd)
 

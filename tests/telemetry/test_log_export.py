@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from babyshield_chat.telemetry.log_export import OtlpLogHandler
 from babyshield_chat.telemetry.logging import configure_logging, log_chat_request
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from babyshield_chat.telemetry.logging import JsonAccessLogger, configure_logging, log_chat_request, rfc3339_utc
 from babyshield_chat.telemetry.pseudonyms import user_hash
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
 from babyshield_chat.telemetry.tracing import server_span_middleware, span_id_hex, trace_id_hex
 
 HASH_KEY = "test-log-hash-key-0123456789"

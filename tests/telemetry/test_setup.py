@@ -21,7 +21,7 @@ from prometheus_client.exposition import generate_latest
 
 from babyshield_chat.telemetry.logging import configure_logging
 from babyshield_chat.telemetry.pseudonyms import user_hash
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
 from babyshield_chat.telemetry.setup import Telemetry
 from babyshield_chat.telemetry.testing import finished_spans, metric_points
 from babyshield_chat.telemetry.tracing import trace_id_hex

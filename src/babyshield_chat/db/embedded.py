@@ -50,14 +50,6 @@ def find_bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def default_data_dir() -> Path:
-    if os.geteuid() == 0:
-        # /root is not traversable by the postgres user.
-        return Path("/var/lib/babyshield-chat/postgres")
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "babyshield-chat" / "postgres"
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

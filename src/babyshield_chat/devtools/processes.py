@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -31,6 +30,7 @@ from typing import Any
 
 import aiohttp
 
+from babyshield_chat.config import child_environment
 from babyshield_chat.db.embedded import free_port
 
 from babyshield_chat.devtools.polling import until, wait_for
@@ -46,12 +46,9 @@ DEV_ENV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a `python -m babyshield_chat` child running this checkout, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
-    env["PYTHONPATH"] = str(SRC)
     # Output reaches its file as it is written, not when a buffer fills.
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
+    return child_environment({"PYTHONPATH": str(SRC), "PYTHONUNBUFFERED": "1", **(extra or {})},
+                             without_prefixes=("BS_", "OTEL_"))
 
 
 def babyshield_chat_command(*args: str) -> list[str]:

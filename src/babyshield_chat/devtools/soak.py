@@ -39,6 +39,7 @@ import asyncpg
 
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
 from babyshield_chat.db.migrate import migrate_url
+from babyshield_chat.config import child_environment
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.telemetry.labels import request_outcome
 from babyshield_chat.vocabulary import RuleIntent
@@ -181,11 +182,10 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
         async with FakeLlmServer() as fake:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
-            env.update({"BS_DATABASE_URL": url, "BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true",
+            env = child_environment({"BS_DATABASE_URL": url, "BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true",
                         "BS_FEATURE_CHAT_ROLLOUT_PCT": "1", "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
                         "BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_LLM_BASE_URL": fake.base_url,
-                        "BS_LLM_API_KEY": "soak", "BS_BREAKER_RESET_SEC": "2"})
+                        "BS_LLM_API_KEY": "soak", "BS_BREAKER_RESET_SEC": "2"}, without_prefixes=("BS_", "OTEL_"))
             proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)],
                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             await _wait_ready(base, proc)

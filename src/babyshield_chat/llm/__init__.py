@@ -4,5 +4,4 @@
 - :mod:`.classifier`: the optional LLM intent classifier.
 - :mod:`.structured`: one strict-JSON call under spend cap, retries, breaker and deadline.
 - :mod:`.prompt` and :mod:`.schema`: what the model is told and the shape it must answer in.
-- :mod:`.pricing`: token prices, cost estimates and the daily spend guard.
 """

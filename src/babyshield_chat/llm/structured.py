@@ -3,7 +3,7 @@
 Both users of the LLM (the answer synthesizer and the intent classifier) go
 through :meth:`StructuredLlm.complete`. The layers, outermost first:
 
-1. the spend cap (:class:`~babyshield_chat.llm.pricing.SpendGuard`): refused
+1. the spend cap (:class:`~babyshield_chat.prices.SpendGuard`): refused
    calls raise :class:`SpendCapReached` without touching the provider;
 2. retries (:func:`~babyshield_chat.resilience.retry.retry_call`), which only
    start an attempt that fits in the time left;
@@ -41,7 +41,7 @@ from babyshield_chat.resilience.breaker import AsyncCircuitBreaker
 from babyshield_chat.resilience.deadline import cancelled_by_deadline, current_deadline
 from babyshield_chat.resilience.retry import RetryHook, RetryPolicy, retry_call
 
-from babyshield_chat.llm.pricing import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
+from babyshield_chat.prices import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
 from babyshield_chat.llm.schema import response_format
 from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, DEFAULT_MAX_INFLIGHT, LlmOutcome
 

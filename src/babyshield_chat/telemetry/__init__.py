@@ -8,7 +8,8 @@ exported when, `metrics` for the metric names, `tracing` for span helpers and
 from babyshield_chat.telemetry.logging import JsonAccessLogger, configure_logging, log_chat_request
 from babyshield_chat.telemetry.metrics import ChatMetrics, make_metrics_handler
 from babyshield_chat.telemetry.pseudonyms import UserHash, user_hash
-from babyshield_chat.telemetry.setup import Telemetry, TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
+from babyshield_chat.telemetry.setup import Telemetry
 from babyshield_chat.telemetry.tracing import (
     REQUEST_SPAN_KEY,
     db_span,

@@ -39,7 +39,7 @@ from opentelemetry.trace import Span, get_current_span
 
 from babyshield_chat.telemetry import labels
 from babyshield_chat.telemetry.pseudonyms import DEFAULT_USER_HASH_HEX_CHARS, UserHash
-from babyshield_chat.telemetry.settings import TelemetrySettings
+from babyshield_chat.config import TelemetrySettings
 from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, http_method, http_route, span_id_hex, trace_id_hex
 
 #: `extra=` key carrying a line's structured fields.

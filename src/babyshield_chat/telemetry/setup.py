@@ -53,7 +53,7 @@ from babyshield_chat import __version__
 from babyshield_chat.telemetry.log_export import OtlpLogHandler
 from babyshield_chat.telemetry.metrics import ChatMetrics, make_metrics_handler, metric_views
 from babyshield_chat.telemetry.pseudonyms import UserHash, user_hash
-from babyshield_chat.telemetry.settings import Signal, TelemetrySettings
+from babyshield_chat.config import Signal, TelemetrySettings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk._logs.export import LogRecordExporter
@@ -66,7 +66,7 @@ INSTRUMENTATION_SCOPE: Final = "babyshield_chat"
 
 MetricsHandler = Callable[[web.Request], Awaitable[web.Response]]
 
-__all__ = ["INSTRUMENTATION_SCOPE", "Telemetry", "TelemetrySettings"]
+__all__ = ["INSTRUMENTATION_SCOPE", "Telemetry"]
 
 
 class Telemetry:

@@ -1,27 +1,23 @@
-"""Behaviour of the price table, cost estimates and the in-memory spend cap."""
+"""Behaviour of the price table and its cost estimates."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 
 import pytest
 
-from babyshield_chat.llm.pricing import (
+from babyshield_chat.prices import (
     DEFAULT_PRICE_TABLE,
-    InMemorySpendGuard,
     ModelPrice,
     PriceTable,
-    estimate_cost,
     parse_price_table,
 )
 
 
 def test_cost_is_priced_per_million_tokens_in_each_direction() -> None:
     # gpt-4o-mini: 0.15 USD per 1M input, 0.60 USD per 1M output tokens.
-    assert estimate_cost("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.15)
-    assert estimate_cost("gpt-4o-mini", 0, 1_000_000) == pytest.approx(0.60)
-    assert estimate_cost("gpt-4o-mini", 2_000, 500) == pytest.approx(0.0006)
+    assert DEFAULT_PRICE_TABLE.estimate_cost("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.15)
+    assert DEFAULT_PRICE_TABLE.estimate_cost("gpt-4o-mini", 0, 1_000_000) == pytest.approx(0.60)
+    assert DEFAULT_PRICE_TABLE.estimate_cost("gpt-4o-mini", 2_000, 500) == pytest.approx(0.0006)
 
 
 def test_dated_snapshot_is_priced_as_its_model_family() -> None:
@@ -31,7 +27,7 @@ def test_dated_snapshot_is_priced_as_its_model_family() -> None:
 
 
 def test_unlisted_model_is_priced_by_the_wildcard_entry() -> None:
-    assert estimate_cost("some-new-model", 1_000_000, 0) == pytest.approx(2.50)
+    assert DEFAULT_PRICE_TABLE.estimate_cost("some-new-model", 1_000_000, 0) == pytest.approx(2.50)
 
 
 def test_unlisted_model_without_wildcard_costs_nothing() -> None:
@@ -75,43 +71,3 @@ def test_malformed_price_table_is_rejected_naming_the_bad_value(text: str, named
     with pytest.raises(ValueError) as caught:
         parse_price_table(text)
     assert named in str(caught.value)
-
-
-async def test_spend_guard_allows_until_the_daily_budget_is_reached() -> None:
-    guard = InMemorySpendGuard(daily_budget_usd=1.0)
-    assert await guard.allow()
-    await guard.add(0.6)
-    assert await guard.allow()
-    await guard.add(0.4)
-    assert not await guard.allow()
-
-
-async def test_spend_guard_without_budget_never_refuses() -> None:
-    guard = InMemorySpendGuard(daily_budget_usd=None)
-    await guard.add(1_000_000.0)
-    assert await guard.allow()
-
-
-async def test_spend_guard_with_zero_budget_refuses_at_once() -> None:
-    assert not await InMemorySpendGuard(daily_budget_usd=0).allow()
-
-
-async def test_spend_guard_starts_afresh_on_a_new_utc_day() -> None:
-    day = [dt.date(2025, 1, 1)]
-    guard = InMemorySpendGuard(daily_budget_usd=1.0, today=lambda: day[0])
-    await guard.add(1.0)
-    assert not await guard.allow()
-    day[0] = dt.date(2025, 1, 2)
-    assert await guard.allow()
-    assert guard.spent_today_usd == 0.0
-
-
-@pytest.mark.parametrize("bad", [-1.0, float("nan"), "10"])
-def test_invalid_daily_budget_is_rejected_naming_the_value(bad: object) -> None:
-    with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
-        InMemorySpendGuard(daily_budget_usd=bad)  # type: ignore[arg-type]
-
-
-async def test_negative_spend_is_rejected() -> None:
-    with pytest.raises(ValueError, match="-0.5"):
-        await InMemorySpendGuard(daily_budget_usd=1.0).add(-0.5)

@@ -8,16 +8,15 @@ fallback writer with reason `spend_cap` once reached.
 This module holds the price table (defaults below, overridable with the JSON
 of `BS_LLM_PRICES_JSON` through :func:`parse_price_table`), the cost
 estimate, and the :class:`SpendGuard` contract. The shared PostgreSQL guard
-lives with the database code; :class:`InMemorySpendGuard` serves tests and
-single-process runs.
+lives with the database code (`db/spend.py`). `config` parses the table, so
+this module sits at the bottom of the layers with it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -25,11 +24,9 @@ from typing import Protocol
 __all__ = [
     "DEFAULT_PRICE_TABLE",
     "WILDCARD",
-    "InMemorySpendGuard",
     "ModelPrice",
     "PriceTable",
     "SpendGuard",
-    "estimate_cost",
     "parse_price_table",
 ]
 
@@ -96,11 +93,6 @@ DEFAULT_PRICE_TABLE = PriceTable(
 )
 
 
-def estimate_cost(model: str, input_tokens: int, output_tokens: int, table: PriceTable = DEFAULT_PRICE_TABLE) -> float:
-    """Estimated USD for one call."""
-    return table.estimate_cost(model, input_tokens, output_tokens)
-
-
 def parse_price_table(text: str, *, base: PriceTable = DEFAULT_PRICE_TABLE) -> PriceTable:
     """Parse ``{"model": {"input": usd_per_mtok, "output": usd_per_mtok}, ...}``.
 
@@ -155,47 +147,3 @@ class SpendGuard(Protocol):
     async def add(self, usd: float) -> None:
         """Record the estimated cost of a call that was made."""
         ...
-
-
-class InMemorySpendGuard:
-    """A spend cap for one process; resets at midnight UTC.
-
-    `daily_budget_usd` None means no cap; 0 means no LLM spending at all.
-    """
-
-    def __init__(
-        self,
-        daily_budget_usd: float | None,
-        *,
-        today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
-    ) -> None:
-        if daily_budget_usd is not None and (
-            isinstance(daily_budget_usd, bool)
-            or not isinstance(daily_budget_usd, (int, float))
-            or not math.isfinite(daily_budget_usd)
-            or daily_budget_usd < 0
-        ):
-            raise ValueError(f"daily_budget_usd must be a non-negative number, got {daily_budget_usd!r}")
-        self.daily_budget_usd = daily_budget_usd
-        self._today = today
-        self._day = today()
-        self._spent = 0.0
-
-    @property
-    def spent_today_usd(self) -> float:
-        self._roll_over()
-        return self._spent
-
-    async def allow(self) -> bool:
-        return self.daily_budget_usd is None or self.spent_today_usd < self.daily_budget_usd
-
-    async def add(self, usd: float) -> None:
-        if not math.isfinite(usd) or usd < 0:
-            raise ValueError(f"spend must be a non-negative number of USD, got {usd!r}")
-        self._roll_over()
-        self._spent += usd
-
-    def _roll_over(self) -> None:
-        today = self._today()
-        if today != self._day:
-            self._day, self._spent = today, 0.0
