@@ -28,6 +28,7 @@ from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.llm.structured import create_openai_client
 
 from tests.support.apps import AppHarness
+from tests.support.logs import CapturedLogs, captured_logs
 from tests.support.paths import REPO_ROOT
 
 TEMPLATE_DB = "bs_test_template"
@@ -177,6 +178,13 @@ async def apps() -> AsyncIterator[AppHarness]:
         yield harness
     finally:
         await harness.close()
+
+
+@pytest.fixture
+def logs() -> Iterator[CapturedLogs]:
+    """The JSON lines and the OTLP log records of this test, logging configured as `serve` does."""
+    with captured_logs() as captured:
+        yield captured
 
 
 # --- the fake LLM in this process, and the real openai client for it ---

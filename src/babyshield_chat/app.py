@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import logging
 from collections.abc import AsyncIterator, Callable
 
 import openai
@@ -22,7 +21,18 @@ from babyshield_chat.api.openapi import openapi_handler
 from babyshield_chat.config import Settings
 from babyshield_chat.api.faults import FAULTS, Faults
 from babyshield_chat.api.limits import RateLimiter
-from babyshield_chat.api.context import AUTH, DATABASE, FLAG_STORE, FLAGS, PIPELINE, RATE_LIMITER, REQUEST_STATE, SETTINGS, TELEMETRY, TRACER
+from babyshield_chat.api.context import (
+    AUTH,
+    DATABASE,
+    FLAG_STORE,
+    FLAGS,
+    PIPELINE,
+    RATE_LIMITER,
+    REQUEST_STATE,
+    SETTINGS,
+    TELEMETRY,
+    TRACER,
+)
 from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
@@ -32,6 +42,7 @@ from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState, middlewares
 from babyshield_chat.telemetry import Telemetry
+from babyshield_chat.telemetry.logging import EventLog
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
@@ -110,7 +121,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 PURGE_INTERVAL_SEC = 3600.0
-log = logging.getLogger("babyshield_chat.retention")
+log = EventLog("babyshield_chat.retention")
 
 
 async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -123,7 +134,7 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
                 async with app[DATABASE].connection() as conn:
                     purged = await memory.purge_messages(conn, retention)
                 if purged:
-                    log.info("purged messages past retention", extra={"purged": purged})
+                    log.info("purged messages past retention", purged=purged)
             except DatabaseUnavailable:
                 pass  # next round
             except Exception:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,7 +30,6 @@ EXIT_CONFIG = 2
 EXIT_FAILURE = 1
 DEFAULT_PORT = 8080
 
-log = logging.getLogger("babyshield_chat.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ and returns so the process exits 0.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import time
@@ -17,9 +16,10 @@ import time
 from aiohttp import web
 
 from babyshield_chat.api.context import REQUEST_STATE, SETTINGS
+from babyshield_chat.telemetry.logging import EventLog
 
 DRAIN_POLL_SEC = 0.05
-log = logging.getLogger("babyshield_chat.server")
+log = EventLog("babyshield_chat.server")
 
 
 async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: bool = False,
@@ -35,7 +35,7 @@ async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: b
         site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
         # The pid tells the workers of `serve --workers N` apart.
-        log.info("listening", extra={"fields": {"host": host, "port": port, "pid": os.getpid()}})
+        log.info("listening", host=host, port=port, pid=os.getpid())
         if ready is not None:
             ready.set()
         await stop.wait()
@@ -51,8 +51,8 @@ async def drain(app: web.Application) -> None:
     state.draining = True
     grace = app[SETTINGS].server.shutdown_grace_sec
     deadline = time.monotonic() + grace
-    log.info("draining", extra={"fields": {"inflight": state.inflight, "grace_sec": grace}})
+    log.info("draining", inflight=state.inflight, grace_sec=grace)
     while state.inflight > 0 and time.monotonic() < deadline:
         await asyncio.sleep(DRAIN_POLL_SEC)
     if state.inflight:
-        log.warning("grace period over with requests in flight", extra={"fields": {"inflight": state.inflight}})
+        log.warning("grace period over with requests in flight", inflight=state.inflight)

@@ -21,7 +21,6 @@ up. README's "Several workers" says which to use.
 
 from __future__ import annotations
 
-import logging
 import signal
 import subprocess
 import sys
@@ -29,8 +28,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from babyshield_chat.config import child_environment
+from babyshield_chat.telemetry.logging import EventLog
 
-log = logging.getLogger("babyshield_chat.workers")
+log = EventLog("babyshield_chat.workers")
 
 POLL_SEC = 0.1
 # A worker that dies sooner than this after starting counts towards a crash loop.
@@ -95,7 +95,7 @@ class Supervisor:
     def _spawn(self) -> tuple[subprocess.Popen[bytes], float]:
         # stdout and stderr are inherited: the workers' JSON lines go where the parent's go.
         proc = subprocess.Popen(self._command, env=self._env)
-        log.info("worker_started", extra={"fields": {"pid": proc.pid}})
+        log.info("worker_started", pid=proc.pid)
         return proc, self._clock()
 
     def _replace_dead(self) -> bool:
@@ -105,13 +105,10 @@ class Supervisor:
             if status is None or self._stop_signal is not None:
                 continue
             lived = self._clock() - started
-            log.warning("worker_exited",
-                        extra={"fields": {"pid": proc.pid, "status": status,
-                                          "lived_sec": round(lived, 3)}})
+            log.warning("worker_exited", pid=proc.pid, status=status, lived_sec=round(lived, 3))
             self._early_deaths = self._early_deaths + 1 if lived < EARLY_DEATH_SEC else 0
             if self._early_deaths >= MAX_EARLY_DEATHS:
-                log.error("worker_crash_loop",
-                          extra={"fields": {"deaths": self._early_deaths}})
+                log.error("worker_crash_loop", deaths=self._early_deaths)
                 return False
             self._workers[index] = self._spawn()
         return True
@@ -126,7 +123,7 @@ class Supervisor:
             try:
                 statuses.append(proc.wait(timeout=max(0.0, deadline - self._clock())))
             except subprocess.TimeoutExpired:
-                log.error("worker_killed", extra={"fields": {"pid": proc.pid}})
+                log.error("worker_killed", pid=proc.pid)
                 proc.kill()
                 statuses.append(proc.wait())
         # A worker the signal reached before it installed its own handler had nothing in flight.

@@ -1,39 +1,21 @@
 """The OTLP copy of the log stream, which the collector writes to CloudWatch as-is."""
 
-import io
+import ast
 import json
 import logging
-from collections.abc import Iterator
+from pathlib import Path
 
-import pytest
 from opentelemetry._logs import SeverityNumber
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.trace import TracerProvider
 
-from babyshield_chat.telemetry.log_export import OtlpLogHandler
-from babyshield_chat.telemetry.logging import configure_logging, log_chat_request
-from babyshield_chat.config import TelemetrySettings
+import babyshield_chat
+from babyshield_chat.telemetry.logging import EventLog, log_chat_request
+
+PACKAGE = Path(babyshield_chat.__file__).parent
+LOG_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
 
 
-@pytest.fixture
-def exporter() -> InMemoryLogRecordExporter:
-    return InMemoryLogRecordExporter()
-
-
-@pytest.fixture
-def stdout(exporter) -> Iterator[io.StringIO]:
-    provider = LoggerProvider(shutdown_on_exit=False)
-    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
-    output = io.StringIO()
-    handlers = configure_logging(TelemetrySettings(environment="test"), output, otlp_handler=OtlpLogHandler(provider))
-    yield output
-    for handler in handlers:
-        logging.getLogger().removeHandler(handler)
-    logging.captureWarnings(False)
-
-
-def test_the_exported_body_is_the_exact_json_line_written_to_stdout(stdout, exporter):
+def test_the_exported_body_is_the_exact_json_line_written_to_stdout(logs):
     tracer = TracerProvider(shutdown_on_exit=False).get_tracer("test")
     with tracer.start_as_current_span("POST /api/v1/chat/conversation") as span:
         log_chat_request(
@@ -41,23 +23,59 @@ def test_the_exported_body_is_the_exact_json_line_written_to_stdout(stdout, expo
             fallback_reason=None, circuit_open=False, blocked=False, user_hash=None,
         )  # fmt: skip
 
-    [record] = [finished.log_record for finished in exporter.get_finished_logs()]
-    assert record.body == stdout.getvalue().rstrip("\n")
+    [record] = logs.records()
+    assert record.body == logs.stdout.getvalue().rstrip("\n")
     assert json.loads(record.body)["event"] == "chat_request"
     assert record.trace_id == span.get_span_context().trace_id
     assert record.span_id == span.get_span_context().span_id
 
 
-def test_levels_map_to_otel_severities(stdout, exporter):
+def test_levels_map_to_otel_severities(logs):
     logging.getLogger("babyshield_chat.db").warning("pool nearly exhausted")
     logging.getLogger("babyshield_chat.api").error("handler failed")
 
-    severities = [(f.log_record.severity_number, f.log_record.severity_text) for f in exporter.get_finished_logs()]
+    severities = [(record.severity_number, record.severity_text) for record in logs.records()]
     assert severities == [(SeverityNumber.WARN, "WARN"), (SeverityNumber.ERROR, "ERROR")]
 
 
-def test_the_sdks_own_log_lines_stay_on_stdout_and_are_not_exported(stdout, exporter):
+def test_the_sdks_own_log_lines_stay_on_stdout_and_are_not_exported(logs):
     logging.getLogger("opentelemetry.exporter.otlp.proto.http").error("Failed to export logs batch")
 
-    assert exporter.get_finished_logs() == ()
-    assert "Failed to export logs batch" in stdout.getvalue()
+    assert logs.records() == []
+    assert "Failed to export logs batch" in logs.stdout.getvalue()
+
+
+def test_an_events_fields_reach_both_the_json_line_and_the_otlp_record(logs):
+    EventLog("babyshield_chat.test").warning("pool nearly exhausted", in_use=19, maximum=20, database="chat")
+
+    [line] = logs.lines()
+    [exported] = logs.exported()
+    assert exported == line
+    assert (line["event"], line["in_use"], line["maximum"], line["database"]) == ("pool nearly exhausted", 19, 20, "chat")
+
+
+def test_a_field_named_like_the_envelope_cannot_overwrite_it(logs):
+    EventLog("babyshield_chat.test").info("listening", level="debug", service="someone-else", port=8080)
+
+    [line] = logs.lines()
+    assert (line["level"], line["service"], line["port"]) == ("info", "babyshield-chat", 8080)
+
+
+def test_every_log_call_of_the_package_goes_through_event_log():
+    """A flat `extra={...}` silently loses its fields: the package logs only through `EventLog`."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "telemetry" / "logging.py":
+            continue  # where EventLog itself and the chat_request line are written
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            func = node.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            if func.attr in LOG_METHODS and any(keyword.arg in ("extra", None) for keyword in node.keywords):
+                offenders.append(f"{where} passes extra= (or **kwargs) to .{func.attr}()")
+            if isinstance(func.value, ast.Name) and func.value.id == "logging" and func.attr in {"getLogger", *LOG_METHODS}:
+                offenders.append(f"{where} calls logging.{func.attr}()")
+    assert offenders == []

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import random
 
 from aiohttp import web
@@ -23,8 +22,9 @@ from babyshield_chat.api.admin import require_admin
 from babyshield_chat.api.errors import ApiError, not_found
 from babyshield_chat.api.responses import json_response, read_model
 from babyshield_chat.vocabulary import ENDPOINTS, Endpoint
+from babyshield_chat.telemetry.logging import EventLog
 
-log = logging.getLogger("babyshield_chat.faults")
+log = EventLog("babyshield_chat.faults")
 
 
 
@@ -84,7 +84,7 @@ async def put_faults(request: web.Request) -> web.Response:
     body = await read_model(request, FaultsBody)
     faults.error_ratio, faults.added_latency_ms = body.error_ratio, body.added_latency_ms
     faults.endpoints = frozenset(body.endpoints)
-    log.warning("FAULT INJECTION ACTIVE", extra={"faults": faults.body()})
+    log.warning("FAULT INJECTION ACTIVE", faults=faults.body())
     return json_response(request, faults.body())
 
 

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -29,11 +28,12 @@ from babyshield_chat.telemetry.logging import CHAT_REQUEST_LOGGED, log_chat_requ
 from babyshield_chat.telemetry.labels import request_outcome
 from babyshield_chat.telemetry.tracing import REQUEST_SPAN_KEY, record_error, server_span_middleware
 from babyshield_chat.vocabulary import DEFAULT_MAX_INFLIGHT, NO_INTENT, Endpoint
+from babyshield_chat.telemetry.logging import EventLog
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
-log = logging.getLogger("babyshield_chat.http")
+log = EventLog("babyshield_chat.http")
 
 # Paths that must answer while draining or overloaded: probes and scrapes.
 _ALWAYS_ADMITTED = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -122,7 +122,7 @@ def error_middleware(max_body_bytes: int) -> Middleware:
                 raise
             error = from_http_exception(exc, max_body_bytes)
         except Exception as exc:  # a bug: log it with the trace id, answer the envelope
-            log.exception("unhandled error", extra={"route": route_template(request)})
+            log.exception("unhandled error", route=route_template(request))
             record_error(request[REQUEST_SPAN_KEY], exc)
             error = internal_error()
         request[ERROR_CODE] = error.code

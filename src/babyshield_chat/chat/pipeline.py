@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import logging
 import uuid
 from typing import Any
 
@@ -46,8 +45,9 @@ from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
 from babyshield_chat.chat.tools.registry import Guard, Observer, run_tools
 from babyshield_chat.vocabulary import EMERGENCY_INTENT, EXPLAIN_INTENT, UNCLEAR_INTENT, Intent, RuleIntent
+from babyshield_chat.telemetry.logging import EventLog
 
-log = logging.getLogger("babyshield_chat.pipeline")
+log = EventLog("babyshield_chat.pipeline")
 
 DB_STAGE_SEC = 0.3
 MEMORY_MIN_SEC = 0.05
@@ -280,6 +280,6 @@ class ChatPipeline:
                 return True
             except (DatabaseUnavailable, memory.NotOwner) as exc:
                 span.set_attribute("babyshield.memory_saved", False)
-                log.warning("memory not saved", extra={"error": type(exc).__name__})
+                log.warning("memory not saved", error=type(exc).__name__)
                 return False
 

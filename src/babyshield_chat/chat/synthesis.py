@@ -10,7 +10,6 @@ same request to the offline writer (`fallback`, with the reason), counted in
 from __future__ import annotations
 
 import dataclasses
-import logging
 import time
 
 from babyshield_chat.resilience.deadline import StageTimeout, stage
@@ -19,8 +18,9 @@ from babyshield_chat.telemetry.tracing import record_fallback
 from babyshield_chat.chat.model import Answer, SynthesisError, SynthesisRequest, Synthesizer, ToolReport
 from babyshield_chat.chat.offline_writer import compose
 from babyshield_chat.vocabulary import FallbackReason, SynthesizerKind
+from babyshield_chat.telemetry.logging import EventLog
 
-log = logging.getLogger("babyshield_chat.synthesis")
+log = EventLog("babyshield_chat.synthesis")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,5 +57,5 @@ async def write_answer(
         metrics.record_synth(model, reason, time.perf_counter() - started)
         metrics.record_fallback(reason)
     record_fallback(reason)
-    log.info("fallback", extra={"fallback_reason": reason})
+    log.info("fallback", fallback_reason=reason)
     return Written(compose(request, fallback_reason=reason), tools, "fallback", reason)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 
 from babyshield_chat.config import DatabaseSettings
+from babyshield_chat.telemetry.logging import EventLog
 
 DEFAULT_CONNECT_TIMEOUT_SEC = 2.0
 DEFAULT_PING_TIMEOUT_SEC = 1.0
 
-log = logging.getLogger("babyshield_chat.db")
+log = EventLog("babyshield_chat.db")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -76,7 +76,7 @@ class Database:
             for conn in conns:
                 await self._pool.release(conn)
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-            log.warning("database not reachable at start-up", extra={"error": type(exc).__name__})
+            log.warning("database not reachable at start-up", error=type(exc).__name__)
 
     async def close(self) -> None:
         if self._warmup is not None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,12 +30,13 @@ from collections.abc import Callable
 import asyncpg
 
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
+from babyshield_chat.telemetry.logging import EventLog
 
 DEFAULT_TIMEOUT_SEC = 0.2
 DEFAULT_FLUSH_INTERVAL_SEC = 1.0
 # Spend accounting never fails a chat answer, whatever the database says.
 _STORE_DOWN = (DatabaseUnavailable, TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
-log = logging.getLogger("babyshield_chat.spend")
+log = EventLog("babyshield_chat.spend")
 
 
 class PostgresSpendGuard:

@@ -36,7 +36,6 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +47,7 @@ from babyshield_chat.db.pool import Database
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.evaluation import FlagState
 from babyshield_chat.flags.overrides import Change, Override
+from babyshield_chat.telemetry.logging import EventLog
 
 DEFAULT_RESYNC_SEC = 5.0
 DEFAULT_CONNECT_TIMEOUT_SEC = 2.0
@@ -57,7 +57,7 @@ DEFAULT_BACKOFF_INITIAL_SEC = 0.2
 DEFAULT_BACKOFF_MAX_SEC = 10.0
 APPLICATION_NAME = "babyshield-chat flag listener"
 
-log = logging.getLogger("babyshield_chat.flags.store")
+log = EventLog("babyshield_chat.flags.store")
 
 # How stop() makes sure the listener task is gone.
 STOP_ATTEMPTS = 5
@@ -173,9 +173,9 @@ class OverrideStore:
             done, _pending = await asyncio.wait({task}, timeout=STOP_WAIT_SEC)
             if done:
                 if not task.cancelled() and task.exception() is not None:
-                    log.warning("flag listener ended with an error", extra={"error": repr(task.exception())})
+                    log.warning("flag listener ended with an error", error=repr(task.exception()))
                 return
-        log.warning("flag listener did not stop after %d cancellations", STOP_ATTEMPTS)
+        log.warning("flag listener did not stop after its cancellations", cancellations=STOP_ATTEMPTS)
 
     # --- writes (admin API) ----------------------------------------------------
 
@@ -257,7 +257,7 @@ class OverrideStore:
 
     def _apply(self, override: Override | None) -> None:
         if self._last_error is not None:
-            log.info("flag override store reconnected", extra={"after_error": self._last_error})
+            log.info("flag override store reconnected", after_error=self._last_error)
         self._override = override
         self._last_error = None
         self._last_sync = dt.datetime.now(dt.UTC)
@@ -268,7 +268,7 @@ class OverrideStore:
         error = f"{type(exc).__name__}: {exc}"
         if self._last_error is None:
             log.warning("flag override store lost the database; keeping the last known flag",
-                        extra={"error": error, "source": self._state.source})
+                        error=error, source=self._state.source)
         self._last_error = error
         self._publish(dataclasses.replace(self._state, stale=True))
 

@@ -17,7 +17,6 @@ with ``source="llm"``.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from babyshield_chat.vocabulary import DEFAULT_ROUTER_BUDGET_SEC, RuleIntent
 from babyshield_chat.llm.prompt import classification_messages
 from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, StructuredLlm
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "DEFAULT_ROUTER_RETRY_POLICY",
@@ -42,7 +42,7 @@ __all__ = [
     "LlmIntentClassifier",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 #: Retries for the classifier's StructuredLlm: a two-field reply is quick,
 #: and within 0.3 s there is room for one retry at most.
@@ -89,6 +89,6 @@ class LlmIntentClassifier:
                 )
         except (SpendCapReached, CircuitOpen, BudgetExhausted, TimeoutError, InvalidOutput, openai.OpenAIError) as exc:
             # The class name only: messages of provider errors can echo input.
-            log.info("LLM intent classification gave no answer", extra={"error": type(exc).__name__})
+            log.info("LLM intent classification gave no answer", error=type(exc).__name__)
             return None
         return LlmIntent(intent=reply.intent, confidence=reply.confidence)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from babyshield_chat.resilience.retry import RetryHook, RetryPolicy, retry_call
 from babyshield_chat.prices import DEFAULT_PRICE_TABLE, PriceTable, SpendGuard
 from babyshield_chat.llm.schema import response_format
 from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, DEFAULT_MAX_INFLIGHT, LlmOutcome
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
@@ -58,7 +58,7 @@ __all__ = [
     "reply_object",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 R = TypeVar("R")
 
@@ -284,7 +284,7 @@ class StructuredLlm:
         try:
             self.observer.llm_call(call)
         except Exception:
-            log.exception("LLM observer failed", extra={"breaker": call.breaker})
+            log.exception("LLM observer failed", breaker=call.breaker)
 
     async def _spend(self, cost_usd: float) -> None:
         if self._spend_guard is None or cost_usd <= 0:
@@ -294,7 +294,7 @@ class StructuredLlm:
         except Exception:
             # The guard's contract is not to raise; if one does, the answer
             # that was already paid for is still worth returning.
-            log.exception("recording LLM spend failed", extra={"breaker": self.breaker.name})
+            log.exception("recording LLM spend failed", breaker=self.breaker.name)
 
 
 def reply_object(completion: Any) -> dict[str, Any]:

@@ -20,7 +20,6 @@ Unexpected exceptions (bugs) are not dressed up as provider errors.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +41,7 @@ from babyshield_chat.vocabulary import DEFAULT_SYNTH_BUDGET_SEC
 from babyshield_chat.llm.prompt import synthesis_messages
 from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import InvalidOutput, SpendCapReached, StructuredLlm
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "ANSWER_SCHEMA",
@@ -51,7 +51,7 @@ __all__ = [
     "ground_answer",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 #: Retries for the writer's StructuredLlm. A grounded answer takes the model
 #: the better part of a second, so an attempt with less than half a second
@@ -141,7 +141,7 @@ def grounded_evidence(cited: Sequence[Evidence], tool_results: Sequence[ToolResu
             kept.setdefault(key, returned[key])
     dropped = len({(item.type, item.id) for item in cited}) - len(kept)
     if dropped:
-        log.warning("LLM cited evidence no tool returned; dropped", extra={"evidence_dropped": dropped})
+        log.warning("LLM cited evidence no tool returned; dropped", evidence_dropped=dropped)
     # A parent must never miss a recall because the model forgot to cite it.
     for key, item in returned.items():
         if item.type == "recall":

@@ -34,7 +34,6 @@ The caller always gets its own exception back, unchanged.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -44,6 +43,7 @@ import pybreaker
 
 from babyshield_chat.resilience.deadline import cancelled_by_deadline
 from babyshield_chat.vocabulary import DEFAULT_BREAKER_FAIL_MAX, DEFAULT_BREAKER_RESET_SEC
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "STATE_GAUGE_VALUES",
@@ -55,7 +55,7 @@ __all__ = [
     "ExceptionFilter",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 T = TypeVar("T")
 
@@ -221,7 +221,7 @@ class AsyncCircuitBreaker:
             try:
                 getattr(listener, event)(*args)
             except Exception:
-                log.exception("breaker listener failed", extra={"breaker": self.name, "event": event})
+                log.exception("breaker listener failed", breaker=self.name, callback=event)
 
     def __repr__(self) -> str:
         return f"<AsyncCircuitBreaker {self.name!r} {self.state}>"

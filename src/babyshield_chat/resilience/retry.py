@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import email.utils
 import errno
-import logging
 import math
 import random
 import time
@@ -41,6 +40,7 @@ import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from babyshield_chat.resilience.deadline import current_deadline
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "DEFAULT_BASE_DELAY_S",
@@ -57,7 +57,7 @@ __all__ = [
     "retry_call",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 T = TypeVar("T")
 
@@ -251,7 +251,7 @@ async def retry_call(
         try:
             on_retry(dependency)
         except Exception:
-            log.exception("retry hook failed", extra={"dependency": dependency})
+            log.exception("retry hook failed", dependency=dependency)
 
     async def attempt() -> T:
         # tenacity only awaits what `inspect` says is a coroutine function; a

@@ -8,9 +8,18 @@ library's log lines come out in the same shape:
      "service": "babyshield-chat", "version": "0.1.0", "env": "production"}
 
 `trace_id`/`span_id` come from the span current when the line is written, so
-every line inside a request carries them. A structured event passes its
-fields in `extra={"fields": {...}}` (`FIELDS_ATTR`); a free-text line gets
-`logger` (the stdlib logger's name) instead.
+every line inside a request carries them.
+
+The service logs in one way, through `EventLog`:
+
+    log = EventLog("babyshield_chat.pipeline")
+    log.warning("memory not saved", error=type(exc).__name__)
+
+The keyword arguments are the event's fields: they reach the JSON line and,
+through the same formatter, the OTLP log record (`log_export`). Names the
+formatter owns (`ts`, `level`, `event`, ...) cannot be fields. Lines from
+other libraries (stdlib `logging`) are free text and carry `logger` (the
+stdlib logger's name) instead of fields.
 
 `log_chat_request` writes the one `chat_request` line per chat request that
 the CloudWatch metric filters count; `JsonAccessLogger` replaces aiohttp's
@@ -121,6 +130,46 @@ class JsonFormatter(logging.Formatter):
             payload["exc_stack"] = "".join(traceback.format_tb(exc_tb))
         payload.update(self._identity)
         return _ENCODE(payload)
+
+
+class EventLog:
+    """Logs events with fields: `log.info("listening", host=host, port=port)`.
+
+    The one way the package logs (a test fails on any other): the fields
+    travel in the record under `FIELDS_ATTR`, where `JsonFormatter` reads
+    them, so none is lost the way a flat `extra={...}` loses them.
+    `exc_info=True` (or `exception()`) adds the exception's type and stack.
+    """
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, name: str) -> None:
+        self._logger = logging.getLogger(name)
+
+    @property
+    def name(self) -> str:
+        return self._logger.name
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._log(logging.DEBUG, event, fields, False)
+
+    def info(self, event: str, *, exc_info: bool = False, **fields: Any) -> None:
+        self._log(logging.INFO, event, fields, exc_info)
+
+    def warning(self, event: str, *, exc_info: bool = False, **fields: Any) -> None:
+        self._log(logging.WARNING, event, fields, exc_info)
+
+    def error(self, event: str, *, exc_info: bool = False, **fields: Any) -> None:
+        self._log(logging.ERROR, event, fields, exc_info)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        """An ERROR line with the exception being handled (call it from an `except` block)."""
+        self._log(logging.ERROR, event, fields, True)
+
+    def _log(self, level: int, event: str, fields: dict[str, Any], exc_info: bool) -> None:
+        if self._logger.isEnabledFor(level):
+            # stacklevel 3: the line's source is the caller of info()/warning()/..., not this module.
+            self._logger.log(level, event, exc_info=exc_info, extra={FIELDS_ATTR: fields}, stacklevel=3)
 
 
 def configure_logging(

@@ -24,7 +24,6 @@ one process each expose only their own series.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Final
 
@@ -36,8 +35,9 @@ from prometheus_client.exposition import choose_encoder
 
 from babyshield_chat.telemetry import labels
 from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
+from babyshield_chat.telemetry.logging import EventLog
 
-_logger = logging.getLogger(__name__)
+_logger = EventLog(__name__)
 
 REQUESTS_TOTAL: Final = "chat_requests_total"
 REQUEST_DURATION: Final = "chat_request_duration_seconds"

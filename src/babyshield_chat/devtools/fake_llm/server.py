@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import math
 import random
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from aiohttp import web
 from babyshield_chat.devtools.fake_llm.completions import completion_body, prompt_tokens, reply_content
 from babyshield_chat.devtools.fake_llm.modes import FakeMode
 from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
+from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
     "DEFAULT_HOST",
@@ -46,7 +46,7 @@ __all__ = [
     "run_fake_llm",
 ]
 
-log = logging.getLogger(__name__)
+log = EventLog(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8090
@@ -200,7 +200,7 @@ async def _put_control(request: web.Request) -> web.Response:
         state.set(**(await _json_object(request)))
     except ValueError as exc:  # JSONDecodeError is a ValueError
         return _error(400, "invalid_request_error", str(exc))
-    log.warning("fake LLM mode changed", extra={"fake_llm_mode": state.mode.to_json()})
+    log.warning("fake LLM mode changed", fake_llm_mode=state.mode.to_json())
     return web.json_response(state.to_json())
 
 
