@@ -6,13 +6,13 @@ import pytest
 import yaml
 
 from babyshield_chat.alerting.thresholds import load_thresholds
-from babyshield_chat.rollout.policy import DEFAULT_POLICY_YAML, PolicyError, load_policy, parse_policy
+from babyshield_chat.rollout.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
 
 THRESHOLDS = load_thresholds()
 
 
 def policy_with(**changes):
-    raw = yaml.safe_load(DEFAULT_POLICY_YAML)
+    raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     raw.update(changes)
     return parse_policy(raw, THRESHOLDS)
 
@@ -38,7 +38,7 @@ def test_time_scale_shortens_how_long_a_trigger_must_be_sustained():
 
 def test_a_policy_file_is_read(tmp_path):
     path = tmp_path / "policy.yml"
-    path.write_text(DEFAULT_POLICY_YAML.replace("soak: 24h", "soak: 2h"))
+    path.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("soak: 24h", "soak: 2h"))
     assert load_policy(path).phases[0].soak == dt.timedelta(hours=2)
 
 

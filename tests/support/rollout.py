@@ -17,7 +17,7 @@ import asyncpg
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.flags import overrides
 from babyshield_chat.rollout.guard import Decision
-from babyshield_chat.rollout.policy import DEFAULT_POLICY_YAML
+from babyshield_chat.rollout.policy import DEFAULT_POLICY_PATH
 from babyshield_chat.rollout.runner import RolloutGuard
 
 from tests.support.prometheus import SETTLE_TIMEOUT_SEC
@@ -25,7 +25,8 @@ from tests.support.prometheus import SETTLE_TIMEOUT_SEC
 
 def drill_policy_yaml(time_scale: float, min_request_rate: float) -> str:
     """The shipped policy with its trigger windows scaled and its traffic minimum replaced."""
-    return (DEFAULT_POLICY_YAML.replace("time_scale: 1.0", f"time_scale: {time_scale!r}")
+    shipped = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    return (shipped.replace("time_scale: 1.0", f"time_scale: {time_scale!r}")
             .replace("min_request_rate: 0.5", f"min_request_rate: {min_request_rate!r}"))
 
 

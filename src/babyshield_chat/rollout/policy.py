@@ -6,10 +6,10 @@ generates the Prometheus alerts, the Grafana thresholds and the CloudWatch
 alarms, so the guard can never judge the canary by other numbers than the
 pager does. The policy only says how to move between percentages.
 
-A policy is YAML (`--policy FILE`, or `BS_ROLLOUT_POLICY`); `DEFAULT_POLICY_YAML`
-is the one shipped in the package (kept as text in this module, so it ships
-wherever the code does). A malformed policy raises `PolicyError` naming the
-field and quoting the bad value.
+A policy is YAML (`--policy FILE`, or `BS_ROLLOUT_POLICY`); `policy.yml` beside
+this module is the one shipped in the package (`DEFAULT_POLICY_PATH`). A
+malformed policy raises `PolicyError` naming the field and quoting the bad
+value.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,38 +31,8 @@ from babyshield_chat.vocabulary import TRIGGER_ACTIONS, TriggerAction
 # Two percentages closer than this are the same phase (0.1 written as 0.10000000001).
 PCT_TOLERANCE = 1e-9
 
-DEFAULT_POLICY_YAML = """\
-# The rollout guard's policy (spec section 7). Gates and their thresholds are
-# not here: they come from src/babyshield_chat/alerting/thresholds.yml.
-
-# Percentages in order. The guard stays at each for its `soak` with every gate
-# green before it moves to the next; the last one has no soak.
-phases:
-  - rollout_pct: 0.10
-    soak: 24h
-  - rollout_pct: 0.25
-    soak: 48h
-  - rollout_pct: 0.50
-    soak: 72h
-  - rollout_pct: 1.0
-
-# Served chat requests per second (all but blocked) below which the gates are
-# not trusted and the guard does not promote: too few requests prove nothing.
-min_request_rate: 0.5
-
-# What the guard does when a rollback trigger of thresholds.yml stays above its
-# critical threshold for that tier's `for`. kill_switch: enabled=false.
-# step_back: back to the last percentage that soaked green, or half the
-# current one when there is none.
-on_rollback_trigger:
-  error_rate: kill_switch
-  latency_p95: step_back
-  circuit_rate: step_back
-
-# Multiplies the `for` of every critical tier. 1 in production; drills and
-# tests against time-compressed Prometheus rules use the rules' own scale.
-time_scale: 1.0
-"""
+#: The policy shipped in the package (`rollout/policy.yml`), used without `--policy` or `BS_ROLLOUT_POLICY`.
+DEFAULT_POLICY_PATH = Path(str(resources.files("babyshield_chat.rollout") / "policy.yml"))
 
 
 class PolicyError(ValueError):
@@ -122,14 +93,11 @@ class RolloutPolicy:
 
 def load_policy(path: Path | str | None = None, thresholds: Thresholds | None = None) -> RolloutPolicy:
     """Read a policy file (the packaged default when `path` is None)."""
-    if path is None:
-        text, where = DEFAULT_POLICY_YAML, "default policy"
-    else:
-        where = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"cannot read the policy file {where!r}: {exc.strerror or exc}") from None
+    where = str(path) if path is not None else "default policy"
+    try:
+        text = Path(path if path is not None else DEFAULT_POLICY_PATH).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"cannot read the policy file {where!r}: {exc.strerror or exc}") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
