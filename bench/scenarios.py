@@ -255,10 +255,10 @@ def concurrency(options: Options) -> Result:
             # Warm every lazy import and pool connection before the baseline is read.
             loadgen("burst", "--url", url, "--body-file", str(body), "--requests", "50", "--user-prefix", "warm-",
                     timeout_s=30)
-            before = [w.rss()["rss"] for w in workers]
+            before = [w.memory()["rss"] for w in workers]
             burst = loadgen("burst", "--url", url, "--body-file", str(body), "--requests", str(n),
                             "--user-prefix", "parent-", "--users", str(n), timeout_s=60)
-            peaks = [w.rss()["peak"] for w in workers]
+            peaks = [w.memory()["peak"] for w in workers]
     statuses, synths = burst["statuses"], burst["synthesizers"]
     all_ok = statuses.get("200", 0) == n and synths.get("llm", 0) == n
     per_request = (sum(peaks) - sum(before)) / n

@@ -11,25 +11,19 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import aiohttp
-
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
 from babyshield_chat.db.migrate import migrate_url
+from babyshield_chat.devtools import processes as harness
 from babyshield_chat.recalls.importer import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 START_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 15.0
 
 #: The service's configuration in every scenario; a scenario adds its own on top.
 SERVICE_ENV = {
@@ -43,12 +37,13 @@ SERVICE_ENV = {
 }
 
 
+# The package and the bench's own modules (`python -m bench.servers`).
+_PYTHONPATH = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+
+
 def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment without its BS_*/OTEL_* settings, plus `extra` and our PYTHONPATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "OTEL_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    env.update(extra)
-    return env
+    return harness.child_env({"PYTHONPATH": _PYTHONPATH, **extra}, unbuffered=False)
 
 
 class Scratch:
@@ -58,9 +53,6 @@ class Scratch:
         self.path = Path(tempfile.mkdtemp(prefix="bs-bench-"))
         os.chmod(self.path, 0o755)  # the postgres user must traverse it when we run as root
         self.keep = keep
-
-    def log(self, name: str) -> Path:
-        return self.path / f"{name}.log"
 
     def close(self) -> None:
         if not self.keep:
@@ -91,71 +83,21 @@ async def _prepare(url: str, data_dir: Path) -> None:
             print(f"bench: skipped {path.name}: {exc}", file=sys.stderr)
 
 
-class Process:
-    """A child process listening on `port`; `rss()` reads its memory from /proc."""
+class Process(harness.Process):
+    """A child listening on `port`, started through the project's one child-process harness."""
 
     def __init__(self, name: str, argv: list[str], port: int, env: Mapping[str, str], scratch: Scratch) -> None:
-        self.name, self.port = name, port
-        self._log_path = scratch.log(name)
-        self._log = open(self._log_path, "ab")
-        self.popen = subprocess.Popen(argv, env=_clean_env(env), stdout=self._log, stderr=subprocess.STDOUT,
-                                      cwd=ROOT, start_new_session=True)
+        self.port = port
+        # Buffered output, as in production: an unbuffered log line per request would cost a write each.
+        super().__init__(argv, {"PYTHONPATH": _PYTHONPATH, **env}, name=name, log_dir=scratch.path, new_session=True,
+                         unbuffered=False)
 
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def wait_listening(self, path: str | None = None, log_line: bytes | None = None) -> None:
-        """Until the port answers (and `path` says 200, and this process logged `log_line`).
-
-        With SO_REUSEPORT a sibling may answer on the port, hence the log line:
-        only this process writes its own log.
-        """
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with status {self.popen.returncode}; see its log")
-            logged = log_line is None or log_line in self._log_path.read_bytes()
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                if logged and (path is None or asyncio.run(_get_ok(f"http://127.0.0.1:{self.port}{path}"))):
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not listen on {self.port} within {START_TIMEOUT_S:.0f} s")
-
-    def rss(self) -> dict[str, int]:
-        """Current (VmRSS) and peak (VmHWM) resident memory in bytes."""
-        fields = {}
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                if line.startswith(("VmRSS:", "VmHWM:")):
-                    key, value, _unit = line.split()
-                    fields[key.rstrip(":")] = int(value) * 1024
-        return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time this process has used so far (/proc/PID/stat)."""
-        with open(f"/proc/{self.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(STOP_TIMEOUT_S)
-        self._log.close()
-
-
-async def _get_ok(url: str) -> bool:
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-            async with session.get(url) as response:
-                return response.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return False
+    def wait_listening(self, path: str | None = None, log_line: str | None = None) -> None:
+        """Until the port accepts (or `path` answers 200 and this process logged `log_line`)."""
+        if path is None:
+            self.wait_until_listening(self.port, timeout=START_TIMEOUT_S)
+        else:
+            self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_S, log_line=log_line)
 
 
 @contextlib.contextmanager
@@ -195,7 +137,7 @@ def services(name: str, scratch: Scratch, env: Mapping[str, str], *, telemetry: 
         for index in range(workers):
             process = Process(f"{name}-{index}", argv, port, {**SERVICE_ENV, **env}, scratch)
             started.append(process)
-            process.wait_listening("/readyz", log_line=b'"listening"')
+            process.wait_listening("/readyz", log_line='"listening"')
     except BaseException:
         for process in started:
             process.stop()

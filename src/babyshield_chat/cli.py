@@ -24,7 +24,6 @@ from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
 from babyshield_chat.recalls.sync import SyncFailed, sync
 from babyshield_chat.rollout import commands as rollout_commands
-from babyshield_chat.devtools import soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -58,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     syncer = recalls.add_parser("sync", help="pull new recalls from the CPSC Recall API (BS_RECALLS_SOURCE_URL)")
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     rollout_commands.add_parser(verbs)
-    soak.add_parser(verbs)
+    soak = verbs.add_parser("soak", help="mixed traffic with random LLM faults and a database restart")
+    soak.add_argument("--duration", type=float, default=300.0, help="seconds of traffic (default 300)")
+    soak.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    soak.add_argument("--seed", type=int, default=1, help="random seed of traffic and faults")
     return parser
 
 
@@ -115,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verb == "rollout":
             return rollout_commands.run(args, settings)
         if args.verb == "soak":
-            return soak.run(args)
+            from babyshield_chat.devtools import soak  # a tool, not part of the service: loaded only here
+
+            return soak.run(args.duration, args.concurrency, args.seed)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE

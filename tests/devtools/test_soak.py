@@ -2,15 +2,14 @@
 
 import json
 
+from babyshield_chat.devtools.processes import Process, babyshield_chat_command
 from babyshield_chat.devtools.soak import Tally
-
-from babyshield_chat.devtools.processes import Process
 
 SHORT_SOAK_SEC = 12
 
 
 def test_a_short_soak_with_faults_and_a_database_restart_passes():
-    soak = Process(["soak", "--duration", str(SHORT_SOAK_SEC), "--concurrency", "6"], {})
+    soak = Process(babyshield_chat_command("soak", "--duration", str(SHORT_SOAK_SEC), "--concurrency", "6"), {})
     try:
         status = soak.wait(timeout=SHORT_SOAK_SEC + 90)
         output = soak.output()

@@ -1,15 +1,24 @@
-"""The service, the fake LLM and other commands as real processes, for tests that need signals, exits and crashes.
+"""The service, the fake LLM and other commands as child processes: the one harness.
 
-Every child runs `python -m babyshield_chat ...` from this checkout
-(`PYTHONPATH` = the repository's `src`, whatever the virtualenv's editable
-install points at) and inherits no `BS_*` or `OTEL_*` variable from whoever
-runs the tests: `child_env` builds that environment, for `Process` and for
-tests that call `subprocess` themselves. A `Process` writes its stdout (and
-its stderr, merged or in a file of its own) to files the test reads back, the
-service's JSON log lines among them; it waits for an HTTP readiness URL by
-polling (`polling.wait_for`, or `polling.until` from async code) and fails
-early when the child dies; and `stop()` — which fixtures call in teardown
-whatever the test did — sends SIGTERM, then SIGKILL if it does not go.
+The tests (signals, exits, crashes), the soak drill and `bench/` all start
+their children through `Process`:
+
+    service = ServiceProcess({"BS_DATABASE_URL": url, **DEV_ENV})
+    service.wait_ready()
+    ...
+    service.stop()
+
+Every child runs from this checkout (`PYTHONPATH` = the folder holding this
+`babyshield_chat` package, whatever a virtualenv's install points at) and
+inherits no `BS_*` or `OTEL_*` variable from whoever starts it: `child_env`
+builds that environment, for `Process` and for callers that run `subprocess`
+themselves. A `Process` writes its stdout (and its stderr, merged or in a file
+of its own) to files the caller reads back, the service's JSON log lines among
+them; it waits for an HTTP readiness URL (or a listening port) by polling
+(`polling.wait_for`, or `polling.until` from async code) and fails early when
+the child dies; it reports the child's memory and CPU time from /proc; and
+`stop()` — which callers run in teardown whatever happened — sends SIGTERM,
+then SIGKILL if it does not go.
 """
 
 from __future__ import annotations
@@ -17,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,11 +55,15 @@ STOP_TIMEOUT_SEC = 30.0
 DEV_ENV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 
 
-def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a `python -m babyshield_chat` child running this checkout, plus `extra`."""
-    # Output reaches its file as it is written, not when a buffer fills.
-    return child_environment({"PYTHONPATH": str(SRC), "PYTHONUNBUFFERED": "1", **(extra or {})},
-                             without_prefixes=("BS_", "OTEL_"))
+def child_env(extra: Mapping[str, str] | None = None, *, unbuffered: bool = True) -> dict[str, str]:
+    """The environment of a child running this checkout, plus `extra`.
+
+    `unbuffered`: output reaches its file as it is written, not when a buffer
+    fills (what a test reading the log needs; a benchmark wants the buffering
+    production has).
+    """
+    own = {"PYTHONPATH": str(SRC), **({"PYTHONUNBUFFERED": "1"} if unbuffered else {})}
+    return child_environment({**own, **(extra or {})}, without_prefixes=("BS_", "OTEL_"))
 
 
 def babyshield_chat_command(*args: str) -> list[str]:
@@ -93,17 +108,20 @@ def terminate(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_SEC) -> None
 
 
 class Process:
-    """One `python -m babyshield_chat ...` child, started at once, with its output in files.
+    """One child process (`command`, often `babyshield_chat_command(...)`), started at once, output in files.
 
     Stdout goes to `<log_dir>/<name>.out`; stderr joins it, or goes to
     `<name>.err` with `separate_stderr`. Without `log_dir` the files live in a
-    temporary directory that `stop()` removes.
+    temporary directory that `stop()` removes. `new_session` puts the child in
+    a session of its own, out of reach of a Ctrl-C meant for the caller;
+    `unbuffered` as in `child_env`.
     """
 
-    def __init__(self, args: Sequence[str], env: Mapping[str, str], *, name: str = "babyshield-chat",
-                 log_dir: Path | None = None, separate_stderr: bool = False) -> None:
+    def __init__(self, command: Sequence[str], env: Mapping[str, str], *, name: str = "babyshield-chat",
+                 log_dir: Path | None = None, separate_stderr: bool = False, new_session: bool = False,
+                 unbuffered: bool = True) -> None:
         self.name = name
-        self.command = babyshield_chat_command(*args)
+        self.command = list(command)
         self._temp_dir = None if log_dir is not None else tempfile.mkdtemp(prefix="bs-proc-")
         log_dir = Path(self._temp_dir) if self._temp_dir else log_dir
         self.stdout_path = log_dir / f"{name}.out"
@@ -111,7 +129,8 @@ class Process:
         with open(self.stdout_path, "wb") as out, \
                 (open(self.stderr_path, "wb") if self.stderr_path else contextlib.nullcontext(subprocess.STDOUT)) as err:
             # The child keeps its own copies of the descriptors.
-            self.proc = subprocess.Popen(self.command, env=child_env(env), stdout=out, stderr=err)
+            self.proc = subprocess.Popen(self.command, env=child_env(env, unbuffered=unbuffered), stdout=out,
+                                         stderr=err, start_new_session=new_session)
 
     @property
     def pid(self) -> int:
@@ -149,13 +168,41 @@ class Process:
         tail = path.read_text(encoding="utf-8", errors="replace")[-3000:] if path.exists() else ""
         return f"{self.name} ({' '.join(self.command)}) exited with {self.proc.poll()}; output tail:\n{tail}"
 
-    def _answers(self, url: str) -> bool:
+    def _answers(self, url: str, log_line: str | None = None) -> bool:
         assert self.proc.poll() is None, self.describe_exit()
-        return http_status(url) == 200
+        # With SO_REUSEPORT a sibling may answer on the port: only this child writes its own output.
+        return (log_line is None or log_line in self.output()) and http_status(url) == 200
 
-    def wait_until_ready(self, url: str, *, timeout: float = READY_TIMEOUT_SEC) -> None:
-        """Poll `url` until it answers 200; fail early when the process dies."""
-        wait_for(lambda: self._answers(url), timeout=timeout, what=f"{self.name} to answer 200 at {url}")
+    def wait_until_ready(self, url: str, *, timeout: float = READY_TIMEOUT_SEC, log_line: str | None = None) -> None:
+        """Poll `url` until it answers 200 (and this child wrote `log_line`); fail early when the process dies."""
+        wait_for(lambda: self._answers(url, log_line), timeout=timeout, what=f"{self.name} to answer 200 at {url}")
+
+    def wait_until_listening(self, port: int, *, timeout: float = READY_TIMEOUT_SEC) -> None:
+        """Poll until something accepts connections on loopback `port`; fail early when the process dies."""
+
+        def accepts() -> bool:
+            assert self.proc.poll() is None, self.describe_exit()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+            return False
+
+        wait_for(accepts, timeout=timeout, what=f"{self.name} to listen on {port}")
+
+    def memory(self) -> dict[str, int]:
+        """The child's current (`rss`) and peak (`peak`) resident memory in bytes, from /proc."""
+        fields = {}
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key, value, _unit = line.split()
+                    fields[key.rstrip(":")] = int(value) * 1024
+        return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the child has used so far (/proc/PID/stat)."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def wait_until_ready_async(self, url: str, *, timeout: float = READY_TIMEOUT_SEC) -> None:
         """`wait_until_ready` for async code: the same rule, and the event loop keeps running."""
@@ -185,7 +232,8 @@ class ServiceProcess(Process):
         args = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if workers > 1:
             args += ["--workers", str(workers)]
-        super().__init__(args, env, name="service", log_dir=log_dir, separate_stderr=separate_stderr)
+        super().__init__(babyshield_chat_command(*args), env, name="service", log_dir=log_dir,
+                         separate_stderr=separate_stderr)
 
     @property
     def url(self) -> str:
@@ -207,7 +255,8 @@ class FakeLlmProcess(Process):
         args = ["fake-llm", "--port", str(self.port)]
         if mode:
             args += ["--mode", json.dumps(mode)]
-        super().__init__(args, {}, name="fake-llm", log_dir=log_dir, separate_stderr=separate_stderr)
+        super().__init__(babyshield_chat_command(*args), {}, name="fake-llm", log_dir=log_dir,
+                         separate_stderr=separate_stderr)
 
     @property
     def url(self) -> str:

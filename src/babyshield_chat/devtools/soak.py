@@ -17,16 +17,12 @@ and caches warmed after the first measurement stay well under it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
-import contextlib
 import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -37,10 +33,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
+from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.db.migrate import migrate_url
-from babyshield_chat.config import child_environment
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from babyshield_chat.devtools.processes import DEV_ENV, ServiceProcess
 from babyshield_chat.telemetry.labels import request_outcome
 from babyshield_chat.vocabulary import RuleIntent
 
@@ -89,14 +85,6 @@ class Tally:
         # Every 403 here is the blocked user's: the soak sends no admin or forged requests.
         self.outcomes[request_outcome(status, blocked=status == 403, intent=body.get("intent"),
                                       synthesizer=body.get("synthesizer"))] += 1
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: dict, user: str, tally: Tally) -> None:
@@ -149,20 +137,6 @@ async def _restart_database(cluster: EmbeddedPostgres, at: float, down_sec: floa
     await asyncio.to_thread(cluster.start)
 
 
-async def _wait_ready(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SEC
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the service exited with status {proc.returncode} before it was ready")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not become ready")
-
-
 async def _lost(url: str, saved: set[str]) -> int:
     conn = await asyncpg.connect(url)
     try:
@@ -176,19 +150,17 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
     rng = random.Random(seed)
     cluster = EmbeddedPostgres(workdir / "pg", ephemeral=False)
     url = await asyncio.to_thread(cluster.start)
-    proc: subprocess.Popen | None = None
+    service: ServiceProcess | None = None
     try:
         await migrate_url(url)
         async with FakeLlmServer() as fake:
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            env = child_environment({"BS_DATABASE_URL": url, "BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true",
-                        "BS_FEATURE_CHAT_ROLLOUT_PCT": "1", "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
-                        "BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_LLM_BASE_URL": fake.base_url,
-                        "BS_LLM_API_KEY": "soak", "BS_BREAKER_RESET_SEC": "2"}, without_prefixes=("BS_", "OTEL_"))
-            proc = subprocess.Popen([sys.executable, "-m", "babyshield_chat", "serve", "--port", str(port)],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            await _wait_ready(base, proc)
+            service = ServiceProcess({
+                "BS_DATABASE_URL": url, **DEV_ENV, "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
+                "BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_LLM_BASE_URL": fake.base_url, "BS_LLM_API_KEY": "soak",
+                "BS_BREAKER_RESET_SEC": "2",
+            }, log_dir=workdir)
+            base = service.url
+            await service.wait_ready_async(READY_TIMEOUT_SEC)
             users = [f"soak-user-{i}" for i in range(40)]
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
                 for i, user in enumerate(users):  # half the parents consent to memory
@@ -204,19 +176,14 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
                 faults = asyncio.create_task(_faults(fake, random.Random(rng.random()), stop_at))
                 restart = asyncio.create_task(_restart_database(cluster, started + duration_s / 2, 2.0))
                 await warmup
-                rss_start = rss_kib(proc.pid)
+                rss_start = service.memory()["rss"] // 1024
                 await asyncio.gather(*tasks, restart)
                 used_faults = await faults
-                rss_end = rss_kib(proc.pid)
+                rss_end = service.memory()["rss"] // 1024
             lost = await _lost(url, tally.saved)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if service is not None:
+            await asyncio.to_thread(service.stop)
         await asyncio.to_thread(cluster.stop)
     server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
     growth_limit = max(RSS_GROWTH_FLOOR_KIB, int(rss_start * RSS_GROWTH_LIMIT))
@@ -232,18 +199,12 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
     }
 
 
-def add_parser(verbs: argparse._SubParsersAction) -> None:
-    parser = verbs.add_parser("soak", help="mixed traffic with random LLM faults and a database restart")
-    parser.add_argument("--duration", type=float, default=300.0, help="seconds of traffic (default 300)")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed of traffic and faults")
-
-
-def run(args: argparse.Namespace) -> int:
+def run(duration_s: float, concurrency: int, seed: int) -> int:
+    """`babyshield-chat soak`: print the report, exit 1 when a criterion failed."""
     workdir = Path(tempfile.mkdtemp(prefix="bs-soak-"))
     os.chmod(workdir, 0o755)  # the postgres user must reach the cluster under it when run as root
     try:
-        report = asyncio.run(soak(args.duration, args.concurrency, args.seed, workdir))
+        report = asyncio.run(soak(duration_s, concurrency, seed, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(report, indent=2))
