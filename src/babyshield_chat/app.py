@@ -3,7 +3,7 @@
 Resources with a lifetime (the database pool) live in `cleanup_ctx`; nothing
 here touches the database at construction, so a blocked or emergency request
 is answered even when PostgreSQL is down. Tests build apps through this same
-factory with their own tracer and flag source.
+factory with their own telemetry.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from babyshield_chat.api.limits import RateLimiter
 from babyshield_chat.api.context import (
     AUTH,
     DATABASE,
-    FLAG_STORE,
     FLAGS,
     PIPELINE,
     RATE_LIMITER,
@@ -37,7 +36,6 @@ from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
-from babyshield_chat.flags.evaluation import FlagSource
 from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState, middlewares
@@ -52,7 +50,6 @@ def create_app(
     *,
     database_url: str,
     telemetry: Telemetry | None = None,
-    flag_source: FlagSource | None = None,
 ) -> web.Application:
     """Build the app. `telemetry` defaults to a disabled one (no export, no threads)."""
     telemetry = telemetry or Telemetry.disabled(settings.telemetry)
@@ -68,12 +65,8 @@ def create_app(
     app[REQUEST_STATE] = state
     app[AUTH] = Authenticator(settings.auth)
     app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
-    if flag_source is None:
-        # The runtime override (spec section 3) wins over env on every instance.
-        store = OverrideStore(database_url, settings.flags, app[DATABASE])
-        app[FLAG_STORE] = store
-        flag_source = store
-    app[FLAGS] = flag_source
+    # The runtime override (spec section 3) wins over env on every instance.
+    app[FLAGS] = OverrideStore(database_url, settings.flags, app[DATABASE])
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     llm_client = create_llm_client(settings)
@@ -89,8 +82,7 @@ def create_app(
     if telemetry.metrics_handler is not None:
         app.router.add_get("/metrics", telemetry.metrics_handler)
     app.cleanup_ctx.append(_database_ctx)
-    if FLAG_STORE in app:
-        app.cleanup_ctx.append(_flag_store_ctx)
+    app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
     if llm_client is not None and spend_guard is not None:
         # Appended after the database: cleanup runs in reverse, so the pool is still open to flush into.
@@ -149,7 +141,7 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
-    store = app[FLAG_STORE]
+    store = app[FLAGS]
     await store.start()
     yield
     await store.stop()

@@ -79,9 +79,6 @@ class Supervisor:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
-    def pids(self) -> list[int]:
-        return [proc.pid for proc, _ in self._workers]
-
     def _on_signal(self, signum: int, _frame: object) -> None:
         if self._stop_signal is None:
             self._stop_signal = signum

@@ -48,13 +48,12 @@ def test_fresh_deadline_is_not_expired() -> None:
     assert not Deadline.after(10).expired
 
 
-def test_stage_timeout_is_the_stage_budget_when_time_is_plentiful() -> None:
-    assert Deadline.after(10).stage_timeout(0.8) == 0.8
+def test_a_stage_gets_its_budget_when_time_is_plentiful() -> None:
+    assert 0.7 < Deadline.after(10).narrow(0.8).remaining() <= 0.8
 
 
-def test_stage_timeout_is_the_time_left_when_shorter_than_the_stage_budget() -> None:
-    deadline = Deadline.after(0.2)
-    assert deadline.stage_timeout(1.5) <= 0.2
+def test_a_stage_gets_the_time_left_when_shorter_than_its_budget() -> None:
+    assert Deadline.after(0.2).narrow(1.5).remaining() <= 0.2
 
 
 def test_narrow_never_extends_the_deadline() -> None:

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from babyshield_chat.api.context import DATABASE, FLAG_STORE, SETTINGS
+from babyshield_chat.api.context import DATABASE, FLAGS, SETTINGS
 from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.flags import overrides
 from babyshield_chat.rollout.policy import PolicyError, load_policy
@@ -30,7 +30,6 @@ from babyshield_chat.rollout.prometheus import PrometheusClient
 from babyshield_chat.rollout.runner import RolloutGuard, status_json
 from babyshield_chat.flags.evaluation import FlagState
 from babyshield_chat.flags.overrides import Change
-from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.admin_models import (
     AdminFlagResponse,
     AuditEntryBody,
@@ -78,14 +77,6 @@ def actor_of(request: web.Request) -> str:
     return raw
 
 
-def _store(request: web.Request) -> OverrideStore:
-    store = request.app.get(FLAG_STORE)
-    if store is None:
-        raise ApiError(503, "not_ready", "This instance has no runtime flag store (it was built without one).",
-                       headers={"Retry-After": "5"})
-    return store
-
-
 def _unreachable(action: str) -> ApiError:
     return ApiError(503, "not_ready", f"The database is not reachable; {action}.", headers={"Retry-After": "2"})
 
@@ -103,7 +94,7 @@ def _change_response(request: web.Request, change: Change) -> web.Response:
 async def get_flag(request: web.Request) -> web.Response:
     """Answered from this instance's memory: it works, and says `stale`, while the database is down."""
     require_admin(request)
-    status = _store(request).status()
+    status = request.app[FLAGS].status()
     env = request.app[SETTINGS].flags
     override = status.override
     body = AdminFlagResponse(
@@ -124,7 +115,7 @@ async def put_flag(request: web.Request) -> web.Response:
     actor = actor_of(request)
     body = await read_model(request, FlagOverrideRequest)
     try:
-        change = await _store(request).set_override(
+        change = await request.app[FLAGS].set_override(
             enabled=body.enabled, rollout_pct=body.rollout_pct, actor=actor, reason=body.reason
         )
     except _DATABASE_DOWN:
@@ -137,7 +128,7 @@ async def delete_flag(request: web.Request) -> web.Response:
     actor = actor_of(request)
     body = await read_model(request, ClearOverrideRequest)
     try:
-        change = await _store(request).clear_override(actor=actor, reason=body.reason)
+        change = await request.app[FLAGS].clear_override(actor=actor, reason=body.reason)
     except _DATABASE_DOWN:
         raise _unreachable("the override was not removed") from None
     return _change_response(request, change)

@@ -13,7 +13,6 @@ from babyshield_chat.api.limits import RateLimiter
 from babyshield_chat.chat.pipeline import ChatPipeline
 from babyshield_chat.config import Settings
 from babyshield_chat.db.pool import Database
-from babyshield_chat.flags.evaluation import FlagSource
 from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState
@@ -23,10 +22,9 @@ SETTINGS = web.AppKey("settings", Settings)
 TRACER = web.AppKey("tracer", trace.Tracer)
 TELEMETRY = web.AppKey("telemetry", Telemetry)
 DATABASE = web.AppKey("database", Database)
-FLAGS = web.AppKey("flags", FlagSource)
+# The live chat flag: env values with the runtime override on top (flags/store.py).
+FLAGS = web.AppKey("flags", OverrideStore)
 AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
-# Present when the flag comes from the runtime override store (the app has a database).
-FLAG_STORE = web.AppKey("flag_store", OverrideStore)

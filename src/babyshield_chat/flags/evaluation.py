@@ -1,15 +1,14 @@
 """Who gets the chat: the bucket function and the decision order of spec section 3.
 
 Pure functions over an effective flag state; no I/O, so the gate costs only a
-hash. The state itself comes from a `FlagSource` (env today, the runtime
-override store where configured), which is why `source` travels with it.
+hash. The state itself comes from the runtime override store (`flags/store.py`:
+env values with the override on top), which is why `source` travels with it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Protocol
 
 from babyshield_chat.config import FlagSettings
 from babyshield_chat.vocabulary import FlagReason, FlagSource
@@ -77,19 +76,3 @@ def decide(state: FlagState, identity: str | None) -> FlagDecision:
     if bucket(identity) < state.threshold:
         return FlagDecision(True, "rollout_included")
     return FlagDecision(False, "rollout_excluded")
-
-
-class FlagSource(Protocol):
-    """Where the gate reads the effective flag state; must answer without I/O."""
-
-    def current(self) -> FlagState: ...
-
-
-class StaticFlagSource:
-    """The env-configured flag, unchanged for the life of the process."""
-
-    def __init__(self, settings: FlagSettings) -> None:
-        self._state = FlagState.from_settings(settings)
-
-    def current(self) -> FlagState:
-        return self._state

@@ -1,6 +1,6 @@
 """The live chat flag: the runtime override from PostgreSQL, held in memory.
 
-`OverrideStore` is the app's `FlagSource` when it has a database. The gate
+`OverrideStore` is where the app reads the chat flag (`app[FLAGS]`). The gate
 calls `current()` on every request, so it answers from memory with no I/O.
 Memory follows the database three ways:
 
@@ -24,7 +24,7 @@ that never reached the database serves env values, also marked stale: it
 cannot rule out an override it has not seen.
 
 Telemetry wiring: the `chat_flag_enabled` and `chat_flag_rollout_ratio`
-gauges observe `app[FLAGS].current()` (any `FlagSource`); a staleness gauge
+gauges observe `app[FLAGS].current()`; a staleness gauge
 can observe `store.stale` / `store.seconds_since_sync()`; `add_listener(cb)`
 calls `cb(state)` on every change of the effective state or its staleness,
 for push-style instruments and logs.
@@ -84,7 +84,7 @@ class StoreStatus:
 
 
 class OverrideStore:
-    """A `FlagSource` backed by `flag_overrides`, kept current by LISTEN/NOTIFY."""
+    """The live chat flag, backed by `flag_overrides` and kept current by LISTEN/NOTIFY."""
 
     def __init__(
         self,
@@ -121,7 +121,7 @@ class OverrideStore:
         self._first_attempt = asyncio.Event()
         self._wake = asyncio.Event()
 
-    # --- FlagSource and what operators and telemetry read -------------------------
+    # --- what the gate, operators and telemetry read -------------------------------
 
     def current(self) -> FlagState:
         return self._state

@@ -74,11 +74,6 @@ class Deadline:
     def expired(self) -> bool:
         return time.monotonic() >= self.expires_at
 
-    def stage_timeout(self, stage_budget_s: float) -> float:
-        """How long a stage with this budget may run: its budget, or the time left if shorter."""
-        _check_budget("stage_budget_s", stage_budget_s)
-        return min(stage_budget_s, self.remaining())
-
     def narrow(self, stage_budget_s: float) -> Deadline:
         """The deadline of a stage starting now: never later than this one."""
         _check_budget("stage_budget_s", stage_budget_s)

@@ -57,10 +57,6 @@ class RolloutPolicy:
     def gates(self) -> tuple[Gate, ...]:
         return self.thresholds.gates
 
-    @property
-    def final_pct(self) -> float:
-        return self.phases[-1].rollout_pct
-
     def sustain(self, gate: Gate) -> timedelta:
         """How long a trigger must stay critical before the guard acts: the critical tier's `for`."""
         return gate.for_critical * self.time_scale

@@ -8,8 +8,8 @@
   for `X-Trace-Id` from it, also after the span has ended.
 * `llm_span`, `tool_span`, `db_span`: CLIENT/INTERNAL child spans named and
   attributed per the GenAI and database conventions.
-* `flag_evaluation_event`, `record_short_circuit`, `record_retry`,
-  `record_fallback`: span events the dashboards and runbooks refer to.
+* `flag_evaluation_event`, `record_short_circuit`, `record_fallback`: span
+  events the dashboards and runbooks refer to.
 
 Every tracer is passed in: nothing here touches the global tracer provider,
 so tests can build many apps, each with its own provider, in one process.
@@ -40,12 +40,6 @@ from babyshield_chat.telemetry import labels
 #: A typed aiohttp RequestKey named "otel_span" (a plain string key would
 #: work too, but aiohttp warns on those and type checkers cannot follow them).
 REQUEST_SPAN_KEY: Final = web.RequestKey("otel_span", Span)
-
-#: Child span names of the pipeline (spec section 5).
-SPAN_GATE: Final = "chat.gate"
-SPAN_EMERGENCY: Final = "chat.emergency"
-SPAN_CLASSIFY: Final = "chat.classify"
-SPAN_MEMORY: Final = "chat.memory"
 
 DEFAULT_GEN_AI_SYSTEM: Final = "openai"
 DEFAULT_FLAG_EVENT: Final = "feature_flag.evaluation"
@@ -196,16 +190,6 @@ class LlmSpan:
         self.span.set_attribute("gen_ai.usage.input_tokens", input_tokens)
         self.span.set_attribute("gen_ai.usage.output_tokens", output_tokens)
 
-    def set_response_model(self, model: str) -> None:
-        self.span.set_attribute("gen_ai.response.model", model)
-
-    def set_outcome(self, outcome: str) -> None:
-        """Marks a failed call that raised nothing (e.g. `invalid_output`)."""
-        llm_outcome = labels.LLM_OUTCOME.normalize(outcome)
-        if llm_outcome != "ok":
-            self.span.set_attribute("error.type", llm_outcome)
-            self.span.set_status(Status(StatusCode.ERROR, llm_outcome))
-
 
 @contextmanager
 def llm_span(
@@ -280,19 +264,6 @@ def flag_evaluation_event(span: Span, key: str, variant: str, reason: str) -> No
 def record_short_circuit(breaker: str, span: Span | None = None) -> None:
     """A `breaker.short_circuit` event: the call was refused by an open breaker."""
     _event(span, "breaker.short_circuit", {"chat.breaker": labels.BREAKER.normalize(breaker)})
-
-
-def record_retry(dependency: str, attempt: int, delay_s: float, span: Span | None = None) -> None:
-    """A `retry` event: attempt `attempt` of `dependency` starts after `delay_s`."""
-    _event(
-        span,
-        "retry",
-        {
-            "chat.retry.dependency": labels.DEPENDENCY.normalize(dependency),
-            "chat.retry.attempt": attempt,
-            "chat.retry.delay_s": delay_s,
-        },
-    )
 
 
 def record_fallback(reason: str, span: Span | None = None) -> None:
