@@ -34,9 +34,6 @@ from tests.support.paths import REPO_ROOT
 TEMPLATE_DB = "bs_test_template"
 LOADED_TEMPLATE_DB = "bs_test_loaded_template"
 
-# A port nothing listens on: "the database is down".
-DEAD_DATABASE_URL = "postgresql://postgres@127.0.0.1:9/none"
-
 
 def world_traversable_dir() -> str:
     """A temporary folder the `postgres` user can reach (pytest's own are 0700 under root)."""
@@ -152,22 +149,20 @@ async def loaded_database_url(pg_server: str, pg_loaded_template: str) -> AsyncI
 
 
 @pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to this test's fresh database."""
+    connection = await asyncpg.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
 def sync_database_url(pg_server: str, pg_template: str) -> Iterator[str]:
     """`database_url` for synchronous tests (schemathesis drives its own calls)."""
-    import asyncio
-
     name = f"bs_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(pg_server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     yield _with_database(pg_server, name)
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

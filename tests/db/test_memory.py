@@ -3,17 +3,9 @@
 import datetime as dt
 import uuid
 
-import asyncpg
 import pytest
 
 from babyshield_chat.db import memory
-
-
-@pytest.fixture
-async def conn(database_url):
-    connection = await asyncpg.connect(database_url)
-    yield connection
-    await connection.close()
 
 
 def exchange(text="hi"):

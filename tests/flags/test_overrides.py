@@ -13,13 +13,6 @@ from babyshield_chat.rollout.guard import PROMOTE_ACTION
 ENV = FlagSettings(enabled=True, rollout_pct=0.1)
 
 
-@pytest.fixture
-async def conn(database_url):
-    connection = await asyncpg.connect(database_url)
-    yield connection
-    await connection.close()
-
-
 async def test_a_write_notifies_listeners_when_it_commits(conn, database_url):
     listener = await asyncpg.connect(database_url)
     received = asyncio.Queue()

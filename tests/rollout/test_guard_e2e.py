@@ -9,7 +9,6 @@ windows by the same factor and its clock is injected, so a 24 h soak and a
 import datetime as dt
 import subprocess
 
-import asyncpg
 import pytest
 
 from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD
@@ -55,13 +54,6 @@ def policy_file(tmp_path):
     path = tmp_path / "policy.yml"
     path.write_text(drill_policy_yaml(TIME_SCALE, min_request_rate=MIN_REQUEST_RATE))
     return path
-
-
-@pytest.fixture
-async def conn(database_url):
-    connection = await asyncpg.connect(database_url)
-    yield connection
-    await connection.close()
 
 
 async def healthy(prometheus, chat_metrics):

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import asyncpg
 import pytest
 
 from babyshield_chat.config import FlagSettings
@@ -13,13 +12,6 @@ from babyshield_chat.rollout.runner import RolloutGuard, status_json, sustained_
 POLICY = load_policy()
 ENV = FlagSettings(enabled=True, rollout_pct=0.0)
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def conn(database_url):
-    connection = await asyncpg.connect(database_url)
-    yield connection
-    await connection.close()
 
 
 def test_a_trigger_is_sustained_only_over_a_covered_window():
