@@ -67,7 +67,7 @@ def _one_request(telemetry: Telemetry) -> None:
         metrics.record_synth(MODEL, "ok", 0.05)
         metrics.record_request("conversation", "recall_details", "ok", False, 0.06)
         log_chat_request(endpoint="conversation", intent="recall_details", outcome="ok", status_code=200,
-                         latency_s=0.06, fallback_reason=None, circuit_open=False, blocked=False,
+                         latency_sec=0.06, fallback_reason=None, circuit_open=False, blocked=False,
                          user_hash=telemetry.hash_user("user-1"), span=server)
     server.set_attribute("http.response.status_code", 200)
     server.end()

@@ -64,7 +64,7 @@ def floor_app() -> web.Application:
         seconds = time.perf_counter() - started
         metrics.record_request("conversation", "none", "blocked", False, seconds)
         log_chat_request(endpoint="conversation", intent="none", outcome="blocked", status_code=403,
-                         latency_s=seconds, fallback_reason=None, circuit_open=False, blocked=True,
+                         latency_sec=seconds, fallback_reason=None, circuit_open=False, blocked=True,
                          user_hash=telemetry.hash_user(request.headers.get("X-User-Id")), span=span)
         span.end()
         return response

@@ -31,7 +31,7 @@ from babyshield_chat.telemetry import Telemetry
 from babyshield_chat.telemetry.tracing import llm_span, record_short_circuit
 
 TOOL_RETRY_POLICY = RetryPolicy(
-    max_attempts=2, base_delay_s=0.02, max_delay_s=0.1, min_attempt_s=0.05, is_transient=is_transient_connection_error
+    max_attempts=2, base_delay_sec=0.02, max_delay_sec=0.1, min_attempt_sec=0.05, is_transient=is_transient_connection_error
 )
 
 
@@ -130,7 +130,7 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
     metrics = telemetry.metrics
     breakers = BreakerRegistry(
         fail_max=settings.resilience.breaker_fail_max,
-        reset_timeout_s=settings.resilience.breaker_reset_sec,
+        reset_timeout_sec=settings.resilience.breaker_reset_sec,
         listeners=(TelemetryListener(telemetry),),
     )
     synthesizer = None
@@ -144,11 +144,11 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
                       spend_guard=spend_guard)
         synth_llm = StructuredLlm(client, breaker=breakers.get("llm:synth"), retry_policy=DEFAULT_SYNTH_RETRY_POLICY,
                                   **common)
-        synthesizer = TracedSynthesizer(LlmSynthesizer(synth_llm, budget_s=settings.budgets.synth_sec),
+        synthesizer = TracedSynthesizer(LlmSynthesizer(synth_llm, budget_sec=settings.budgets.synth_sec),
                                         telemetry.tracer, settings.llm.model)
         router_llm = StructuredLlm(client, breaker=breakers.get("llm:router"),
                                    retry_policy=DEFAULT_ROUTER_RETRY_POLICY, **common)
-        llm_classifier = LlmIntentClassifier(router_llm, budget_s=settings.budgets.router_sec)
+        llm_classifier = LlmIntentClassifier(router_llm, budget_sec=settings.budgets.router_sec)
     return ChatPipeline(
         settings=settings, database=database, tracer=telemetry.tracer,
         classifier=RulesThenLlm(RuleClassifier(), llm_classifier),

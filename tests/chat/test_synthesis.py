@@ -24,7 +24,7 @@ class Failing:
 @pytest.mark.parametrize("reason", FALLBACK_REASONS)
 async def test_the_fallback_line_carries_its_reason_in_json_and_otlp(logs, reason):
     telemetry = Telemetry.for_tests()
-    written = await write_answer(REQUEST, synthesizer=Failing(reason), budget_s=1.0, metrics=telemetry.metrics,
+    written = await write_answer(REQUEST, synthesizer=Failing(reason), budget_sec=1.0, metrics=telemetry.metrics,
                                  model="gpt-4o-mini")
 
     assert (written.synthesizer, written.fallback_reason) == ("fallback", reason)
@@ -36,7 +36,7 @@ async def test_the_fallback_line_carries_its_reason_in_json_and_otlp(logs, reaso
 
 
 async def test_without_an_llm_the_offline_writer_answers_and_nothing_falls_back(logs):
-    written = await write_answer(REQUEST, synthesizer=None, budget_s=1.0, metrics=None, model="gpt-4o-mini")
+    written = await write_answer(REQUEST, synthesizer=None, budget_sec=1.0, metrics=None, model="gpt-4o-mini")
 
     assert (written.synthesizer, written.fallback_reason) == ("offline", None)
     assert [line for line in logs.lines() if line["event"] == "fallback"] == []

@@ -63,7 +63,7 @@ async def test_adding_spend_costs_no_write_until_a_flush_writes_the_sum(database
 
 async def test_the_background_flusher_writes_each_interval(databases):
     db = await databases()
-    spend = guard(db, Clock(), flush_interval_s=0.05)
+    spend = guard(db, Clock(), flush_interval_sec=0.05)
     flusher = asyncio.create_task(spend.run_flusher())
     try:
         await spend.add(0.3)

@@ -23,8 +23,8 @@ class RecordingObserver:
 
 # Short budgets and reset times keep the suite fast; the ratios between them
 # are those of production (attempt minimum well under the stage budget).
-FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02, min_attempt_s=0.05)
-RESET_S = 0.2
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_sec=0.01, max_delay_sec=0.02, min_attempt_sec=0.05)
+RESET_SEC = 0.2
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def retried() -> list[str]:
 
 @pytest.fixture
 def registry() -> BreakerRegistry:
-    return BreakerRegistry(fail_max=3, reset_timeout_s=RESET_S)
+    return BreakerRegistry(fail_max=3, reset_timeout_sec=RESET_SEC)
 
 
 @pytest.fixture

@@ -21,13 +21,13 @@ from tests.support.spend import InMemorySpendGuard
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")
 
-ROUTER_BUDGET_S = 0.3
-SLACK_S = 0.1  # the spec's "budget + 100 ms"
+ROUTER_BUDGET_SEC = 0.3
+SLACK_SEC = 0.1  # the spec's "budget + 100 ms"
 
 
 @pytest.fixture
 def classifier(make_llm) -> LlmIntentClassifier:
-    return LlmIntentClassifier(make_llm("llm:router"), budget_s=ROUTER_BUDGET_S)
+    return LlmIntentClassifier(make_llm("llm:router"), budget_sec=ROUTER_BUDGET_SEC)
 
 
 async def test_returns_the_models_intent_and_confidence(classifier) -> None:
@@ -52,7 +52,7 @@ async def test_hanging_llm_gives_no_answer_within_the_router_budget(classifier, 
     fake_llm.state.set(fault="hang")
     started = time.monotonic()
     assert await classifier.classify("recalled?", None) is None
-    assert time.monotonic() - started < ROUTER_BUDGET_S + SLACK_S
+    assert time.monotonic() - started < ROUTER_BUDGET_SEC + SLACK_SEC
 
 
 @pytest.mark.parametrize("fault", ["server_error", "rate_limited", "garbage", "truncated"])
@@ -82,11 +82,11 @@ async def test_spend_cap_gives_no_answer_without_calling_the_llm(make_llm, fake_
 @pytest.mark.parametrize("bad", [0, -0.3, "fast"])
 def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
     with pytest.raises(ValueError, match=repr(bad).replace(".", r"\.")):
-        LlmIntentClassifier(make_llm("llm:router"), budget_s=bad)  # type: ignore[arg-type]
+        LlmIntentClassifier(make_llm("llm:router"), budget_sec=bad)  # type: ignore[arg-type]
 
 
 def test_default_policy_leaves_room_for_an_attempt_in_the_default_router_budget() -> None:
-    assert DEFAULT_ROUTER_RETRY_POLICY.min_attempt_s < DEFAULT_ROUTER_BUDGET_SEC
+    assert DEFAULT_ROUTER_RETRY_POLICY.min_attempt_sec < DEFAULT_ROUTER_BUDGET_SEC
 
 
 async def test_default_policy_classifies_within_the_default_budget(make_llm) -> None:

@@ -35,15 +35,15 @@ from babyshield_chat.resilience.deadline import (
 from babyshield_chat.resilience.retry import RetryPolicy
 from babyshield_chat.vocabulary import DEFAULT_SYNTH_BUDGET_SEC
 
-from tests.llm.conftest import FAST_RETRY, RESET_S
+from tests.llm.conftest import FAST_RETRY, RESET_SEC
 from tests.support.spend import InMemorySpendGuard
 
 # These tests time answers against their budgets (`budget + 100 ms`).
 pytestmark = pytest.mark.usefixtures("no_gc_pauses")
 
-BUDGET_S = 0.4
+BUDGET_SEC = 0.4
 # The spec's promise is "before the budget plus 100 ms"; that is the bound.
-SLACK_S = 0.1
+SLACK_SEC = 0.1
 
 RECALL = Evidence(type="recall", id="24-123", title="Acme Sleeper recall", url="https://www.cpsc.gov/Recalls/24-123")
 LABEL = Evidence(type="label", id="acme-sleeper-label", title="Manufacturer label")
@@ -61,7 +61,7 @@ REQUEST = SynthesisRequest(
 
 @pytest.fixture
 def synthesizer(make_llm) -> LlmSynthesizer:
-    return LlmSynthesizer(make_llm(), budget_s=BUDGET_S)
+    return LlmSynthesizer(make_llm(), budget_sec=BUDGET_SEC)
 
 
 async def failing(synthesizer: LlmSynthesizer, request: SynthesisRequest = REQUEST) -> SynthesisError:
@@ -72,7 +72,7 @@ async def failing(synthesizer: LlmSynthesizer, request: SynthesisRequest = REQUE
 
 async def test_happy_path_answer_keeps_tool_evidence_and_reports_usage_and_cost(make_llm, observer) -> None:
     spend = InMemorySpendGuard(daily_budget_usd=1.0)
-    synthesizer = LlmSynthesizer(make_llm(spend_guard=spend), budget_s=BUDGET_S)
+    synthesizer = LlmSynthesizer(make_llm(spend_guard=spend), budget_sec=BUDGET_SEC)
     answer = await synthesizer.write(REQUEST)
 
     assert isinstance(answer, Answer) and answer.summary
@@ -116,7 +116,7 @@ async def test_hanging_llm_times_out_within_the_budget_and_leaves_nothing_runnin
     elapsed = time.monotonic() - started
 
     assert error.reason == "timeout"
-    assert elapsed < BUDGET_S + SLACK_S
+    assert elapsed < BUDGET_SEC + SLACK_SEC
     # One attempt used the whole budget; no retry could fit after it.
     assert fake_llm.state.chat_completions == 1
     assert [call.outcome for call in observer.calls] == ["timeout"]
@@ -154,7 +154,7 @@ async def test_hanging_llm_is_cut_at_the_request_deadline_when_that_comes_first(
     with deadline_scope(Deadline.after(0.25)):
         error = await failing(synthesizer)
     assert error.reason == "timeout"
-    assert time.monotonic() - started < 0.25 + SLACK_S
+    assert time.monotonic() - started < 0.25 + SLACK_SEC
 
 
 async def test_server_errors_give_provider_error_after_every_retry_that_fits(synthesizer, fake_llm, retried) -> None:
@@ -169,8 +169,8 @@ async def test_retries_stop_when_the_next_attempt_cannot_fit_in_the_budget(make_
     # Each reply takes 0.2 s of a 0.5 s budget and an attempt needs 0.2 s:
     # the second attempt starts with ~0.3 s left, a third would have ~0.1 s.
     synthesizer = LlmSynthesizer(
-        make_llm(retry_policy=RetryPolicy(max_attempts=5, base_delay_s=0.001, max_delay_s=0.001, min_attempt_s=0.2)),
-        budget_s=0.5,
+        make_llm(retry_policy=RetryPolicy(max_attempts=5, base_delay_sec=0.001, max_delay_sec=0.001, min_attempt_sec=0.2)),
+        budget_sec=0.5,
     )
     fake_llm.state.set(fault="server_error", latency=200)
     error = await failing(synthesizer)
@@ -180,8 +180,8 @@ async def test_retries_stop_when_the_next_attempt_cannot_fit_in_the_budget(make_
 
 async def test_rate_limit_retry_waits_for_retry_after(make_llm, fake_llm, retried) -> None:
     synthesizer = LlmSynthesizer(
-        make_llm(retry_policy=RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.001, min_attempt_s=0.05)),
-        budget_s=0.5,
+        make_llm(retry_policy=RetryPolicy(max_attempts=2, base_delay_sec=0.001, max_delay_sec=0.001, min_attempt_sec=0.05)),
+        budget_sec=0.5,
     )
     fake_llm.state.set(fault="rate_limited", retry_after_s=0.15)
     started = time.monotonic()
@@ -201,7 +201,7 @@ async def test_rate_limit_with_retry_after_beyond_the_time_left_is_not_retried(s
     assert fake_llm.state.chat_completions == 1
     assert retried == []
     # It gave up at once instead of sleeping out the budget.
-    assert time.monotonic() - started < BUDGET_S
+    assert time.monotonic() - started < BUDGET_SEC
 
 
 async def test_garbage_reply_is_invalid_output_and_not_retried(synthesizer, fake_llm, observer) -> None:
@@ -230,7 +230,7 @@ async def test_invalid_output_does_not_open_the_circuit(synthesizer, fake_llm, r
 
 
 async def test_failing_llm_opens_the_circuit_and_later_calls_never_reach_it(make_llm, fake_llm, registry) -> None:
-    synthesizer = LlmSynthesizer(make_llm(retry_policy=RetryPolicy(max_attempts=1)), budget_s=BUDGET_S)
+    synthesizer = LlmSynthesizer(make_llm(retry_policy=RetryPolicy(max_attempts=1)), budget_sec=BUDGET_SEC)
     fake_llm.state.set(fault="server_error")
     for _ in range(3):  # fail_max
         assert (await failing(synthesizer)).reason == "provider_error"
@@ -243,12 +243,12 @@ async def test_failing_llm_opens_the_circuit_and_later_calls_never_reach_it(make
 
 
 async def test_after_the_reset_time_a_single_trial_closes_the_circuit(make_llm, fake_llm, registry) -> None:
-    synthesizer = LlmSynthesizer(make_llm(retry_policy=RetryPolicy(max_attempts=1)), budget_s=1.0)
+    synthesizer = LlmSynthesizer(make_llm(retry_policy=RetryPolicy(max_attempts=1)), budget_sec=1.0)
     fake_llm.state.set(fault="server_error")
     for _ in range(3):
         await failing(synthesizer)
     fake_llm.state.set(fault="none", latency=100)  # healed, and slow enough to overlap
-    await asyncio.sleep(RESET_S + 0.05)
+    await asyncio.sleep(RESET_SEC + 0.05)
 
     received = fake_llm.state.chat_completions
     outcomes = await asyncio.gather(*(synthesizer.write(REQUEST) for _ in range(10)), return_exceptions=True)
@@ -293,7 +293,7 @@ async def test_invented_evidence_never_reaches_the_answer(synthesizer, fake_llm)
 
 
 async def test_spend_cap_reached_means_no_llm_call(make_llm, fake_llm) -> None:
-    synthesizer = LlmSynthesizer(make_llm(spend_guard=InMemorySpendGuard(daily_budget_usd=0)), budget_s=BUDGET_S)
+    synthesizer = LlmSynthesizer(make_llm(spend_guard=InMemorySpendGuard(daily_budget_usd=0)), budget_sec=BUDGET_SEC)
     error = await failing(synthesizer)
     assert error.reason == "spend_cap"
     assert fake_llm.state.chat_completions == 0
@@ -308,7 +308,7 @@ async def test_no_time_left_for_synthesis_is_budget_exhausted(synthesizer, fake_
 
 async def test_unreachable_provider_is_a_provider_error_after_retries(make_llm, fake_llm, observer) -> None:
     await fake_llm.__aexit__(None, None, None)  # nothing listens on the port any more
-    synthesizer = LlmSynthesizer(make_llm(), budget_s=BUDGET_S)
+    synthesizer = LlmSynthesizer(make_llm(), budget_sec=BUDGET_SEC)
     error = await failing(synthesizer)
     assert error.reason == "provider_error"
     assert [call.outcome for call in observer.calls] == ["connection_error"] * 3
@@ -366,7 +366,7 @@ def test_replies_not_of_the_answer_shape_are_invalid_output(bad_reply: dict, pro
 @pytest.mark.parametrize("bad", [0, -1.5, "1.5"])
 def test_invalid_budget_is_rejected_naming_the_value(make_llm, bad: object) -> None:
     with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
-        LlmSynthesizer(make_llm(), budget_s=bad)  # type: ignore[arg-type]
+        LlmSynthesizer(make_llm(), budget_sec=bad)  # type: ignore[arg-type]
 
 
 async def test_default_policy_does_not_start_a_call_it_cannot_finish(make_llm, fake_llm) -> None:
@@ -378,7 +378,7 @@ async def test_default_policy_does_not_start_a_call_it_cannot_finish(make_llm, f
 
 
 def test_default_policy_leaves_room_for_an_attempt_and_a_retry_in_the_default_budget() -> None:
-    assert 2 * DEFAULT_SYNTH_RETRY_POLICY.min_attempt_s <= DEFAULT_SYNTH_BUDGET_SEC
+    assert 2 * DEFAULT_SYNTH_RETRY_POLICY.min_attempt_sec <= DEFAULT_SYNTH_BUDGET_SEC
 
 
 async def test_a_reply_that_is_not_http_is_a_provider_error_after_retries(registry, observer) -> None:
@@ -395,7 +395,7 @@ async def test_a_reply_that_is_not_http_is_a_provider_error_after_retries(regist
     client = create_openai_client(f"http://127.0.0.1:{port}/v1", "test-key")
     try:
         llm = StructuredLlm(client, breaker=registry.get("llm:synth"), retry_policy=FAST_RETRY, observer=observer)
-        error = await failing(LlmSynthesizer(llm, budget_s=BUDGET_S))
+        error = await failing(LlmSynthesizer(llm, budget_sec=BUDGET_SEC))
     finally:
         await client.close()
         server.close()

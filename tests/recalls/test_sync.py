@@ -75,7 +75,7 @@ async def test_a_failing_source_stops_the_sync_without_moving_the_cursor(databas
     fake, url = cpsc
     fake.fail = True
     with pytest.raises(SyncFailed, match="HTTP 503"):
-        await sync(database_url, url, since=dt.date(2026, 1, 1), today=dt.date(2026, 2, 1), backoff_s=0.01)
+        await sync(database_url, url, since=dt.date(2026, 1, 1), today=dt.date(2026, 2, 1), backoff_sec=0.01)
     conn = await asyncpg.connect(database_url)
     try:
         assert await conn.fetchval("SELECT count(*) FROM recall_imports") == 0

@@ -17,7 +17,7 @@ from babyshield_chat.resilience.breaker import (
 )
 from babyshield_chat.resilience.deadline import StageTimeout, run_stage
 
-RESET_S = 0.2
+RESET_SEC = 0.2
 
 
 async def reached(event: asyncio.Event) -> None:
@@ -77,7 +77,7 @@ def make_breaker(fail_max: int = 3, listener: RecordingListener | None = None) -
     return AsyncCircuitBreaker(
         "tool:recall_lookup",
         fail_max=fail_max,
-        reset_timeout_s=RESET_S,
+        reset_timeout_sec=RESET_SEC,
         listeners=[listener] if listener else [],
     )
 
@@ -146,7 +146,7 @@ async def test_open_breaker_short_circuits_without_reaching_the_dependency() -> 
         await breaker.call(dependency.ok)
     assert dependency.calls == calls_before
     assert caught.value.breaker_name == "tool:recall_lookup"
-    assert 0 < caught.value.retry_after_s <= RESET_S
+    assert 0 < caught.value.retry_after_sec <= RESET_SEC
     assert listener.of("short") == [("short", "tool:recall_lookup")]
 
 
@@ -223,7 +223,7 @@ async def test_half_open_lets_exactly_one_of_many_concurrent_callers_through() -
     listener = RecordingListener()
     breaker, dependency = make_breaker(listener=listener), Dependency()
     await trip(breaker, dependency)
-    await asyncio.sleep(RESET_S + 0.05)
+    await asyncio.sleep(RESET_SEC + 0.05)
 
     release = asyncio.Event()
     reached = 0
@@ -258,7 +258,7 @@ async def test_half_open_lets_exactly_one_of_many_concurrent_callers_through() -
 async def test_failed_trial_reopens_with_its_own_exception() -> None:
     breaker, dependency = make_breaker(), Dependency()
     await trip(breaker, dependency)
-    await asyncio.sleep(RESET_S + 0.05)
+    await asyncio.sleep(RESET_SEC + 0.05)
     with pytest.raises(DependencyDown):
         await breaker.call(dependency.fail)
     assert breaker.state == "open"
@@ -271,7 +271,7 @@ async def test_failed_trial_reopens_with_its_own_exception() -> None:
 async def test_cancelled_trial_frees_the_slot_for_the_next_caller() -> None:
     breaker, dependency = make_breaker(), Dependency()
     await trip(breaker, dependency)
-    await asyncio.sleep(RESET_S + 0.05)
+    await asyncio.sleep(RESET_SEC + 0.05)
 
     entered = asyncio.Event()
 
@@ -315,11 +315,11 @@ async def test_breaker_closes_soon_after_the_reset_time_once_the_dependency_heal
             await breaker.call(dependency.ok)
             break
         except CircuitOpen as exc:
-            await asyncio.sleep(exc.retry_after_s or 0.01)
+            await asyncio.sleep(exc.retry_after_sec or 0.01)
     assert breaker.state == "closed"
     # Spec section 9 promises "within reset time + 1 s"; the trial is admitted
-    # as soon as RESET_S has passed, so half a second is already generous.
-    assert time.monotonic() - opened < RESET_S + 0.5
+    # as soon as RESET_SEC has passed, so half a second is already generous.
+    assert time.monotonic() - opened < RESET_SEC + 0.5
 
 
 async def test_a_failing_listener_does_not_break_the_call() -> None:
@@ -331,7 +331,7 @@ async def test_a_failing_listener_does_not_break_the_call() -> None:
             return explode
 
     dependency = Dependency()
-    breaker = AsyncCircuitBreaker("llm:synth", fail_max=1, reset_timeout_s=RESET_S, listeners=[Broken()])
+    breaker = AsyncCircuitBreaker("llm:synth", fail_max=1, reset_timeout_sec=RESET_SEC, listeners=[Broken()])
     with pytest.raises(DependencyDown):
         await breaker.call(dependency.fail)
     assert breaker.state == "open"
@@ -340,15 +340,15 @@ async def test_a_failing_listener_does_not_break_the_call() -> None:
 
 
 def test_registry_returns_one_breaker_per_name() -> None:
-    registry = BreakerRegistry(fail_max=2, reset_timeout_s=1.0)
+    registry = BreakerRegistry(fail_max=2, reset_timeout_sec=1.0)
     synth = registry.get("llm:synth")
     assert registry.get("llm:synth") is synth
     assert registry.get("llm:router") is not synth
-    assert synth.fail_max == 2 and synth.reset_timeout_s == 1.0
+    assert synth.fail_max == 2 and synth.reset_timeout_sec == 1.0
 
 
 async def test_registry_reports_each_breakers_state() -> None:
-    registry = BreakerRegistry(fail_max=1, reset_timeout_s=RESET_S)
+    registry = BreakerRegistry(fail_max=1, reset_timeout_sec=RESET_SEC)
     with pytest.raises(DependencyDown):
         await registry.get("tool:recall_lookup").call(Dependency().fail)
     registry.get("llm:synth")
@@ -356,7 +356,7 @@ async def test_registry_reports_each_breakers_state() -> None:
 
 
 async def test_registry_breakers_are_independent() -> None:
-    registry = BreakerRegistry(fail_max=1, reset_timeout_s=RESET_S)
+    registry = BreakerRegistry(fail_max=1, reset_timeout_sec=RESET_SEC)
     with pytest.raises(DependencyDown):
         await registry.get("tool:recall_lookup").call(Dependency().fail)
     assert await registry.get("tool:age_check").call(Dependency().ok) == "answer"
@@ -377,8 +377,8 @@ def test_breaker_names_outside_the_label_alphabet_are_rejected(name: str) -> Non
     [
         ({"fail_max": 0}, "0"),
         ({"fail_max": 2.5}, "2.5"),
-        ({"reset_timeout_s": -1}, "-1"),
-        ({"reset_timeout_s": float("nan")}, "nan"),
+        ({"reset_timeout_sec": -1}, "-1"),
+        ({"reset_timeout_sec": float("nan")}, "nan"),
     ],
 )
 def test_invalid_settings_are_rejected_naming_the_value(kwargs: dict, bad: str) -> None:

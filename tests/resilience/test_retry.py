@@ -42,19 +42,19 @@ class Flaky:
 
     errors: list[BaseException]
     calls: int = 0
-    work_s: float = 0.0
+    work_sec: float = 0.0
 
     async def __call__(self) -> str:
         self.calls += 1
-        if self.work_s:
-            await asyncio.sleep(self.work_s)  # an attempt that takes time
+        if self.work_sec:
+            await asyncio.sleep(self.work_sec)  # an attempt that takes time
         if self.errors:
             raise self.errors.pop(0)
         return "answer"
 
 
 def fast_policy(**overrides: object) -> RetryPolicy:
-    settings: dict[str, object] = {"base_delay_s": 0.001, "max_delay_s": 0.002, "min_attempt_s": 0.05}
+    settings: dict[str, object] = {"base_delay_sec": 0.001, "max_delay_sec": 0.002, "min_attempt_sec": 0.05}
     settings.update(overrides)
     return RetryPolicy(**settings)  # type: ignore[arg-type]
 
@@ -87,17 +87,17 @@ async def test_after_the_last_attempt_the_original_error_is_raised() -> None:
 async def test_no_attempt_is_started_without_the_minimum_time_left() -> None:
     dependency = Flaky([])
     with deadline_scope(Deadline.after(0.01)), pytest.raises(BudgetExhausted, match="llm"):
-        await retry_call(dependency, dependency="llm", policy=fast_policy(min_attempt_s=0.05))
+        await retry_call(dependency, dependency="llm", policy=fast_policy(min_attempt_sec=0.05))
     assert dependency.calls == 0
 
 
 async def test_retries_stop_when_the_next_attempt_would_not_fit_in_the_time_left() -> None:
     # Each attempt takes 0.1 s; with 0.25 s and a 0.1 s minimum per attempt,
     # the third attempt (which would start at ~0.2 s) cannot fit.
-    dependency = Flaky([status_error(503) for _ in range(10)], work_s=0.1)
+    dependency = Flaky([status_error(503) for _ in range(10)], work_sec=0.1)
     started = time.monotonic()
     with deadline_scope(Deadline.after(0.25)), pytest.raises(openai.InternalServerError):
-        await retry_call(dependency, dependency="llm", policy=fast_policy(max_attempts=10, min_attempt_s=0.1))
+        await retry_call(dependency, dependency="llm", policy=fast_policy(max_attempts=10, min_attempt_sec=0.1))
     assert dependency.calls == 2
     assert time.monotonic() - started < 0.25
 
@@ -125,7 +125,7 @@ async def test_retry_after_beyond_the_time_left_means_no_retry() -> None:
 
 
 async def test_an_open_breaker_inside_stops_the_retries_at_once() -> None:
-    breaker = AsyncCircuitBreaker("llm:synth", fail_max=2, reset_timeout_s=30)
+    breaker = AsyncCircuitBreaker("llm:synth", fail_max=2, reset_timeout_sec=30)
     dependency = Flaky([status_error(500) for _ in range(10)])
     with pytest.raises(CircuitOpen):
         await retry_call(lambda: breaker.call(dependency), dependency="llm", policy=fast_policy(max_attempts=5))
@@ -143,9 +143,9 @@ async def test_a_failing_retry_hook_does_not_stop_the_retry() -> None:
 
 
 def test_backoff_is_full_jitter_capped_exponentially() -> None:
-    policy = RetryPolicy(base_delay_s=0.1, max_delay_s=0.3, rng=random.Random(7))
+    policy = RetryPolicy(base_delay_sec=0.1, max_delay_sec=0.3, rng=random.Random(7))
     for retry_number, cap in [(1, 0.1), (2, 0.2), (3, 0.3), (6, 0.3)]:
-        samples = [policy.backoff_s(retry_number) for _ in range(500)]
+        samples = [policy.backoff_sec(retry_number) for _ in range(500)]
         assert all(0 <= sample <= cap for sample in samples)
         # Full jitter spreads over the whole range, not just near the cap.
         assert min(samples) < cap * 0.1 and max(samples) > cap * 0.9
@@ -227,9 +227,9 @@ def test_retry_after_is_none_for_errors_without_a_response() -> None:
     ("kwargs", "bad"),
     [
         ({"max_attempts": 0}, "0"),
-        ({"base_delay_s": -0.1}, "-0.1"),
-        ({"max_delay_s": float("inf")}, "inf"),
-        ({"min_attempt_s": "fast"}, "'fast'"),
+        ({"base_delay_sec": -0.1}, "-0.1"),
+        ({"max_delay_sec": float("inf")}, "inf"),
+        ({"min_attempt_sec": "fast"}, "'fast'"),
     ],
 )
 def test_invalid_policy_is_rejected_naming_the_value(kwargs: dict[str, object], bad: str) -> None:

@@ -19,7 +19,7 @@ def test_the_exported_body_is_the_exact_json_line_written_to_stdout(logs):
     tracer = TracerProvider(shutdown_on_exit=False).get_tracer("test")
     with tracer.start_as_current_span("POST /api/v1/chat/conversation") as span:
         log_chat_request(
-            endpoint="conversation", intent="recall_details", outcome="ok", status_code=200, latency_s=0.4,
+            endpoint="conversation", intent="recall_details", outcome="ok", status_code=200, latency_sec=0.4,
             fallback_reason=None, circuit_open=False, blocked=False, user_hash=None,
         )  # fmt: skip
 

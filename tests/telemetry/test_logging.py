@@ -50,7 +50,7 @@ def chat_request(**overrides) -> None:
         "intent": "allergy_question",
         "outcome": "ok",
         "status_code": 200,
-        "latency_s": 0.2347,
+        "latency_sec": 0.2347,
         "fallback_reason": None,
         "circuit_open": False,
         "blocked": False,
@@ -129,7 +129,7 @@ def test_chat_request_logged_after_the_span_ended_uses_the_span_given(stream, tr
         pass
 
     log_chat_request(
-        endpoint="explain", intent="explain_scan", outcome="ok", status_code=200, latency_s=0.1,
+        endpoint="explain", intent="explain_scan", outcome="ok", status_code=200, latency_sec=0.1,
         fallback_reason=None, circuit_open=False, blocked=False, user_hash=None, span=server_span,
     )  # fmt: skip
 
@@ -169,7 +169,7 @@ async def test_a_distinctive_user_id_never_reaches_the_log_only_its_hash(stream)
         user_id = request.headers["X-User-Id"]
         logging.getLogger("babyshield_chat.api").info("answer sent")
         log_chat_request(
-            endpoint="conversation", intent="none", outcome="ok", status_code=200, latency_s=0.01,
+            endpoint="conversation", intent="none", outcome="ok", status_code=200, latency_sec=0.01,
             fallback_reason=None, circuit_open=False, blocked=False, user_hash=user_hash(user_id, HASH_KEY),
         )  # fmt: skip
         return web.json_response({})

@@ -46,5 +46,5 @@ class RateLimiter:
         return wait
 
     @staticmethod
-    def retry_after_header(wait_s: float) -> str:
-        return str(max(1, math.ceil(wait_s)))
+    def retry_after_header(wait_sec: float) -> str:
+        return str(max(1, math.ceil(wait_sec)))

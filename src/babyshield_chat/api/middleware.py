@@ -100,7 +100,7 @@ def observe_middleware(telemetry: Telemetry) -> Middleware:
         fallback_reason = reply.fallback_reason if reply is not None else None
         metrics.record_request(endpoint, intent, outcome, circuit_open, seconds)
         log_chat_request(
-            endpoint=endpoint, intent=intent, outcome=outcome, status_code=response.status, latency_s=seconds,
+            endpoint=endpoint, intent=intent, outcome=outcome, status_code=response.status, latency_sec=seconds,
             fallback_reason=fallback_reason, circuit_open=circuit_open, blocked=blocked,
             user_hash=telemetry.hash_user(request.get(USER_ID)), span=request[REQUEST_SPAN_KEY],
         )

@@ -164,14 +164,14 @@ class ChatPipeline:
             now=dt.datetime.now(dt.UTC), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
             recall_freshness=self.recall_freshness,
         )
-        runs = await run_tools(intent, ctx, budget_s=self.settings.budgets.tool_sec, tracer=self.tracer,
+        runs = await run_tools(intent, ctx, budget_sec=self.settings.budgets.tool_sec, tracer=self.tracer,
                                guard=self.tool_guard, observe=self.observe_tool)
         request = SynthesisRequest(
             question=question, intent=intent, locale=locale, product=product, profile=profile,
             tool_results=[run.result for run in runs],
         )
         written = await write_answer(request, synthesizer=self.synthesizer,
-                                     budget_s=self.settings.budgets.synth_sec, metrics=self.metrics,
+                                     budget_sec=self.settings.budgets.synth_sec, metrics=self.metrics,
                                      model=self.settings.llm.model)
         short = written.circuit_open or any(run.short_circuited for run in runs)
         return written, short
@@ -186,13 +186,13 @@ class ChatPipeline:
 
     # --- database stages: each bounded, each optional ---
 
-    async def _db(self, operation: str, table: str, fn, *, budget_s: float = DB_STAGE_SEC) -> Any:
+    async def _db(self, operation: str, table: str, fn, *, budget_sec: float = DB_STAGE_SEC) -> Any:
         """Run a database step in its own stage and span; raise DatabaseUnavailable on any failure."""
         what = f"{operation} {table}"
         try:
-            async with stage(f"db:{what}", budget_s):
+            async with stage(f"db:{what}", budget_sec):
                 with db_span(self.tracer, operation, table):
-                    async with self.database.connection(timeout=budget_s) as conn:
+                    async with self.database.connection(timeout=budget_sec) as conn:
                         return await fn(conn)
         except (StageTimeout, OSError) as exc:
             raise DatabaseUnavailable(f"{what}: {type(exc).__name__}") from exc

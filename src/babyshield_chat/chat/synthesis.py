@@ -36,7 +36,7 @@ class Written:
 
 
 async def write_answer(
-    request: SynthesisRequest, *, synthesizer: Synthesizer | None, budget_s: float,
+    request: SynthesisRequest, *, synthesizer: Synthesizer | None, budget_sec: float,
     metrics: ChatMetrics | None, model: str,
 ) -> Written:
     tools = [result.report() for result in request.tool_results]
@@ -44,13 +44,13 @@ async def write_answer(
         return Written(compose(request), tools, "offline")
     started = time.perf_counter()
     try:
-        async with stage("synth", budget_s):
+        async with stage("synth", budget_sec):
             answer = await synthesizer.write(request)
         if metrics is not None:
             metrics.record_synth(model, "ok", time.perf_counter() - started)
         return Written(answer, tools, "llm")
     except StageTimeout as exc:
-        reason = "budget_exhausted" if exc.timeout_s <= 0 else "timeout"
+        reason = "budget_exhausted" if exc.timeout_sec <= 0 else "timeout"
     except SynthesisError as exc:
         reason = exc.reason
     if metrics is not None:

@@ -5,7 +5,7 @@ today's total across all instances with the cap.
 
 Neither call costs a database round trip per LLM call. `add` only counts in
 memory; `run_flusher()`, a background task the app starts, writes what was
-counted once per `flush_interval_s`, and the app calls `flush()` once more at
+counted once per `flush_interval_sec`, and the app calls `flush()` once more at
 shutdown. `allow` re-reads the shared total at most once per interval and
 adds this instance's own spend since that read at once. So the cap can be
 overshot by what the *other* instances spend within about one interval (1 s
@@ -42,13 +42,13 @@ log = EventLog("babyshield_chat.spend")
 class PostgresSpendGuard:
     def __init__(self, database: Database, daily_budget_usd: float | None, *, model: str,
                  today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
-                 flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_SEC,
+                 flush_interval_sec: float = DEFAULT_FLUSH_INTERVAL_SEC,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._database = database
         self._budget = daily_budget_usd
         self._model = model
         self._today = today
-        self.flush_interval_s = flush_interval_s
+        self.flush_interval_sec = flush_interval_sec
         self._clock = clock
         self._stored: tuple[dt.date, float] | None = None  # the day's total in the table, at the last read
         self._read_at = float("-inf")
@@ -63,7 +63,7 @@ class PostgresSpendGuard:
         day = self._today()
         # The read is marked as done before it starts, so of many concurrent
         # callers only one queries; the others go on with what is known.
-        if self._read_day != day or self._clock() - self._read_at >= self.flush_interval_s:
+        if self._read_day != day or self._clock() - self._read_at >= self.flush_interval_sec:
             await self._read_total(day)
         stored = self._stored[1] if self._stored is not None and self._stored[0] == day else 0.0
         return stored + self._since_read[day] < self._budget
@@ -99,9 +99,9 @@ class PostgresSpendGuard:
             self._writing = {}
 
     async def run_flusher(self) -> None:
-        """Flushes every `flush_interval_s` until cancelled (the app runs it as a background task)."""
+        """Flushes every `flush_interval_sec` until cancelled (the app runs it as a background task)."""
         while True:
-            await asyncio.sleep(self.flush_interval_s)
+            await asyncio.sleep(self.flush_interval_sec)
             try:
                 await self.flush()
             except Exception:

@@ -146,7 +146,7 @@ async def _lost(url: str, saved: set[str]) -> int:
     return len(saved) - found
 
 
-async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
+async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
     rng = random.Random(seed)
     cluster = EmbeddedPostgres(workdir / "pg", ephemeral=False)
     url = await asyncio.to_thread(cluster.start)
@@ -168,13 +168,13 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
                                            headers={"X-User-Id": user}) as response:
                         response.raise_for_status()
                 started = time.monotonic()
-                stop_at = started + duration_s
+                stop_at = started + duration_sec
                 tally = Tally()
-                warmup = asyncio.create_task(asyncio.sleep(duration_s * WARMUP_SHARE))
+                warmup = asyncio.create_task(asyncio.sleep(duration_sec * WARMUP_SHARE))
                 tasks = [asyncio.create_task(_client(base, session, random.Random(rng.random()), stop_at, users,
                                                      tally)) for _ in range(concurrency)]
                 faults = asyncio.create_task(_faults(fake, random.Random(rng.random()), stop_at))
-                restart = asyncio.create_task(_restart_database(cluster, started + duration_s / 2, 2.0))
+                restart = asyncio.create_task(_restart_database(cluster, started + duration_sec / 2, 2.0))
                 await warmup
                 rss_start = service.memory()["rss"] // 1024
                 await asyncio.gather(*tasks, restart)
@@ -190,7 +190,7 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
     checks = {"no_5xx": server_errors == 0, "no_lost_messages": lost == 0,
               "rss_flat": rss_end - rss_start <= growth_limit, "no_transport_errors": tally.transport_errors == 0}
     return {
-        "duration_s": duration_s, "concurrency": concurrency, "seed": seed,
+        "duration_s": duration_sec, "concurrency": concurrency, "seed": seed,
         "requests": tally.requests, "statuses": dict(sorted(tally.statuses.items())),
         "outcomes": dict(sorted(tally.outcomes.items())), "server_errors": server_errors,
         "transport_errors": tally.transport_errors, "acknowledged_saved": len(tally.saved), "lost_messages": lost,
@@ -199,12 +199,12 @@ async def soak(duration_s: float, concurrency: int, seed: int, workdir: Path) ->
     }
 
 
-def run(duration_s: float, concurrency: int, seed: int) -> int:
+def run(duration_sec: float, concurrency: int, seed: int) -> int:
     """`babyshield-chat soak`: print the report, exit 1 when a criterion failed."""
     workdir = Path(tempfile.mkdtemp(prefix="bs-soak-"))
     os.chmod(workdir, 0o755)  # the postgres user must reach the cluster under it when run as root
     try:
-        report = asyncio.run(soak(duration_s, concurrency, seed, workdir))
+        report = asyncio.run(soak(duration_sec, concurrency, seed, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(report, indent=2))

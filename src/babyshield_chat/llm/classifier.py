@@ -46,7 +46,7 @@ log = EventLog(__name__)
 
 #: Retries for the classifier's StructuredLlm: a two-field reply is quick,
 #: and within 0.3 s there is room for one retry at most.
-DEFAULT_ROUTER_RETRY_POLICY = RetryPolicy(max_attempts=2, base_delay_s=0.02, max_delay_s=0.05, min_attempt_s=0.1)
+DEFAULT_ROUTER_RETRY_POLICY = RetryPolicy(max_attempts=2, base_delay_sec=0.02, max_delay_sec=0.05, min_attempt_sec=0.1)
 
 
 class _IntentReply(BaseModel):
@@ -71,16 +71,16 @@ class LlmIntent:
 class LlmIntentClassifier:
     """Classifies a question with the LLM within the router budget."""
 
-    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_ROUTER_BUDGET_SEC) -> None:
-        if not isinstance(budget_s, (int, float)) or not budget_s > 0:
-            raise ValueError(f"budget_s must be a number of seconds > 0, got {budget_s!r}")
+    def __init__(self, llm: StructuredLlm, *, budget_sec: float = DEFAULT_ROUTER_BUDGET_SEC) -> None:
+        if not isinstance(budget_sec, (int, float)) or not budget_sec > 0:
+            raise ValueError(f"budget_sec must be a number of seconds > 0, got {budget_sec!r}")
         self._llm = llm
-        self._budget_s = float(budget_s)
+        self._budget_sec = float(budget_sec)
 
     async def classify(self, text: str, product: Product | None) -> LlmIntent | None:
         """The model's intent for `text`, or None when it could not say in time."""
         try:
-            async with stage("router", self._budget_s):
+            async with stage("router", self._budget_sec):
                 reply = await self._llm.complete(
                     classification_messages(text, product),
                     schema_name=INTENT_SCHEMA_NAME,

@@ -67,8 +67,8 @@ DEFAULT_MAX_OUTPUT_TOKENS = 800
 RETRY_DEPENDENCY = "llm"
 # Only used outside any deadline (scripts, a REPL); the chat pipeline always
 # has one, and then the timeout is the time left on it.
-DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_KEEPALIVE_EXPIRY_S = 30.0
+DEFAULT_TIMEOUT_SEC = 10.0
+DEFAULT_KEEPALIVE_EXPIRY_SEC = 30.0
 
 
 class InvalidOutput(Exception):
@@ -90,7 +90,7 @@ class LlmCall:
     breaker: str  # "llm:synth" or "llm:router": which use of the LLM made the call
     model: str  # the configured model: a closed set, unlike the provider's reply
     outcome: LlmOutcome
-    duration_s: float
+    duration_sec: float
     input_tokens: int
     output_tokens: int
     cost_usd: float
@@ -114,12 +114,12 @@ def create_openai_client(
     default stops at 1,000). Close the client (`await client.close()`) when done.
     """
     limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
-                           keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY_S)
-    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=DEFAULT_TIMEOUT_S,
+                           keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY_SEC)
+    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=DEFAULT_TIMEOUT_SEC,
                               http_client=openai.DefaultAioHttpClient(limits=limits))
 
 
-async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s: float) -> ChatCompletion:
+async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_sec: float) -> ChatCompletion:
     """`POST /chat/completions` through the client's own `post`.
 
     `client.chat.completions.create` first walks every argument against the
@@ -132,7 +132,7 @@ async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s
     """
     try:
         return await client.post("/chat/completions", body=request, cast_to=ChatCompletion,
-                                 options={"timeout": timeout_s, "security": {"bearer_auth": True}})
+                                 options={"timeout": timeout_sec, "security": {"bearer_auth": True}})
     except openai.APITimeoutError as exc:
         # The aiohttp transport reports a refused or dropped connection as a
         # connect *timeout*; it is a connection error (outcome, fallback reason).
@@ -244,12 +244,12 @@ class StructuredLlm:
 
     async def _request(self, request: dict[str, Any], parse: Callable[[dict[str, Any]], R]) -> R:
         deadline = current_deadline()
-        timeout_s = deadline.remaining() if deadline is not None else DEFAULT_TIMEOUT_S
+        timeout_sec = deadline.remaining() if deadline is not None else DEFAULT_TIMEOUT_SEC
         started = time.monotonic()
         input_tokens = output_tokens = 0
         outcome: LlmOutcome | None = None
         try:
-            completion = await _create(self._client, request, timeout_s)
+            completion = await _create(self._client, request, timeout_sec)
             if completion.usage is not None:
                 input_tokens = completion.usage.prompt_tokens
                 output_tokens = completion.usage.completion_tokens
@@ -272,10 +272,10 @@ class StructuredLlm:
             raise
         finally:
             if outcome is not None:
-                duration_s = time.monotonic() - started
+                duration_sec = time.monotonic() - started
                 cost_usd = self._prices.estimate_cost(self.model, input_tokens, output_tokens)
                 self._report(
-                    LlmCall(self.breaker.name, self.model, outcome, duration_s, input_tokens, output_tokens, cost_usd)
+                    LlmCall(self.breaker.name, self.model, outcome, duration_sec, input_tokens, output_tokens, cost_usd)
                 )
 
     def _report(self, call: LlmCall) -> None:

@@ -56,7 +56,7 @@ log = EventLog(__name__)
 #: Retries for the writer's StructuredLlm. A grounded answer takes the model
 #: the better part of a second, so an attempt with less than half a second
 #: left would only turn a provider error into a timeout, and cost tokens.
-DEFAULT_SYNTH_RETRY_POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.05, max_delay_s=0.5, min_attempt_s=0.5)
+DEFAULT_SYNTH_RETRY_POLICY = RetryPolicy(max_attempts=3, base_delay_sec=0.05, max_delay_sec=0.5, min_attempt_sec=0.5)
 
 # Fields of the answer the model does not write (see the module docstring).
 _NOT_WRITTEN_BY_THE_MODEL = ("checks", "emergency")
@@ -68,20 +68,20 @@ ANSWER_SCHEMA: dict[str, Any] = strict_json_schema(Answer, omit=_NOT_WRITTEN_BY_
 class LlmSynthesizer:
     """Writes answers with the LLM within the synthesis budget."""
 
-    def __init__(self, llm: StructuredLlm, *, budget_s: float = DEFAULT_SYNTH_BUDGET_SEC) -> None:
-        if not isinstance(budget_s, (int, float)) or not budget_s > 0:
-            raise ValueError(f"budget_s must be a number of seconds > 0, got {budget_s!r}")
+    def __init__(self, llm: StructuredLlm, *, budget_sec: float = DEFAULT_SYNTH_BUDGET_SEC) -> None:
+        if not isinstance(budget_sec, (int, float)) or not budget_sec > 0:
+            raise ValueError(f"budget_sec must be a number of seconds > 0, got {budget_sec!r}")
         self._llm = llm
-        self._budget_s = float(budget_s)
+        self._budget_sec = float(budget_sec)
 
     async def write(self, request: SynthesisRequest) -> Answer:
         # Earlier stages may have used up the request's time: say so, rather
         # than calling it a timeout of the LLM's.
         deadline = current_deadline()
-        if deadline is not None and deadline.remaining() < self._llm.retry_policy.min_attempt_s:
+        if deadline is not None and deadline.remaining() < self._llm.retry_policy.min_attempt_sec:
             raise SynthesisError("budget_exhausted", f"{deadline.remaining():.3f} s left")
         try:
-            async with stage("synth", self._budget_s):
+            async with stage("synth", self._budget_sec):
                 return await self._llm.complete(
                     synthesis_messages(request),
                     schema_name=ANSWER_SCHEMA_NAME,

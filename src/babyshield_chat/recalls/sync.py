@@ -56,7 +56,7 @@ def windows(start: dt.date, end: dt.date, days: int) -> list[tuple[dt.date, dt.d
     return out
 
 
-async def _fetch(session: aiohttp.ClientSession, url: str, start: dt.date, end: dt.date, backoff_s: float) -> object:
+async def _fetch(session: aiohttp.ClientSession, url: str, start: dt.date, end: dt.date, backoff_sec: float) -> object:
     params = {"format": "json", "RecallDateStart": start.isoformat(), "RecallDateEnd": end.isoformat()}
     last_error = ""
     for attempt in range(DEFAULT_ATTEMPTS):
@@ -70,13 +70,13 @@ async def _fetch(session: aiohttp.ClientSession, url: str, start: dt.date, end: 
                     return await response.json(content_type=None)
         except (TimeoutError, aiohttp.ClientError) as exc:
             last_error = type(exc).__name__
-        await asyncio.sleep(backoff_s * 2**attempt)
+        await asyncio.sleep(backoff_sec * 2**attempt)
     raise SyncFailed(f"{url} failed for {start}..{end} after {DEFAULT_ATTEMPTS} attempts ({last_error})")
 
 
 async def sync(
     database_url: str, source_url: str, *, today: dt.date | None = None, since: dt.date | None = None,
-    window_days: int = DEFAULT_WINDOW_DAYS, backoff_s: float = DEFAULT_BACKOFF_SEC,
+    window_days: int = DEFAULT_WINDOW_DAYS, backoff_sec: float = DEFAULT_BACKOFF_SEC,
 ) -> SyncReport:
     today = today or dt.date.today()
     report = SyncReport()
@@ -88,7 +88,7 @@ async def sync(
         timeout = aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT_SEC)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             for first, last_day in windows(start, today, window_days):
-                document = await _fetch(session, source_url, first, last_day, backoff_s)
+                document = await _fetch(session, source_url, first, last_day, backoff_sec)
                 try:
                     parsed = parse_document(document, "cpsc_recall_api") if document else None
                 except FormatError as exc:

@@ -11,7 +11,7 @@ transitions and the listener plumbing that pybreaker gets right:
 
 - closed: every call is admitted; failures are counted, ``fail_max``
   consecutive ones open the circuit.
-- open: calls fail at once with :class:`CircuitOpen` until ``reset_timeout_s``
+- open: calls fail at once with :class:`CircuitOpen` until ``reset_timeout_sec``
   has passed on the monotonic clock.
 - half-open: exactly one caller, the trial, reaches the dependency; everyone
   else gets :class:`CircuitOpen` until the trial settles. Its success closes
@@ -76,14 +76,14 @@ _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$")
 class CircuitOpen(Exception):
     """The breaker refused the call without reaching the dependency.
 
-    `retry_after_s` is how long until the breaker will let a trial through;
+    `retry_after_sec` is how long until the breaker will let a trial through;
     0.0 while a half-open trial is in flight (it may close any moment).
     """
 
-    def __init__(self, breaker_name: str, retry_after_s: float) -> None:
-        super().__init__(f"circuit {breaker_name!r} is open; retry after {retry_after_s:.3f} s")
+    def __init__(self, breaker_name: str, retry_after_sec: float) -> None:
+        super().__init__(f"circuit {breaker_name!r} is open; retry after {retry_after_sec:.3f} s")
         self.breaker_name = breaker_name
-        self.retry_after_s = retry_after_s
+        self.retry_after_sec = retry_after_sec
 
 
 class BreakerListener(Protocol):
@@ -111,14 +111,14 @@ class AsyncCircuitBreaker:
         name: str,
         *,
         fail_max: int = DEFAULT_BREAKER_FAIL_MAX,
-        reset_timeout_s: float = DEFAULT_BREAKER_RESET_SEC,
+        reset_timeout_sec: float = DEFAULT_BREAKER_RESET_SEC,
         listeners: Sequence[BreakerListener] = (),
     ) -> None:
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise ValueError(f"breaker name must look like 'tool:recall_lookup', got {name!r}")
-        _check_settings(fail_max, reset_timeout_s)
+        _check_settings(fail_max, reset_timeout_sec)
         self.name = name
-        self.reset_timeout_s = float(reset_timeout_s)
+        self.reset_timeout_sec = float(reset_timeout_sec)
         self._listeners = tuple(listeners)
         # Bumped on every state change: an outcome admitted under an older
         # generation is stale (the circuit moved on while it ran) and ignored.
@@ -130,7 +130,7 @@ class AsyncCircuitBreaker:
         # closed or half-open, so its own wall-clock reset timer never runs.
         self._cb = pybreaker.CircuitBreaker(
             fail_max=fail_max,
-            reset_timeout=reset_timeout_s,
+            reset_timeout=reset_timeout_sec,
             name=name,
             throw_new_error_on_trip=False,
             listeners=[_PybreakerBridge(self)],
@@ -175,18 +175,18 @@ class AsyncCircuitBreaker:
         if state == pybreaker.STATE_CLOSED:
             return self._generation, False
         if state == pybreaker.STATE_OPEN:
-            retry_after_s = self._opened_at + self.reset_timeout_s - time.monotonic()
-            if retry_after_s > 0:
-                self._short_circuit(retry_after_s)
+            retry_after_sec = self._opened_at + self.reset_timeout_sec - time.monotonic()
+            if retry_after_sec > 0:
+                self._short_circuit(retry_after_sec)
             self._cb.half_open()  # notifies listeners and bumps the generation
         if self._trial_in_flight:
             self._short_circuit(0.0)
         self._trial_in_flight = True
         return self._generation, True
 
-    def _short_circuit(self, retry_after_s: float) -> None:
+    def _short_circuit(self, retry_after_sec: float) -> None:
         self._notify("short_circuited", self.name)
-        raise CircuitOpen(self.name, retry_after_s)
+        raise CircuitOpen(self.name, retry_after_sec)
 
     def _record(self, generation: int, exc: BaseException | None) -> None:
         if generation != self._generation:
@@ -227,11 +227,11 @@ class AsyncCircuitBreaker:
         return f"<AsyncCircuitBreaker {self.name!r} {self.state}>"
 
 
-def _check_settings(fail_max: int, reset_timeout_s: float) -> None:
+def _check_settings(fail_max: int, reset_timeout_sec: float) -> None:
     if isinstance(fail_max, bool) or not isinstance(fail_max, int) or fail_max < 1:
         raise ValueError(f"fail_max must be an integer >= 1, got {fail_max!r}")
-    if isinstance(reset_timeout_s, bool) or not isinstance(reset_timeout_s, (int, float)) or not reset_timeout_s > 0:
-        raise ValueError(f"reset_timeout_s must be a number of seconds > 0, got {reset_timeout_s!r}")
+    if isinstance(reset_timeout_sec, bool) or not isinstance(reset_timeout_sec, (int, float)) or not reset_timeout_sec > 0:
+        raise ValueError(f"reset_timeout_sec must be a number of seconds > 0, got {reset_timeout_sec!r}")
 
 
 def _matches(ignore: ExceptionFilter, exc: BaseException) -> bool:
@@ -267,13 +267,13 @@ class BreakerRegistry:
     def __init__(
         self,
         fail_max: int = DEFAULT_BREAKER_FAIL_MAX,
-        reset_timeout_s: float = DEFAULT_BREAKER_RESET_SEC,
+        reset_timeout_sec: float = DEFAULT_BREAKER_RESET_SEC,
         listeners: Sequence[BreakerListener] = (),
     ) -> None:
         # Validate at start-up rather than on the first get() inside a request.
-        _check_settings(fail_max, reset_timeout_s)
+        _check_settings(fail_max, reset_timeout_sec)
         self._fail_max = fail_max
-        self._reset_timeout_s = reset_timeout_s
+        self._reset_timeout_sec = reset_timeout_sec
         self._listeners = tuple(listeners)
         self._breakers: dict[str, AsyncCircuitBreaker] = {}
 
@@ -283,7 +283,7 @@ class BreakerRegistry:
             breaker = AsyncCircuitBreaker(
                 name,
                 fail_max=self._fail_max,
-                reset_timeout_s=self._reset_timeout_s,
+                reset_timeout_sec=self._reset_timeout_sec,
                 listeners=self._listeners,
             )
             self._breakers[name] = breaker

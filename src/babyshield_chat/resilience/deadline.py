@@ -43,10 +43,10 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _check_budget(what: str, budget_s: float) -> None:
+def _check_budget(what: str, budget_sec: float) -> None:
     # NaN would compare false against everything and silently disable the limit.
-    if not isinstance(budget_s, (int, float)) or math.isnan(budget_s) or budget_s < 0:
-        raise ValueError(f"{what} must be a non-negative number of seconds, got {budget_s!r}")
+    if not isinstance(budget_sec, (int, float)) or math.isnan(budget_sec) or budget_sec < 0:
+        raise ValueError(f"{what} must be a non-negative number of seconds, got {budget_sec!r}")
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class Deadline:
     expires_at: float
 
     @classmethod
-    def after(cls, budget_s: float) -> Deadline:
-        """A deadline `budget_s` seconds from now."""
-        _check_budget("budget_s", budget_s)
-        return cls(time.monotonic() + budget_s)
+    def after(cls, budget_sec: float) -> Deadline:
+        """A deadline `budget_sec` seconds from now."""
+        _check_budget("budget_sec", budget_sec)
+        return cls(time.monotonic() + budget_sec)
 
     def remaining(self) -> float:
         """Seconds left, never negative."""
@@ -74,10 +74,10 @@ class Deadline:
     def expired(self) -> bool:
         return time.monotonic() >= self.expires_at
 
-    def narrow(self, stage_budget_s: float) -> Deadline:
+    def narrow(self, stage_budget_sec: float) -> Deadline:
         """The deadline of a stage starting now: never later than this one."""
-        _check_budget("stage_budget_s", stage_budget_s)
-        return Deadline(min(self.expires_at, time.monotonic() + stage_budget_s))
+        _check_budget("stage_budget_sec", stage_budget_sec)
+        return Deadline(min(self.expires_at, time.monotonic() + stage_budget_sec))
 
 
 class StageTimeout(TimeoutError):
@@ -86,10 +86,10 @@ class StageTimeout(TimeoutError):
     A `TimeoutError`, so code that handles timeouts generically still does.
     """
 
-    def __init__(self, stage_name: str, timeout_s: float) -> None:
-        super().__init__(f"stage {stage_name!r} ran out of time after {timeout_s:.3f} s")
+    def __init__(self, stage_name: str, timeout_sec: float) -> None:
+        super().__init__(f"stage {stage_name!r} ran out of time after {timeout_sec:.3f} s")
         self.stage_name = stage_name
-        self.timeout_s = timeout_s
+        self.timeout_sec = timeout_sec
 
 
 _current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("babyshield_deadline", default=None)
@@ -131,8 +131,8 @@ def cancelled_by_deadline() -> bool:
 
 
 @contextlib.asynccontextmanager
-async def stage(name: str, stage_budget_s: float) -> AsyncIterator[Deadline]:
-    """Run the block within ``min(stage_budget_s, time left)``, cancelling it when that runs out.
+async def stage(name: str, stage_budget_sec: float) -> AsyncIterator[Deadline]:
+    """Run the block within ``min(stage_budget_sec, time left)``, cancelling it when that runs out.
 
     Yields the stage's own deadline, which is also the current deadline inside
     the block, so retries and client timeouts there see the time left in the
@@ -143,12 +143,12 @@ async def stage(name: str, stage_budget_s: float) -> AsyncIterator[Deadline]:
     is left, without entering the block.
     """
     parent = _current.get()
-    deadline = parent.narrow(stage_budget_s) if parent is not None else Deadline.after(stage_budget_s)
-    timeout_s = deadline.remaining()
-    if timeout_s <= 0:
+    deadline = parent.narrow(stage_budget_sec) if parent is not None else Deadline.after(stage_budget_sec)
+    timeout_sec = deadline.remaining()
+    if timeout_sec <= 0:
         raise StageTimeout(name, 0.0)
 
-    timeout = asyncio.timeout(timeout_s)
+    timeout = asyncio.timeout(timeout_sec)
     deadline_token = _current.set(deadline)
     try:
         async with timeout:
@@ -161,13 +161,13 @@ async def stage(name: str, stage_budget_s: float) -> AsyncIterator[Deadline]:
         # Only our own timer becomes a StageTimeout; a TimeoutError raised by
         # the work itself (a client's read timeout) passes through unchanged.
         if timeout.expired():
-            raise StageTimeout(name, timeout_s) from exc
+            raise StageTimeout(name, timeout_sec) from exc
         raise
     finally:
         _current.reset(deadline_token)
 
 
-async def run_stage(name: str, stage_budget_s: float, fn: Callable[[], Awaitable[T]]) -> T:
+async def run_stage(name: str, stage_budget_sec: float, fn: Callable[[], Awaitable[T]]) -> T:
     """Await ``fn()`` as a :func:`stage`; ``fn`` is only called when there is time left."""
-    async with stage(name, stage_budget_s):
+    async with stage(name, stage_budget_sec):
         return await fn()

@@ -43,10 +43,10 @@ from babyshield_chat.resilience.deadline import current_deadline
 from babyshield_chat.telemetry.logging import EventLog
 
 __all__ = [
-    "DEFAULT_BASE_DELAY_S",
+    "DEFAULT_BASE_DELAY_SEC",
     "DEFAULT_MAX_ATTEMPTS",
-    "DEFAULT_MAX_DELAY_S",
-    "DEFAULT_MIN_ATTEMPT_S",
+    "DEFAULT_MAX_DELAY_SEC",
+    "DEFAULT_MIN_ATTEMPT_SEC",
     "BudgetExhausted",
     "RetryHook",
     "RetryPolicy",
@@ -62,10 +62,10 @@ log = EventLog(__name__)
 T = TypeVar("T")
 
 DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_BASE_DELAY_S = 0.05
-DEFAULT_MAX_DELAY_S = 1.0
+DEFAULT_BASE_DELAY_SEC = 0.05
+DEFAULT_MAX_DELAY_SEC = 1.0
 #: An attempt is not started with less time than this left on the deadline.
-DEFAULT_MIN_ATTEMPT_S = 0.1
+DEFAULT_MIN_ATTEMPT_SEC = 0.1
 
 TransientPredicate = Callable[[BaseException], bool]
 RetryAfterReader = Callable[[BaseException], "float | None"]
@@ -173,15 +173,15 @@ class RetryPolicy:
     """How one dependency is retried.
 
     The backoff is exponential with full jitter: the n-th retry waits a
-    uniformly random time in ``[0, min(max_delay_s, base_delay_s * 2**(n-1))]``,
+    uniformly random time in ``[0, min(max_delay_sec, base_delay_sec * 2**(n-1))]``,
     so callers that failed together do not come back together. A Retry-After
     from the server is a floor on the wait.
     """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
-    base_delay_s: float = DEFAULT_BASE_DELAY_S
-    max_delay_s: float = DEFAULT_MAX_DELAY_S
-    min_attempt_s: float = DEFAULT_MIN_ATTEMPT_S
+    base_delay_sec: float = DEFAULT_BASE_DELAY_SEC
+    max_delay_sec: float = DEFAULT_MAX_DELAY_SEC
+    min_attempt_sec: float = DEFAULT_MIN_ATTEMPT_SEC
     is_transient: TransientPredicate = is_transient_openai_error
     retry_after: RetryAfterReader = retry_after_from_response
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
@@ -189,25 +189,25 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1:
             raise ValueError(f"max_attempts must be an integer >= 1, got {self.max_attempts!r}")
-        for name in ("base_delay_s", "max_delay_s", "min_attempt_s"):
+        for name in ("base_delay_sec", "max_delay_sec", "min_attempt_sec"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
-    def backoff_s(self, retry_number: int) -> float:
+    def backoff_sec(self, retry_number: int) -> float:
         """The jittered wait before retry number `retry_number` (1 for the first retry)."""
-        cap = min(self.max_delay_s, self.base_delay_s * 2 ** (retry_number - 1))
+        cap = min(self.max_delay_sec, self.base_delay_sec * 2 ** (retry_number - 1))
         return self.rng.uniform(0, cap)
 
 
 class BudgetExhausted(Exception):
     """Not enough time left on the deadline to start even the first attempt."""
 
-    def __init__(self, dependency: str, remaining_s: float, min_attempt_s: float) -> None:
-        super().__init__(f"{dependency}: {remaining_s:.3f} s left, an attempt needs at least {min_attempt_s:.3f} s")
+    def __init__(self, dependency: str, remaining_sec: float, min_attempt_sec: float) -> None:
+        super().__init__(f"{dependency}: {remaining_sec:.3f} s left, an attempt needs at least {min_attempt_sec:.3f} s")
         self.dependency = dependency
-        self.remaining_s = remaining_s
-        self.min_attempt_s = min_attempt_s
+        self.remaining_sec = remaining_sec
+        self.min_attempt_sec = min_attempt_sec
 
 
 async def retry_call(
@@ -229,11 +229,11 @@ async def retry_call(
     def time_left() -> float:
         return deadline.remaining() if deadline is not None else math.inf
 
-    if time_left() < policy.min_attempt_s:
-        raise BudgetExhausted(dependency, time_left(), policy.min_attempt_s)
+    if time_left() < policy.min_attempt_sec:
+        raise BudgetExhausted(dependency, time_left(), policy.min_attempt_sec)
 
     def wait(state: RetryCallState) -> float:
-        backoff = policy.backoff_s(state.attempt_number)
+        backoff = policy.backoff_sec(state.attempt_number)
         exc = state.outcome.exception() if state.outcome is not None else None
         asked = policy.retry_after(exc) if exc is not None else None
         return backoff if asked is None else max(asked, backoff)
@@ -243,7 +243,7 @@ async def retry_call(
         # the attempt after it could not get its minimum time.
         if state.attempt_number >= policy.max_attempts:
             return True
-        return time_left() - state.upcoming_sleep < policy.min_attempt_s
+        return time_left() - state.upcoming_sleep < policy.min_attempt_sec
 
     def before_sleep(state: RetryCallState) -> None:
         if on_retry is None:

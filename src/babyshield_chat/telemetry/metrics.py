@@ -61,14 +61,14 @@ DB_ACQUIRE_DURATION: Final = "chat_db_acquire_duration_seconds"
 
 # 2.8 s is the rollback trigger's p95 threshold, 2.5 s the total budget: both
 # are edges so the alert and the budget read exact bucket counts.
-DEFAULT_REQUEST_BUCKETS_S: Final = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 2.8, 3, 4, 5, 10)
+DEFAULT_REQUEST_BUCKETS_SEC: Final = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 2.8, 3, 4, 5, 10)
 # 0.8 s is the tool budget; beyond it only cancelled stragglers remain.
-DEFAULT_TOOL_BUCKETS_S: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1.2, 2)
+DEFAULT_TOOL_BUCKETS_SEC: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1.2, 2)
 # 1.5 s is the synthesis budget.
-DEFAULT_SYNTH_BUCKETS_S: Final = (0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3)
+DEFAULT_SYNTH_BUCKETS_SEC: Final = (0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3)
 # A healthy pool hands out a connection in well under a millisecond; the tail
 # buckets show exhaustion (callers queueing for a connection).
-DEFAULT_DB_ACQUIRE_BUCKETS_S: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+DEFAULT_DB_ACQUIRE_BUCKETS_SEC: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 #: `chat_circuit_state` values (spec: 0 closed, 1 half-open, 2 open).
 CIRCUIT_STATE_CLOSED: Final = 0
@@ -84,10 +84,10 @@ PoolSource = Callable[[], tuple[int, int, int]]
 
 def metric_views(
     *,
-    request_buckets: Sequence[float] = DEFAULT_REQUEST_BUCKETS_S,
-    tool_buckets: Sequence[float] = DEFAULT_TOOL_BUCKETS_S,
-    synth_buckets: Sequence[float] = DEFAULT_SYNTH_BUCKETS_S,
-    db_acquire_buckets: Sequence[float] = DEFAULT_DB_ACQUIRE_BUCKETS_S,
+    request_buckets: Sequence[float] = DEFAULT_REQUEST_BUCKETS_SEC,
+    tool_buckets: Sequence[float] = DEFAULT_TOOL_BUCKETS_SEC,
+    synth_buckets: Sequence[float] = DEFAULT_SYNTH_BUCKETS_SEC,
+    db_acquire_buckets: Sequence[float] = DEFAULT_DB_ACQUIRE_BUCKETS_SEC,
 ) -> list[View]:
     """The Views giving each histogram its bucket edges; pass to the MeterProvider."""
     return [
@@ -184,7 +184,7 @@ class ChatMetrics:
 
     # -- requests ---------------------------------------------------------
 
-    def record_request(self, endpoint: str, intent: str, outcome: str, circuit_open: bool, duration_s: float) -> None:
+    def record_request(self, endpoint: str, intent: str, outcome: str, circuit_open: bool, duration_sec: float) -> None:
         endpoint_label = labels.ENDPOINT.normalize(endpoint)
         outcome_label = labels.REQUEST_OUTCOME.normalize(outcome)
         self._requests.add(
@@ -196,7 +196,7 @@ class ChatMetrics:
                 "circuit": labels.CIRCUIT_OPEN if circuit_open else labels.CIRCUIT_CLOSED,
             },
         )
-        self._request_duration.record(_non_negative(duration_s), {"endpoint": endpoint_label, "outcome": outcome_label})
+        self._request_duration.record(_non_negative(duration_sec), {"endpoint": endpoint_label, "outcome": outcome_label})
 
     def observe_inflight(self, source: Callable[[], int]) -> None:
         """Reports `chat_inflight_requests` from `source` (same rules as flags)."""
@@ -208,15 +208,15 @@ class ChatMetrics:
 
     # -- pipeline ---------------------------------------------------------
 
-    def record_tool(self, tool: str, outcome: str, duration_s: float) -> None:
+    def record_tool(self, tool: str, outcome: str, duration_sec: float) -> None:
         self._tool_duration.record(
-            _non_negative(duration_s),
+            _non_negative(duration_sec),
             {"tool": labels.TOOL.normalize(tool), "outcome": labels.TOOL_OUTCOME.normalize(outcome)},
         )
 
-    def record_synth(self, model: str, outcome: str, duration_s: float) -> None:
+    def record_synth(self, model: str, outcome: str, duration_sec: float) -> None:
         self._synth_duration.record(
-            _non_negative(duration_s),
+            _non_negative(duration_sec),
             {"model": self._model.normalize(model), "outcome": labels.SYNTH_OUTCOME.normalize(outcome)},
         )
 

@@ -21,7 +21,7 @@ class CountingConnection:
 
 async def test_reads_once_within_the_ttl_and_again_after_it():
     now = [100.0]
-    cache = FreshnessCache(ttl_s=5.0, clock=lambda: now[0])
+    cache = FreshnessCache(ttl_sec=5.0, clock=lambda: now[0])
     conn = CountingConnection()
     first = await cache.get(conn)
     conn.records = 20

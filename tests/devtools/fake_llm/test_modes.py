@@ -12,7 +12,7 @@ from babyshield_chat.devtools.fake_llm.modes import FAULTS, FakeMode, Latency
 def test_the_default_mode_injects_nothing() -> None:
     mode = FakeMode()
     assert mode.fault == "none" and mode.error_rate == 0.0
-    assert mode.latency.sample_s(random.Random(1)) == 0.0
+    assert mode.latency.sample_sec(random.Random(1)) == 0.0
 
 
 def test_updates_replace_only_the_fields_given() -> None:
@@ -34,7 +34,7 @@ def test_a_bare_number_is_a_fixed_latency_in_ms() -> None:
 def test_uniform_latency_stays_within_its_bounds() -> None:
     latency = Latency.from_json({"distribution": "uniform", "min_ms": 100, "max_ms": 300})
     rng = random.Random(3)
-    samples = [latency.sample_s(rng) for _ in range(200)]
+    samples = [latency.sample_sec(rng) for _ in range(200)]
     assert all(0.1 <= s <= 0.3 for s in samples)
     assert max(samples) - min(samples) > 0.1
 
@@ -42,7 +42,7 @@ def test_uniform_latency_stays_within_its_bounds() -> None:
 def test_normal_latency_centres_on_its_mean_and_is_never_negative() -> None:
     latency = Latency.from_json({"distribution": "normal", "mean_ms": 50, "stddev_ms": 40})
     rng = random.Random(5)
-    samples = [latency.sample_s(rng) for _ in range(2000)]
+    samples = [latency.sample_sec(rng) for _ in range(2000)]
     assert all(s >= 0 for s in samples)
     assert 0.04 < sum(samples) / len(samples) < 0.06
 

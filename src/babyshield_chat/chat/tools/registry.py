@@ -79,16 +79,16 @@ def failed(name: ToolName, reason: str, latency_ms: int = 0) -> ToolResult:
 
 
 async def run_tools(
-    intent: Intent, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
+    intent: Intent, ctx: ToolContext, *, budget_sec: float, tracer: trace.Tracer,
     guard: Guard | None = None, observe: Observer | None = None,
 ) -> list[ToolRun]:
     names = TOOLS_BY_INTENT.get(intent, ())
     return list(await asyncio.gather(*(
-        _run_one(name, ctx, budget_s=budget_s, tracer=tracer, guard=guard, observe=observe) for name in names
+        _run_one(name, ctx, budget_sec=budget_sec, tracer=tracer, guard=guard, observe=observe) for name in names
     )))
 
 
-async def _run_one(name: ToolName, ctx: ToolContext, *, budget_s: float, tracer: trace.Tracer,
+async def _run_one(name: ToolName, ctx: ToolContext, *, budget_sec: float, tracer: trace.Tracer,
                    guard: Guard | None, observe: Observer | None) -> ToolRun:
     tool = TOOLS[name]
     started = time.perf_counter()
@@ -97,11 +97,11 @@ async def _run_one(name: ToolName, ctx: ToolContext, *, budget_s: float, tracer:
     ) as span:
         short = False
         try:
-            async with stage(f"tool:{name}", budget_s):
+            async with stage(f"tool:{name}", budget_sec):
                 result = await (guard(name, lambda: tool(ctx)) if guard else tool(ctx))
             outcome = "ok" if result.ok else "error"
         except StageTimeout as exc:
-            result, outcome = failed(name, f"it took longer than {exc.timeout_s * 1000:.0f} ms"), "timeout"
+            result, outcome = failed(name, f"it took longer than {exc.timeout_sec * 1000:.0f} ms"), "timeout"
         except CircuitOpen:
             result, outcome, short = failed(name, "the service behind it is failing; it was skipped"), "circuit_open", True
             span.add_event("breaker.short_circuit", {"breaker": f"tool:{name}"})

@@ -74,7 +74,7 @@ class Latency:
             name: getattr(self, name) for name in _LATENCY_FIELDS[self.distribution]
         }
 
-    def sample_s(self, rng: random.Random) -> float:
+    def sample_sec(self, rng: random.Random) -> float:
         if self.distribution == "uniform":
             ms = rng.uniform(self.min_ms, self.max_ms)
         elif self.distribution == "normal":
@@ -91,6 +91,7 @@ class FakeMode:
     fault: Fault = "none"
     latency: Latency = field(default_factory=Latency)
     error_rate: float = 0.0
+    # `_s`, not `_sec`: the field is a key of the control API's JSON (`PUT /control`), kept as published.
     retry_after_s: float = 1.0
     seed: int | None = None
 

@@ -159,9 +159,9 @@ async def _answer(request: web.Request, state: FakeLlmState, sequence: int) -> w
     state.last_request = body
     state.last_authorization = request.headers.get("Authorization")
 
-    delay_s = mode.latency.sample_s(state.rng)
-    if delay_s > 0:
-        await asyncio.sleep(delay_s)
+    delay_sec = mode.latency.sample_sec(state.rng)
+    if delay_sec > 0:
+        await asyncio.sleep(delay_sec)
     if mode.fault == "hang":
         await state.hang()
         return _error(503, "server_error", "the fake LLM released this hanging request")
