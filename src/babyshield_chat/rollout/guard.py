@@ -109,10 +109,10 @@ class Decision:
     @property
     def summary(self) -> str:
         head = {
-            "promote": f"promote {_pct(self.state.rollout_pct)} → {_pct(self.target_pct)}",
-            "hold": f"hold at {_pct(self.state.rollout_pct)}",
+            "promote": f"promote {pct(self.state.rollout_pct)} → {pct(self.target_pct)}",
+            "hold": f"hold at {pct(self.state.rollout_pct)}",
             "kill_switch": "kill switch: chat disabled",
-            "step_back": f"step back {_pct(self.state.rollout_pct)} → {_pct(self.target_pct)}",
+            "step_back": f"step back {pct(self.state.rollout_pct)} → {pct(self.target_pct)}",
         }[self.action]
         return f"{head}: {'; '.join(self.reasons)}"
 
@@ -156,7 +156,7 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
         if kills:
             return decision("kill_switch", reasons, False, state.rollout_pct)
         target = step_back_target(state)
-        reasons.append(f"back to {_pct(target)} ("
+        reasons.append(f"back to {pct(target)} ("
                        + ("the last percentage that soaked green" if state.last_stable_pct is not None
                           and state.last_stable_pct < state.rollout_pct - PCT_TOLERANCE else
                           "half: no earlier percentage soaked green") + ")")
@@ -164,7 +164,7 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
 
     next_pct = policy.next_pct(state.rollout_pct)
     if next_pct is None:
-        return decision("hold", [f"fully rolled out at {_pct(state.rollout_pct)}; nothing to promote"],
+        return decision("hold", [f"fully rolled out at {pct(state.rollout_pct)}; nothing to promote"],
                         True, state.rollout_pct)
     if state.rollout_pct <= PCT_TOLERANCE:
         return decision("hold", [f"the rollout is at 0%; start it with `rollout set {policy.phases[0].rollout_pct:g}`"],
@@ -175,12 +175,12 @@ def decide(policy: RolloutPolicy, state: RolloutState, observation: Observation,
         blockers.append("soak start unknown: no recorded change of the flag (set it through the admin API or CLI)")
     elif soak_elapsed < soak_required:
         blockers.append(f"soak: {format_duration(whole_seconds(soak_required - soak_elapsed))} "
-                        f"left of {format_duration(soak_required)} at {_pct(state.rollout_pct)}")
+                        f"left of {format_duration(soak_required)} at {pct(state.rollout_pct)}")
     if blockers:
         return decision("hold", blockers, True, state.rollout_pct)
     traffic = observation.traffic or 0.0
     return decision("promote", [
-        f"soaked {format_duration(soak_required)} at {_pct(state.rollout_pct)}",
+        f"soaked {format_duration(soak_required)} at {pct(state.rollout_pct)}",
         "every gate green",
         f"traffic {traffic:.3g} req/s ≥ {policy.min_request_rate:g}",
     ], True, next_pct)
@@ -207,10 +207,10 @@ def _gate_blockers(observation: Observation) -> list[str]:
             blockers.append(f"{gate.key}: no data ({reading.problem or 'no value'})")
         elif status is GateStatus.CRITICAL:
             held = " (not yet sustained)" if gate.rollback_trigger else ""
-            blockers.append(f"{gate.key}: {_value(gate, reading.value)} above critical "
+            blockers.append(f"{gate.key}: {gate_value(gate, reading.value)} above critical "
                             f"{human_value(gate.unit, gate.critical)}{held}")
         elif status is GateStatus.WARNING:
-            blockers.append(f"{gate.key}: {_value(gate, reading.value)} above warning "
+            blockers.append(f"{gate.key}: {gate_value(gate, reading.value)} above warning "
                             f"{human_value(gate.unit, gate.warning)}")
     return blockers
 
@@ -226,15 +226,17 @@ def _traffic_blockers(policy: RolloutPolicy, observation: Observation) -> list[s
 def _trigger_reason(policy: RolloutPolicy, reading: GateReading) -> str:
     gate = reading.gate
     return (f"{gate.key} above critical {human_value(gate.unit, gate.critical)} for "
-            f"{format_duration(policy.sustain(gate))} (now {_value(gate, reading.value)}, "
-            f"lowest {_value(gate, reading.sustained)})")
+            f"{format_duration(policy.sustain(gate))} (now {gate_value(gate, reading.value)}, "
+            f"lowest {gate_value(gate, reading.sustained)})")
 
 
-def _value(gate: Gate, value: float | None) -> str:
+def gate_value(gate: Gate, value: float | None) -> str:
+    """A gate's reading in its unit, for people: "1.2%", "2.31s", "no data"."""
     if value is None:
         return "no data"
     return f"{value * 100:.3g}%" if gate.unit == "ratio" else f"{value:.3g}s"
 
 
-def _pct(value: float) -> str:
+def pct(value: float) -> str:
+    """A rollout fraction as a percentage: 0.25 → "25%"."""
     return f"{value * 100:g}%"

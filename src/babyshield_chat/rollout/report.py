@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babyshield_chat.alerting.thresholds import Gate, format_duration, human_value
-from babyshield_chat.rollout.guard import Decision, whole_seconds
+from babyshield_chat.alerting.thresholds import format_duration, human_value
+from babyshield_chat.rollout.guard import Decision, gate_value, pct, whole_seconds
 from babyshield_chat.rollout.runner import RolloutStatus
 
 
@@ -20,12 +20,12 @@ def render_status(status: RolloutStatus) -> str:
     lines.append(f"  switch      {'on' if flag.enabled else 'OFF (kill switch)'}   (source: {flag.source})")
     phase = status.phase_number
     where = f"phase {phase} of {len(policy.phases)}" if phase else "before the first phase"
-    lines.append(f"  rollout     {_pct(flag.rollout_pct)}   ({where}: {policy.describe_phases()})")
+    lines.append(f"  rollout     {pct(flag.rollout_pct)}   ({where}: {policy.describe_phases()})")
     next_pct = policy.next_pct(flag.rollout_pct)
     if next_pct is None:
         lines.append("  next        none: fully rolled out")
     else:
-        lines.append(f"  next        {_pct(next_pct)} after {format_duration(decision.soak_required)} soak; "
+        lines.append(f"  next        {pct(next_pct)} after {format_duration(decision.soak_required)} soak; "
                      f"soak left: {_soak_left(decision)}")
     traffic = decision.observation.traffic
     traffic_text = f"{traffic:.3g} req/s" if traffic is not None else f"no data ({decision.observation.traffic_problem})"
@@ -40,7 +40,7 @@ def render_status(status: RolloutStatus) -> str:
             note = f"TRIGGERED (critical for {format_duration(policy.sustain(gate))})"
         if reading.problem:
             note = reading.problem
-        rows.append((gate.key, _value(gate, reading.value), human_value(gate.unit, gate.warning),
+        rows.append((gate.key, gate_value(gate, reading.value), human_value(gate.unit, gate.warning),
                      human_value(gate.unit, gate.critical), reading.status.value.upper().replace("_", " "), note))
     lines += _table(rows)
     lines.append("")
@@ -73,22 +73,12 @@ def _soak_left(decision: Decision) -> str:
     return format_duration(whole_seconds(left))
 
 
-def _value(gate: Gate, value: float | None) -> str:
-    if value is None:
-        return "no data"
-    return f"{value * 100:.3g}%" if gate.unit == "ratio" else f"{value:.3g}s"
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:g}%"
-
-
 def _change(old: object, new: object) -> str:
     def short(state: object) -> str:
         if not isinstance(state, dict):
             return "?"
         switch = "on" if state.get("enabled") else "off"
-        return f"{switch} {_pct(float(state.get('rollout_pct') or 0))}"
+        return f"{switch} {pct(float(state.get('rollout_pct') or 0))}"
 
     before, after = short(old), short(new)
     return "unchanged" if before == after else f"{before} → {after}"
