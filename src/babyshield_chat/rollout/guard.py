@@ -2,7 +2,7 @@
 
 Pure: `decide(policy, state, observation, now)` does no I/O and reads no
 clock, so every rule below is tested without Prometheus, PostgreSQL or
-waiting days. `flags/rollout.py` gathers the inputs and applies the result.
+waiting days. `rollout/runner.py` gathers the inputs and applies the result.
 
 The rules, in order (spec section 7):
 
