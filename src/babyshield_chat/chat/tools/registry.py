@@ -23,6 +23,7 @@ from babyshield_chat.chat.tools import pure
 from babyshield_chat.chat.tools.alternatives import alternatives
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.recall_lookup import recall_lookup
+from babyshield_chat.telemetry.tracing import record_error, tool_span
 from babyshield_chat.vocabulary import Intent, ToolName, ToolOutcome
 
 Tool = Callable[[ToolContext], Awaitable[ToolResult]]
@@ -92,9 +93,7 @@ async def _run_one(name: ToolName, ctx: ToolContext, *, budget_sec: float, trace
                    guard: Guard | None, observe: Observer | None) -> ToolRun:
     tool = TOOLS[name]
     started = time.perf_counter()
-    with tracer.start_as_current_span(
-        f"execute_tool {name}", attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
-    ) as span:
+    with tool_span(tracer, name) as span:
         short = False
         try:
             async with stage(f"tool:{name}", budget_sec):
@@ -103,11 +102,11 @@ async def _run_one(name: ToolName, ctx: ToolContext, *, budget_sec: float, trace
         except StageTimeout as exc:
             result, outcome = failed(name, f"it took longer than {exc.timeout_sec * 1000:.0f} ms"), "timeout"
         except CircuitOpen:
+            # The breaker's listener has put `breaker.short_circuit` on this span already.
             result, outcome, short = failed(name, "the service behind it is failing; it was skipped"), "circuit_open", True
-            span.add_event("breaker.short_circuit", {"breaker": f"tool:{name}"})
         except Exception as exc:  # a tool's failure must never fail the answer
             result, outcome = failed(name, f"it failed ({type(exc).__name__})"), "error"
-            span.record_exception(exc)
+            record_error(span, exc)  # type and stack only: the message may quote the data
         seconds = time.perf_counter() - started
         span.set_attribute("babyshield.tool.outcome", outcome)
     if observe is not None:
