@@ -9,11 +9,14 @@ Imports are read with `ast`, so lazy imports inside functions count too.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import babyshield_chat
+from babyshield_chat.devtools.processes import child_env
 
 PACKAGE = Path(babyshield_chat.__file__).parent
 
@@ -98,3 +101,12 @@ def test_the_readme_states_the_same_layers(repo_root: Path) -> None:
                 continue
             name = prefix.removeprefix("babyshield_chat.").replace(".", "/")
             assert f"`{name}" in line, f"{name} is not on the README's layer line {line!r}"
+
+
+def test_the_service_loads_no_tool(tmp_path: Path) -> None:
+    """`serve` imports the command line and the app, never `devtools/` (only the tool verbs load it)."""
+    probe = ("import sys, babyshield_chat.cli, babyshield_chat.app, babyshield_chat.server; "
+             "print([m for m in sys.modules if m.startswith('babyshield_chat.devtools')])")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            env=child_env(), cwd=tmp_path).stdout
+    assert loaded.strip() == "[]"
