@@ -49,6 +49,7 @@ from babyshield_chat.flags.rollout import RolloutGuard
 
 from .support.alertmanager import Alertmanager
 from .support.processes import FakeLlmProcess
+from .support.paging import start_paging
 from .support.prometheus import TIME_SCALE, Prometheus, settle
 from .support.promql import metric_names
 from .support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
@@ -113,9 +114,6 @@ async def stack(module_database_url: str, alertmanager_binary: str,
                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     log_dir = tmp_path_factory.mktemp("alerts-e2e")
     async with contextlib.AsyncExitStack() as stop:
-        webhook = WebhookReceiver()
-        stop.push_async_callback(webhook.stop)
-        await webhook.start()
         fake_llm = FakeLlmProcess(log_dir=log_dir, separate_stderr=True)
         stop.callback(fake_llm.stop)
         await fake_llm.wait_ready_async()
@@ -126,17 +124,13 @@ async def stack(module_database_url: str, alertmanager_binary: str,
         })
         stop.callback(service.stop)
         await service.wait_ready_async()
-        alertmanager = Alertmanager(alertmanager_binary, webhook.url)
-        stop.callback(alertmanager.stop)
-        await asyncio.to_thread(alertmanager.start)
-        prometheus = Prometheus(service.target, thresholds=THRESHOLDS, alertmanager=alertmanager.target)
-        stop.callback(prometheus.stop)
-        await asyncio.to_thread(prometheus.start)
+        paging = await start_paging(stop, alertmanager_binary=alertmanager_binary, target=service.target,
+                                    thresholds=THRESHOLDS)
         traffic = TrafficGenerator(service.url, canary_users(24, within_pct=FIRST_PHASE_PCT), rps=TRAFFIC_RPS,
                                    blocked_user=BLOCKED_USER, blocked_every=BLOCKED_EVERY)
         stop.push_async_callback(traffic.stop)
         await traffic.start()
-        yield Stack(fake_llm, service, prometheus, alertmanager, webhook, traffic)
+        yield Stack(fake_llm, service, paging.prometheus, paging.alertmanager, paging.webhook, traffic)
         assert not traffic.failures, f"requests the service dropped: {traffic.failures[:5]}"
 
 

@@ -29,9 +29,9 @@ import yaml
 
 from babyshield_chat.alerting.thresholds import load_thresholds
 
-from ..support.alertmanager import Alertmanager
 from ..support.collector import Collector, log_records, spans
 from ..support.polling import until
+from ..support.paging import start_paging
 from ..support.processes import FakeLlmProcess
 from ..support.prometheus import Prometheus, settle
 from ..support.promql import metric_names
@@ -74,9 +74,6 @@ async def stack(otelcol: str, module_database_url: str, alertmanager_binary: str
         collector = Collector(otelcol, export_dir=exports, batch_timeout="200ms")
         stop.callback(collector.stop)
         await asyncio.to_thread(collector.start)
-        webhook = WebhookReceiver()
-        stop.push_async_callback(webhook.stop)
-        await webhook.start()
         fake_llm = FakeLlmProcess(log_dir=log_dir, separate_stderr=True)
         stop.callback(fake_llm.stop)
         await fake_llm.wait_ready_async()
@@ -90,18 +87,14 @@ async def stack(otelcol: str, module_database_url: str, alertmanager_binary: str
         })
         stop.callback(service.stop)
         await service.wait_ready_async()
-        alertmanager = Alertmanager(alertmanager_binary, webhook.url)
-        stop.callback(alertmanager.stop)
-        await asyncio.to_thread(alertmanager.start)
         # The collector's exporter is the only target: the rules see nothing the collector did not pass on.
-        prometheus = Prometheus(collector.prometheus_target, thresholds=THRESHOLDS, alertmanager=alertmanager.target)
-        stop.callback(prometheus.stop)
-        await asyncio.to_thread(prometheus.start)
+        paging = await start_paging(stop, alertmanager_binary=alertmanager_binary,
+                                    target=collector.prometheus_target, thresholds=THRESHOLDS)
         traffic = TrafficGenerator(service.url, canary_users(24, within_pct=1.0), rps=4.0,
                                    blocked_user=BLOCKED_USER, blocked_every=10)
         stop.push_async_callback(traffic.stop)
         await traffic.start()
-        yield Stack(collector, service, fake_llm, prometheus, webhook, traffic, exports)
+        yield Stack(collector, service, fake_llm, paging.prometheus, paging.webhook, traffic, exports)
         assert not traffic.failures, f"requests the service dropped: {traffic.failures[:5]}"
 
 
