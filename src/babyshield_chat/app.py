@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 import openai
 from aiohttp import web
 
+from . import console
 from .api import routes
 from .api.openapi import openapi_handler
 from .config import Settings
@@ -75,6 +76,7 @@ def create_app(
 
     routes.add_routes(app)
     app.router.add_get(OPENAPI_PATH, openapi_handler(routes.ROUTES))
+    console.add_routes(app)
     if telemetry.metrics_handler is not None:
         app.router.add_get("/metrics", telemetry.metrics_handler)
     app.cleanup_ctx.append(_database_ctx)
