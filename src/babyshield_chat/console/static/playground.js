@@ -71,7 +71,9 @@ async function ask(message) {
   const body = { message: text, product: product(), conversation_id: conversationId, locale: $("locale").value };
   const result = await call("POST", CHAT.conversation, { body, headers: identityHeaders() });
   if (result.ok) {
-    conversationId = result.data.conversation_id || conversationId;
+    // Continue a conversation only once the service stored it: without memory consent there is
+    // no history to continue, and each question stands alone.
+    if (result.data.memory_saved) conversationId = result.data.conversation_id;
     pending.replaceWith(renderAnswer(result, (question) => ask(question)));
     announce(`Answer: ${result.data.answer.summary}`);
   } else {

@@ -40,10 +40,12 @@ function renderPhases(rollout) {
   const bar = $("phases");
   const fill = h("div", { class: "fill" });
   fill.style.width = `${Math.min(100, rollout.flag.rollout_pct * 100)}%`;
-  const marks = rollout.phases.map((phase) => {
-    const mark = h("div", { class: "mark" }, h("span", {}, pct(phase)));
+  const marks = rollout.phases.flatMap((phase) => {
+    const mark = h("div", { class: "mark" });
+    const label = h("span", { class: `mark-label${phase >= 1 ? " end" : ""}` }, pct(phase));
     mark.style.left = `calc(${phase * 100}% - 1px)`;
-    return mark;
+    label.style.left = `${phase * 100}%`;
+    return [mark, label];
   });
   replace(bar, fill, marks);
 }
@@ -88,7 +90,19 @@ function renderRollout(rollout) {
   replace($("verdict-head"),
     h("span", { class: `chip ${VERDICT_TONES[verdict.action]}` }, verdict.action.replace("_", " ")),
     verdict.action === "promote" ? `to ${pct(verdict.target_pct)}` : "");
-  replace($("verdict-reasons"), verdict.reasons.map((reason) => h("li", {}, reason)));
+  replace($("verdict-reasons"), verdictReasons(rollout).map((reason) => h("li", {}, reason)));
+}
+
+// Without Prometheus every gate and the traffic give the guard the same reason; say it once.
+function verdictReasons(rollout) {
+  const reasons = rollout.verdict.reasons;
+  if (rollout.prometheus_url) return reasons;
+  const missing = reasons.filter((reason) => reason.includes("no Prometheus URL configured"));
+  const others = reasons.filter((reason) => !missing.includes(reason));
+  if (!missing.length) return reasons;
+  const gates = missing.filter((reason) => !reason.startsWith("traffic")).length;
+  const traffic = missing.length > gates ? " and the traffic" : "";
+  return [`no data for ${gates} gates${traffic}: Prometheus is not configured`, ...others];
 }
 
 function change(entry) {
@@ -109,7 +123,8 @@ function renderAudit(entries) {
       h("span", { class: `badge ${entry.action.startsWith("guard_") ? "is-warn" : ""}` }, entry.action.replace("_", " ")),
       h("strong", {}, change(entry)),
       h("span", { class: "who" }, `by ${entry.actor}`)),
-    h("span", { class: "reason" }, entry.reason))));
+    // Long guard reasons are cut to three lines on screen; the title and screen readers have all of it.
+    h("span", { class: "reason", title: entry.reason }, entry.reason))));
 }
 
 function showError(message) {
