@@ -25,7 +25,7 @@ from .telemetry import configure_logging
 from .recalls.importer import ImportFailed, import_file
 from .recalls.sync import SyncFailed, sync
 from .flags import commands as rollout_commands
-from . import soak
+from . import smoke, soak
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     syncer.add_argument("--since", type=_date, help="start date (YYYY-MM-DD); default: where the last sync stopped")
     rollout_commands.add_parser(verbs)
     soak.add_parser(verbs)
+    smoke.add_parser(verbs)
     return parser
 
 
@@ -118,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return rollout_commands.run(args, settings)
         if args.verb == "soak":
             return soak.run(args)
+        if args.verb == "smoke":
+            return smoke.run(args)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
