@@ -277,7 +277,7 @@ def test_screenshots_at_desktop_and_phone_widths_fit_the_screen(service, playwri
         page = context.pages[0] if context.pages else context.new_page()
         open_console(page, service)
         connect_admin(page, actor="Dana")
-        page.get_by_role("button", name="Recalled bassinet").click()
+        page.get_by_role("button", name="Recalled play yard sheet").click()
         page.get_by_role("button", name="Ask", exact=True).click()
         expect(page.locator(".answer:not(.pending)")).to_have_count(1)
         # Nothing wider than the screen: no sideways scrolling on a phone.
