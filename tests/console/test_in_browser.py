@@ -101,6 +101,14 @@ def connect_admin(page: Page, actor: str = "Dana") -> None:
     expect(page.locator("#switch-value")).to_have_text(re.compile("On|Off"))
 
 
+def open_action(page: Page, button: str):
+    """Click a rollout action; its confirmation dialog."""
+    page.get_by_role("button", name=button).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
 def test_the_page_loads_without_errors_or_requests_to_other_origins(service, page):
     watch = open_console(page, service)
     page.wait_for_load_state("networkidle")
@@ -153,8 +161,7 @@ def test_a_suggested_question_is_a_button_that_asks_it(service, page):
 def test_the_kill_switch_needs_a_reason_turns_chat_off_within_2_s_and_is_audited(service, page):
     open_console(page, service)
     connect_admin(page, actor="Dana")
-    page.get_by_role("button", name="Kill switch").click()
-    dialog = page.get_by_role("dialog")
+    dialog = open_action(page, "Kill switch")
     expect(dialog).to_contain_text("Turn the chat off for everyone?")
     confirm = dialog.get_by_role("button", name="Turn chat off")
     confirm.click()  # no reason yet
@@ -175,9 +182,9 @@ def test_the_kill_switch_needs_a_reason_turns_chat_off_within_2_s_and_is_audited
     expect(first).to_contain_text("by Dana")
     expect(page.locator("#chat-status")).to_have_text(re.compile("Chat off for this user · disabled"))
 
-    page.get_by_role("button", name="Turn chat on").click()
-    page.get_by_role("dialog").get_by_label("Reason").fill("incident 42 resolved")
-    page.get_by_role("dialog").get_by_role("button", name="Turn chat on").click()
+    dialog = open_action(page, "Turn chat on")
+    dialog.get_by_label("Reason").fill("incident 42 resolved")
+    dialog.get_by_role("button", name="Turn chat on").click()
     expect(page.locator("#switch-value")).to_have_text("On")
     assert chat_flags(service)["chat_enabled_global"] is True
 
@@ -185,8 +192,7 @@ def test_the_kill_switch_needs_a_reason_turns_chat_off_within_2_s_and_is_audited
 def test_roll_back_and_advance_preview_then_apply_through_the_guard(service, page):
     open_console(page, service)
     connect_admin(page)
-    page.get_by_role("button", name="Roll back…").click()
-    dialog = page.get_by_role("dialog")
+    dialog = open_action(page, "Roll back…")
     dialog.get_by_label("Reason").fill("p95 creeping up")
     dialog.get_by_role("button", name="Preview roll back").click()
     expect(dialog.locator("#confirm-preview")).to_have_text("Rolls back from 100% to 50%.")
@@ -196,7 +202,7 @@ def test_roll_back_and_advance_preview_then_apply_through_the_guard(service, pag
     assert chat_flags(service)["chat_rollout_pct"] == 0.5
     expect(page.locator("#audit-list li").first).to_contain_text("p95 creeping up")
 
-    page.get_by_role("button", name="Advance…").click()
+    dialog = open_action(page, "Advance…")
     dialog.get_by_label("Reason").fill("daily review")
     dialog.get_by_role("button", name="Preview decision").click()
     expect(dialog.locator("#confirm-preview")).to_contain_text("The guard would: hold at 50%")
@@ -210,8 +216,7 @@ def test_roll_back_and_advance_preview_then_apply_through_the_guard(service, pag
 def test_set_percentage_asks_for_a_number_and_a_reason(service, page):
     open_console(page, service)
     connect_admin(page)
-    page.get_by_role("button", name="Set percentage…").click()
-    dialog = page.get_by_role("dialog")
+    dialog = open_action(page, "Set percentage…")
     dialog.get_by_label("New percentage of users").fill("250")
     dialog.get_by_label("Reason").fill("phase 2")
     dialog.get_by_role("button", name="Set to 250%").click()

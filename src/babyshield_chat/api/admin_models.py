@@ -223,17 +223,11 @@ class RolloutResponse(_Response):
     trace_id: str = ""
 
 
-class RolloutActionRequest(_Request):
-    """POST /api/v1/admin/rollout/advance and /rollback: why, and whether only to preview it."""
+class RolloutActionRequest(ClearOverrideRequest):
+    """POST /api/v1/admin/rollout/advance and /rollback: why (as for DELETE), and whether only to preview it."""
 
-    reason: str = Field(description="Why; stored in the audit trail.", json_schema_extra=REASON_SCHEMA)
     dry_run: bool = Field(default=False, strict=True,
                           description="Say what would happen and change nothing (the CLI's --dry-run).")
-
-    @field_validator("reason", mode="before")
-    @classmethod
-    def _reason(cls, value: object) -> str:
-        return _check_reason(value)
 
 
 class AdvanceResponse(_Response):
