@@ -9,8 +9,9 @@
 It starts a throwaway PostgreSQL from the machine's binaries, migrates it,
 imports every recall file of the shared data folder with the project's
 importer, serves the app through its own factory and sends every case through
-the HTTP API. Exit status: 0 when every case passed, 1 when any failed, 2 for
-a bad command line or cases file.
+the HTTP API. Exit status: 0 when every case passed, 1 when any failed, 2 when
+the run could not start (a bad command line or cases file, no recall data, no
+PostgreSQL binaries).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from babyshield_chat.db.embedded import EmbeddedPostgresError
+
 from .. import stack
 from .cases import CASES_FILE, CATEGORIES, Case, CasesError, Suite, load_suite
 from .judge import RunFacts
@@ -34,6 +37,10 @@ from .runner import CaseResult, run_suite
 from .service import SYNTHESIZERS, serving
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CannotRun(RuntimeError):
+    """Something the run needs is missing; the message says what."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -55,6 +62,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.concurrency < 1:
         parser.error(f"--concurrency must be at least 1, got {args.concurrency}")
     return args
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """`CannotRun` unless `data_dir` holds JSON recall files (the cases are about that data)."""
+    if not data_dir.is_dir() or not any(data_dir.glob("*.json")):
+        raise CannotRun(f"no recall data in {data_dir} (JSON files expected; see --data-dir)")
 
 
 def select(suite: Suite, categories: Sequence[str], case_ids: Sequence[str]) -> list[Case]:
@@ -106,11 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         suite = load_suite(args.cases_file)
         cases = select(suite, args.category, args.case)
-    except CasesError as exc:
+        check_data_dir(args.data_dir)
+        with _quiet_service():
+            report = run_benchmark(suite, cases, synthesizer=args.synthesizer, data_dir=args.data_dir,
+                                   concurrency=args.concurrency, keep=args.keep)
+    except (CasesError, CannotRun, EmbeddedPostgresError) as exc:
         print(f"bench/answers: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    with _quiet_service():
-        report = run_benchmark(suite, cases, synthesizer=args.synthesizer, data_dir=args.data_dir,
-                               concurrency=args.concurrency, keep=args.keep)
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else report.table())
     return EXIT_OK if report.passed else EXIT_FAILED

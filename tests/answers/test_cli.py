@@ -101,6 +101,11 @@ def test_an_unknown_case_or_a_broken_file_exits_2_naming_it(tmp_path, capsys):
     assert "newest_recall" in capsys.readouterr().err
 
 
+def test_a_missing_data_folder_exits_2_before_starting_anything(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "nowhere")]) == EXIT_USAGE
+    assert f"no recall data in {tmp_path / 'nowhere'}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--category", "weather"], "unknown category weather"),
     (["--synthesizer", "gpt"], "invalid choice: 'gpt'"),
