@@ -36,7 +36,7 @@ class CategoryScore:
 class Report:
     synthesizer: str
     results: Sequence[CaseResult]
-    duration_s: float
+    duration_sec: float
     checked_on: str
     newest_recall: str
 
@@ -59,7 +59,7 @@ class Report:
 
     def table(self) -> str:
         lines = [
-            f"answer benchmark: synthesizer {self.synthesizer}, {len(self.results)} cases in {self.duration_s:.1f} s "
+            f"answer benchmark: synthesizer {self.synthesizer}, {len(self.results)} cases in {self.duration_sec:.1f} s "
             f"(data checked {self.checked_on}, newest recall {self.newest_recall})",
             "",
             f"{'category':<24}{'cases':>7}{'passed':>8}{'rate':>8}",
@@ -87,7 +87,7 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         return {
             "synthesizer": self.synthesizer,
-            "duration_s": round(self.duration_s, 2),
+            "duration_sec": round(self.duration_sec, 2),
             "checked_on": self.checked_on,
             "newest_recall": self.newest_recall,
             "passed": self.passed,

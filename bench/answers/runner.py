@@ -27,7 +27,7 @@ EXPLAIN_PATH = "/api/v1/chat/explain"
 PROFILE_PATH = "/api/v1/chat/profile"
 USER_PREFIX = "bench-answers-"
 #: A client-side bound well above the service's own total budget (2.5 s).
-REQUEST_TIMEOUT_S = 15.0
+REQUEST_TIMEOUT_SEC = 15.0
 #: Days added to a profile age in months, so "3 months" is 3 whole months on any day of the month.
 AGE_MARGIN_DAYS = 5
 
@@ -132,7 +132,7 @@ async def send_case(session: aiohttp.ClientSession, base_url: str, case: Case, t
 async def run_suite(cases: Sequence[Case], base_url: str, facts: RunFacts, *, concurrency: int = 1) -> list[CaseResult]:
     """Every case sent and judged, in the order given."""
     limit = asyncio.Semaphore(concurrency)
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SEC)
 
     async with aiohttp.ClientSession(timeout=timeout) as session:
 
