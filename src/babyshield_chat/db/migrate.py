@@ -5,6 +5,11 @@ transaction, and recorded in `schema_migrations` with a checksum. Several
 instances starting together serialise on `pg_advisory_lock`, so each file runs
 exactly once. An applied file whose text changed since is refused: migrations
 are history, a fix is a new file.
+
+Some columns are computed in Python (the recall search's, `recalls.derive`):
+after the SQL files, still under the lock, `recalls.reindex.refresh` fills
+them for rows written before they existed, so a database imported by an
+older version is searchable after `migrate` alone.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import re
 from importlib import resources
 
 import asyncpg
+
+from ..recalls import reindex
 
 # An arbitrary constant shared by every instance: "bschat" in ASCII.
 ADVISORY_LOCK_ID = 0x62736368_6174
@@ -85,6 +92,7 @@ async def migrate(connection: asyncpg.Connection) -> list[Migration]:
                     migration.checksum,
                 )
             done.append(migration)
+        await reindex.refresh(connection)
         return done
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_ID)

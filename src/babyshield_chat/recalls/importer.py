@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from ..db import recalls as repo
+from . import reindex
 from .formats import FormatError, parse_document
 
 
@@ -62,6 +63,7 @@ async def import_document(conn: asyncpg.Connection, document: object, source: st
     async with conn.transaction():
         import_id = await repo.start_import(conn, source)
         counts = await repo.upsert(conn, parsed.records)
+        await reindex.refresh(conn, changed=bool(counts.inserted or counts.updated))
         await repo.finish_import(conn, import_id, read=read, counts=counts, rejected=len(parsed.rejected))
     return ImportReport(source, parsed.format, read, counts, parsed.rejected)
 

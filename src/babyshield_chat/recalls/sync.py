@@ -16,6 +16,7 @@ import aiohttp
 import asyncpg
 
 from ..db import recalls as repo
+from . import reindex
 from .formats import FormatError, parse_document
 
 SOURCE = "cpsc_recall_api"
@@ -107,6 +108,9 @@ async def sync(
                 report.unchanged += counts.unchanged
                 report.rejected += rejected
                 report.cursor = last_day
+        if report.inserted or report.updated:
+            # Once per sync, not per window: the vocabulary is rebuilt from the whole table.
+            await reindex.refresh(conn, changed=True)
     finally:
         await conn.close()
     return report
