@@ -52,7 +52,7 @@ _NOT_FIRM_WORDS = frozenset(
 #: A firm longer than this many slug words is a misparse, not a name.
 MAX_FIRM_WORDS = 6
 # "SafetyCraft Brand Drop Side Cribs", "Graco®-branded ...".
-_BRAND_WORD = re.compile(r"([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2})(?:\W{0,2})\s*[- ]branded?\b", re.UNICODE)
+_BRAND_WORD = re.compile(r"([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2}?)\W{0,2}[- ](?i:brand(?:ed)?)\b")
 
 # "model YJ MGC 5×5", "Model Number 914", "model numbers: BJ90121", "model #30025".
 _MODEL_LABEL = re.compile(r"\bmodels?(?:\s+(?:no\.?|nos\.?|numbers?|#))?\s*[:#]?\s*", re.IGNORECASE)

@@ -72,7 +72,8 @@ def singular(word: str) -> str:
 
 def clean(text: str) -> str:
     """Folded text with marks and connectors removed, punctuation turned to spaces."""
-    folded = _MARKS.sub(" ", fold(text))
+    # Marks go before folding too: NFKD spells "™" as "TM".
+    folded = _MARKS.sub(" ", fold(_MARKS.sub(" ", text)))
     folded = _POSSESSIVE.sub("", folded)
     folded = _MULTIPLY.sub("x", folded)  # "5×5" and "5 x 5" are the model "5x5"
     folded = _CONNECTOR.sub(" ", folded)
@@ -113,7 +114,7 @@ def brand_key(name: str) -> str:
     "boppy", "Peony Design Co., of Howell, MI" -> "peonydesign") unless
     nothing would be left.
     """
-    parts = clean(_LOCATION.sub("", fold(name))).split()
+    parts = clean(_LOCATION.sub("", fold(_MARKS.sub(" ", name)))).split()
     kept = [p for p in parts if p not in _COMPANY_WORDS] or parts
     return "".join(kept)
 

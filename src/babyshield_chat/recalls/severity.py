@@ -54,9 +54,13 @@ _OTHER_PRODUCTS = re.compile(
     r"\b(?:with|while\s+using|using|in)\s+(?:other|similar|such|inclined|these\s+types?)\b", re.IGNORECASE
 )
 
-_COUNTED_INJURIES = re.compile(
-    rf"\b(?:reports?\s+of\s+)?{_NUMBER}\s+(?:reported\s+|serious\s+|additional\s+)*(?:injuries|injury\s+reports)\b",
-    re.IGNORECASE,
+_COUNTED_INJURIES = (
+    # "three injuries", "reports of 12 serious injuries", "12 reports of injuries".
+    re.compile(
+        rf"\b(?:reports?\s+of\s+)?{_NUMBER}\s+(?:reported\s+|serious\s+|additional\s+)*(?:injuries|injury\s+reports)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b{_NUMBER}\s+(?:reports?|incidents?)\s+of\s+(?:\w+\s+)?injur", re.IGNORECASE),
 )
 _SERIOUS_INJURY = re.compile(
     r"\b(?:fractur\w*|amputat\w*|concussions?|skull|hospitali[sz]\w*|medical\s+attention|emergency\s+room|"
@@ -129,9 +133,9 @@ def injuries_in(text: str) -> int:
     """Serious injuries the text reports (a counted number, or 1 for a described serious injury)."""
     count = 0
     for sentence in _sentences(text):
-        if _NO_INJURIES.search(sentence) and not _COUNTED_INJURIES.search(sentence):
+        numbers = [_value(m.group("n")) for pattern in _COUNTED_INJURIES for m in pattern.finditer(sentence)]
+        if _NO_INJURIES.search(sentence) and not numbers:
             continue
-        numbers = [_value(m.group("n")) for m in _COUNTED_INJURIES.finditer(sentence)]
         if numbers and _SERIOUS_INJURY.search(sentence):
             count = max(count, *numbers)
         elif _SERIOUS_INJURY.search(sentence) and not re.search(r"\b(?:risk|can|could|may|posing)\b", sentence, re.I):
