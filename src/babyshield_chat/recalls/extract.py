@@ -42,12 +42,15 @@ _FIRM_AFTER_BY = re.compile(
     re.IGNORECASE,
 )
 _FIRM_PROMPTED = re.compile(r"-Prompts?-(?P<firm>.+?)-to-Recall-", re.IGNORECASE)
-# Words that never belong to a firm's name in a slug: a "firm" holding one
-# is a headline ("Infant-Death-Prompts-...", "Four-Retailers-Agree-...").
-_NOT_FIRM_WORDS = frozenset(
-    """infant infants child children childrens death deaths second third new strangulation suffocation fire
-    urgent warning consumers parents retailers firms importers manufacturers four five six three two
-    several various federal cpsc nhtsa fda recall recalled recalls expansion additional following after""".split()
+# A "firm" that opens with one of these words, or holds one of the second
+# set anywhere, is a headline ("Infant-Death-Prompts-...",
+# "Four-Retailers-Agree-...", "Childrens-Robes-Recall-Expansion-Announced").
+_NOT_FIRM_FIRST = frozenset(
+    """infant infants child children childrens toddler second third new urgent warning consumers parents four five
+    six three two several various federal cpsc nhtsa fda additional following after""".split()
+)
+_NOT_FIRM_ANYWHERE = frozenset(
+    "death deaths strangulation suffocation fire recall recalled recalls expansion retailers firms importers".split()
 )
 #: A firm longer than this many slug words is a misparse, not a name.
 MAX_FIRM_WORDS = 6
@@ -76,7 +79,9 @@ def recall_slug(url: str | None) -> tuple[str, str] | None:
 
 def _firm_words(raw: str) -> str | None:
     words = [w for w in raw.split("-") if w]
-    if not words or len(words) > MAX_FIRM_WORDS or any(w.lower() in _NOT_FIRM_WORDS for w in words):
+    if not words or len(words) > MAX_FIRM_WORDS or words[0].lower() in _NOT_FIRM_FIRST:
+        return None
+    if any(w.lower() in _NOT_FIRM_ANYWHERE for w in words):
         return None
     return " ".join(words)
 

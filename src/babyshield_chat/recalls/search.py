@@ -14,7 +14,8 @@ crib") and an optional brand from the scanned product. Three steps:
    contain it ("fisher price", "stork craft", "graco"; not "baby"), is taken
    as the brand. Each remaining word is a *unit* weighted by rarity:
    `1 / log2(2 + df)`, so "stork" counts for more than "crib", and a word no
-   recall contains weighs most of all.
+   recall contains weighs most of all; "baby", "infant", "kids" and such count
+   a quarter (`SOFT_WORD_SCALE`).
 2. **Match and rank** (one query, full-text search with a GIN index): records
    containing any unit. Per record, `coverage` is the weighted share of units
    found in the name, brand, model or slug fields (a unit found only in the
@@ -24,8 +25,8 @@ crib") and an optional brand from the scanned product. Three steps:
    brand keys or text name the brand matches it, a record with other brands
    is excluded (brands are counted per recall, over all its sources), a record
    with no brand at all is kept (ranked after those
-   that match). Ranking, best first: every unit found; the units found as a
-   phrase in the name or slug; the brand matched; coverage (in tenths); then
+   that match). Ranking, best first: the brand matched; every unit found; the
+   units found as a phrase in the name or slug; coverage (in tenths); then
    severity (deaths, serious injuries, incidents, units sold,
    re-announcement); then recency; then trigram word similarity of the phrase
    to the record's name.
@@ -49,6 +50,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from .normalise import MIN_BRAND_KEY_CHARS, brand_key, clean, words
+from .phrase import SOFT_WORDS
 from .results import MEMBER_COLUMNS, Recall, merge_groups
 
 #: Share of the weighted units a record must contain to be a match.
@@ -64,6 +66,10 @@ DEFAULT_MIN_BRAND_SHARE = 0.5
 #: The longest run of words tried as a brand ("dream on me" is three).
 MAX_BRAND_WORDS = 3
 DEFAULT_LIMIT = 5
+
+#: "baby", "infant", "kids" describe more than they name ("baby lounger" is a
+#: Boppy "Newborn Lounger"): they count this much of a word's weight.
+SOFT_WORD_SCALE = 0.25
 
 #: Words that never identify a product in a name search.
 FILLER_WORDS: frozenset[str] = frozenset(
@@ -199,7 +205,8 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
         neighbours = (tokens[index - 1] + word if index else None,
                       word + tokens[index + 1] if index + 1 < len(tokens) else None)
         lexemes += [pair for pair in neighbours if pair and pair in known]
-        units.append(Unit(word=word, lexemes=tuple(dict.fromkeys(lexemes)), weight=weight(df)))
+        scale = SOFT_WORD_SCALE if word in SOFT_WORDS else 1.0
+        units.append(Unit(word=word, lexemes=tuple(dict.fromkeys(lexemes)), weight=scale * weight(df)))
     return Plan(units=tuple(units), brand=given_brand or (detected[2] if detected else None), text=clean(text))
 
 
@@ -236,14 +243,14 @@ kept AS (
 ),
 shortlist AS (
     SELECT k.* FROM kept k
-    ORDER BY k.complete DESC, k.phrase DESC, k.brand_ok IS TRUE DESC, k.coverage DESC, k.deaths DESC,
+    ORDER BY k.brand_ok IS TRUE DESC, k.complete DESC, k.phrase DESC, k.coverage DESC, k.deaths DESC,
              k.serious_injuries DESC, k.incidents DESC, k.units DESC, k.reannounced DESC,
              k.recall_date DESC NULLS LAST
     LIMIT $12::int
 ),
 ranked AS (
     SELECT s.recall_group, row_number() OVER (ORDER BY
-               s.complete DESC, s.phrase DESC, s.brand_ok IS TRUE DESC, s.coverage DESC, s.deaths DESC,
+               s.brand_ok IS TRUE DESC, s.complete DESC, s.phrase DESC, s.coverage DESC, s.deaths DESC,
                s.serious_injuries DESC, s.incidents DESC, s.units DESC, s.reannounced DESC,
                s.recall_date DESC NULLS LAST, word_similarity($6, s.name_text) DESC, s.recall_group) AS rank
     FROM shortlist s
