@@ -140,16 +140,23 @@ async def freshness(conn: asyncpg.Connection) -> Freshness:
 
 
 def _whole_groups(where: str, order: str) -> str:
-    """Rows of every recall group with a record matching `where` ($1), best `order` first, $2 groups."""
+    """Rows of every recall group with a record matching `where` ($1), best `order` first, $2 groups.
+
+    Both halves join on indexed columns: a record not grouped yet (between an
+    upsert and `recalls.reindex`) stands for itself.
+    """
     return f"""
-WITH hit AS (
-    SELECT coalesce(recall_group, agency || '-' || recall_number) AS grp, {order} AS rank
-    FROM recalls WHERE {where}
-),
-top AS (SELECT grp, min(rank) AS rank FROM hit GROUP BY grp ORDER BY min(rank) LIMIT $2)
-SELECT {MEMBER_COLUMNS}, top.rank AS group_rank
-FROM top JOIN recalls m ON coalesce(m.recall_group, m.agency || '-' || m.recall_number) = top.grp
-ORDER BY top.rank, m.agency, m.recall_number
+WITH hit AS (SELECT recall_group, agency, recall_number, {order} AS rank FROM recalls WHERE {where}),
+top AS (
+    SELECT coalesce(recall_group, agency || '-' || recall_number) AS grp, min(recall_group) AS recall_group,
+           min(agency) AS agency, min(recall_number) AS recall_number, min(rank) AS rank
+    FROM hit GROUP BY 1 ORDER BY min(rank) LIMIT $2
+)
+SELECT {MEMBER_COLUMNS}, top.rank AS group_rank FROM top JOIN recalls m ON m.recall_group = top.recall_group
+UNION ALL
+SELECT {MEMBER_COLUMNS}, top.rank AS group_rank FROM top
+JOIN recalls m ON top.recall_group IS NULL AND m.agency = top.agency AND m.recall_number = top.recall_number
+ORDER BY group_rank, agency, recall_number
 """
 
 

@@ -18,7 +18,10 @@ same Python code at import and at query time. Weights (PostgreSQL has four):
 - D: the hazard text.
 
 Each field starts a few positions after the previous one, so a phrase search
-("rock <-> play") never matches across two fields.
+("rock <-> play") never matches across two fields. The joined spelling of two
+adjacent words ("fisher price" -> "fisherprice") is indexed too, at
+`JOIN_POSITION_BASE` plus the second word's position: found by a word search,
+kept out of phrases and out of the spelling fixes.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ SEARCH_VERSION = 1
 FIELD_GAP = 4
 #: PostgreSQL keeps positions up to 16383; later words keep their lexeme only.
 MAX_POSITION = 16383
+#: Joined spellings ("fisherprice") sit this far after the words they join,
+#: so the vocabulary can tell them from words people type (`recall_terms.single`).
+JOIN_POSITION_BASE = 8192
 #: Characters of the trigram text (`name_text`); names identify a product early.
 NAME_TEXT_MAX_CHARS = 300
 
@@ -79,7 +85,7 @@ def _tsvector(fields: list[tuple[str, list[str]]]) -> str:
         for offset, token in enumerate(tokens):
             positions.setdefault(token, []).append(f"{min(start + offset, MAX_POSITION)}{weight}")
         for offset, joined in pair_joins(tokens):
-            positions.setdefault(joined, []).append(f"{min(start + offset, MAX_POSITION)}{weight}")
+            positions.setdefault(joined, []).append(f"{min(JOIN_POSITION_BASE + start + offset, MAX_POSITION)}{weight}")
         position = start + len(tokens) + FIELD_GAP
     # A lexeme keeps at most 256 positions; the first ones are the ones phrases need.
     return " ".join(f"'{token}':{','.join(unique(marks)[:256])}" for token, marks in positions.items())

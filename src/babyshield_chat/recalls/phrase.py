@@ -47,7 +47,7 @@ FILLER: frozenset[str] = frozenset(
     because while since until okay alright sure lol pls plz cousin cousins sister brother friend friends mom
     mum mother dad father parents grandma grandmother grandpa grandfather aunt uncle neighbor neighbour
     husband wife partner sil mil daycare nanny's son daughter twins today tomorrow yesterday tonight now
-    week weekend morning evening night month year old ago last next time day days weeks months years
+    week weekend morning evening night month year old new ago last next time day days weeks months years
     second-hand secondhand used hand-me-down thrift garage sale online amazon walmart target store
     es esta este estos estas el la los las un una unos unas de del que mi mis tu su nuestro nuestra para
     por con sin en al lo le les se ya aun todavia fue son estan tengo tenemos tiene compre compramos

@@ -27,7 +27,7 @@ import dataclasses
 
 import asyncpg
 
-from .derive import SEARCH_VERSION, derive, record_from_row
+from .derive import JOIN_POSITION_BASE, SEARCH_VERSION, derive, record_from_row
 from .grouping import GroupMember, group_ids
 from .search import DEFAULT_MIN_BRAND_SHARE
 
@@ -101,10 +101,11 @@ async def rebuild_vocabulary(conn: asyncpg.Connection) -> None:
     """Document frequencies per word and per brand key, counted in recalls (groups), not records."""
     await conn.execute("DELETE FROM recall_terms")
     await conn.execute(
-        """INSERT INTO recall_terms (term, df)
-           SELECT t.lexeme, count(DISTINCT r.recall_group)
+        """INSERT INTO recall_terms (term, df, single)
+           SELECT t.lexeme, count(DISTINCT r.recall_group), bool_or(t.positions[1] < $1)
            FROM recalls r, unnest(r.search_doc) AS t
-           GROUP BY t.lexeme"""
+           GROUP BY t.lexeme""",
+        JOIN_POSITION_BASE,
     )
     await conn.execute("DELETE FROM recall_brands")
     await conn.execute(

@@ -56,7 +56,7 @@ from .results import MEMBER_COLUMNS, Recall, merge_groups
 #: Share of the weighted units a record must contain to be a match.
 DEFAULT_MIN_COVERAGE = 0.75
 #: A misspelt word is replaced by a known one at least this similar (pg_trgm similarity).
-DEFAULT_MIN_SPELLING_SIMILARITY = 0.5
+DEFAULT_MIN_SPELLING_SIMILARITY = 0.4
 #: Words shorter than this are never respelt (too few trigrams to judge).
 MIN_RESPELL_CHARS = 4
 #: A respelling differs in length by at most this much ("fischer" -> "fisher", never -> "fischerform").
@@ -150,7 +150,7 @@ FROM unnest($1::text[]) AS w(word)
 LEFT JOIN recall_terms t ON t.term = w.word
 LEFT JOIN LATERAL (
     SELECT f.term, f.df, similarity(f.term, w.word) AS sim FROM recall_terms f
-    WHERE t.term IS NULL AND length(w.word) >= $4 AND f.term % w.word
+    WHERE t.term IS NULL AND length(w.word) >= $4 AND f.single AND f.term % w.word
       AND abs(length(f.term) - length(w.word)) <= $5
     ORDER BY sim DESC, f.df DESC LIMIT 1
 ) AS fix ON true
@@ -196,6 +196,10 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
         cleaned = clean(phrase).split()
         text = " ".join(cleaned[:start] + cleaned[end:])
         tokens = phrase_words(text)
+    if detected or given_brand:
+        # With a brand, "Atico Children's" is the Atico recalls: a word that
+        # only says "for children" adds nothing to find them by.
+        tokens = [t for t in tokens if t not in SOFT_WORDS] if all(t in SOFT_WORDS for t in tokens) else tokens
     units = []
     for index, word in enumerate(tokens):
         lexemes = [word]
@@ -219,20 +223,23 @@ WITH units AS (
     SELECT to_tsquery('simple', u.key_q) AS key_q, to_tsquery('simple', u.hazard_q) AS hazard_q, u.w
     FROM unnest($1::text[], $2::text[], $3::float8[]) AS u(key_q, hazard_q, w)
 ),
-candidates AS (
+candidates AS MATERIALIZED (
     SELECT r.recall_group, r.recall_date, r.deaths, r.serious_injuries, r.incidents, r.units, r.reannounced,
-           r.name_text,
-           (SELECT coalesce(sum(u.w), 0) FROM units u WHERE r.search_doc @@ u.key_q) AS key_hits,
-           (SELECT coalesce(sum(u.w), 0) FROM units u
-             WHERE r.search_doc @@ u.hazard_q AND NOT r.search_doc @@ u.key_q) AS hazard_hits,
+           r.name_text, hits.key_hits, hits.hazard_hits,
            coalesce(r.search_doc @@ to_tsquery('simple', $4::text), false) AS phrase,
            CASE WHEN $5::text IS NULL THEN NULL
                 WHEN strpos(r.compact_text, $5) > 0 OR $5 = ANY (r.group_brands) THEN true
                 WHEN cardinality(r.group_brands) = 0 THEN NULL
                 ELSE false END AS brand_ok
     FROM recalls r
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.key_q), 0) AS key_hits,
+               coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.hazard_q AND NOT r.search_doc @@ u.key_q), 0)
+                   AS hazard_hits
+        FROM units u
+    ) AS hits
     WHERE CASE WHEN $7::text IS NOT NULL THEN r.search_doc @@ to_tsquery('simple', $7)
-               ELSE strpos(r.compact_text, $5) > 0 OR $5 = ANY (r.group_brands) END
+               ELSE r.compact_text LIKE '%' || $5 || '%' OR r.group_brands @> ARRAY[$5::text] END
       AND ($11::text IS NULL OR r.search_doc @@ to_tsquery('simple', $11))
 ),
 kept AS (
@@ -285,8 +292,8 @@ def retrieval_query(query: Plan, min_coverage: float) -> str | None:
 async def run(conn: asyncpg.Connection, query: Plan, *, limit: int = DEFAULT_LIMIT,
               min_coverage: float = DEFAULT_MIN_COVERAGE) -> list[Recall]:
     """The recalls matching a plan, merged per recall, best first."""
-    if not query.units and not query.brand:
-        return []
+    if not query.brand and all(u.word in SOFT_WORDS for u in query.units):
+        return []  # nothing left to tell one recall from another ("baby", "kids")
     # A brand-only search has no units: every record naming the brand matches.
     total = query.total if query.units else 1.0
     rows = await conn.fetch(

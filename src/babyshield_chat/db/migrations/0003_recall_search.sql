@@ -24,18 +24,24 @@ ALTER TABLE recalls
 CREATE INDEX recalls_search_doc_idx ON recalls USING gin (search_doc);
 CREATE INDEX recalls_model_keys_idx ON recalls USING gin (model_keys);
 CREATE INDEX recalls_group_idx ON recalls (recall_group);
+-- A search by brand alone: the brand keys of a recall, or the brand inside its text.
+CREATE INDEX recalls_group_brands_idx ON recalls USING gin (group_brands);
+CREATE INDEX recalls_compact_text_idx ON recalls USING gin (compact_text gin_trgm_ops);
 CREATE INDEX recalls_search_version_idx ON recalls (search_version);
 
 -- The search's vocabulary: every word of the documents with the number of
 -- recalls it appears in (weights for the query, trigram spelling fixes), and
 -- every brand key. Rebuilt by recalls.reindex after an import changes rows.
+-- `single` is false for the joined spellings of two words ("fisherprice"):
+-- a misspelt word is only ever corrected to a word.
 CREATE TABLE recall_terms (
-    term  text PRIMARY KEY,
-    df    integer NOT NULL
+    term    text PRIMARY KEY,
+    df      integer NOT NULL,
+    single  boolean NOT NULL DEFAULT true
 );
--- GIN, not GiST: for one short word against ~40,000 terms GIN answers `%` in
--- about 1 ms where GiST took 6 ms.
-CREATE INDEX recall_terms_trgm_idx ON recall_terms USING gin (term gin_trgm_ops);
+-- GIN, not GiST: for one short word GIN answers `%` in about 1 ms where GiST
+-- took 6 ms.
+CREATE INDEX recall_terms_trgm_idx ON recall_terms USING gin (term gin_trgm_ops) WHERE single;
 
 CREATE TABLE recall_brands (
     key   text PRIMARY KEY,
