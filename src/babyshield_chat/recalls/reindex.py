@@ -148,6 +148,8 @@ async def refresh(conn: asyncpg.Connection, *, changed: bool = False) -> Refresh
         if rebuild:
             await rebuild_vocabulary(conn)
             await infer_group_brands(conn)
+            # Fresh statistics: the first searches after an import plan on them.
+            await conn.execute("ANALYZE recalls, recall_terms, recall_brands")
     return RefreshReport(rederived=rederived, regrouped=regrouped, vocabulary_rebuilt=rebuild)
 
 
