@@ -128,6 +128,13 @@ async def _clone(pg_server: str, template: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+async def empty_database(pg_server: str) -> AsyncIterator[str]:
+    """A fresh database with no schema at all (migrations not applied)."""
+    async for url in _clone(pg_server, "template1"):
+        yield url
+
+
+@pytest.fixture
 async def database_url(pg_server: str, pg_template: str) -> AsyncIterator[str]:
     """A fresh, migrated database for this test alone."""
     async for url in _clone(pg_server, pg_template):

@@ -13,19 +13,6 @@ EXPECTED_TABLES = {
 }
 
 
-@pytest.fixture
-async def empty_database(pg_server):
-    admin = await asyncpg.connect(pg_server)
-    name = "bs_migrate_test"
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield pg_server.rpartition("/")[0] + "/" + name
-    admin = await asyncpg.connect(pg_server)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-
-
 async def tables(url):
     conn = await asyncpg.connect(url)
     try:

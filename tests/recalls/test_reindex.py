@@ -23,17 +23,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)
 """
 
 
-@pytest.fixture
-async def empty_url(pg_server):
-    admin = await asyncpg.connect(pg_server)
-    name = "bs_reindex_test"
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield pg_server.rpartition("/")[0] + "/" + name
-    admin = await asyncpg.connect(pg_server)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+GROUPS = "SELECT agency, recall_number, recall_group FROM recalls ORDER BY 1, 2"
+
+
+async def query(url, sql):
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetch(sql)
+    finally:
+        await conn.close()
 
 
 async def _database_before_search(url):
@@ -60,11 +58,11 @@ async def _database_before_search(url):
         await conn.close()
 
 
-async def test_migrate_makes_an_existing_database_searchable(empty_url):
-    await _database_before_search(empty_url)
-    applied = await migrate_url(empty_url)
+async def test_migrate_makes_an_existing_database_searchable(empty_database):
+    await _database_before_search(empty_database)
+    applied = await migrate_url(empty_database)
     assert [m.version for m in applied] == [SEARCH_MIGRATION]
-    conn = await asyncpg.connect(empty_url)
+    conn = await asyncpg.connect(empty_database)
     try:
         assert await conn.fetchval("SELECT count(*) FROM recalls WHERE search_version = 0 OR recall_group IS NULL") == 0
         assert await conn.fetchval("SELECT count(*) FROM recall_terms") > 10000
@@ -76,10 +74,10 @@ async def test_migrate_makes_an_existing_database_searchable(empty_url):
         await conn.close()
 
 
-async def test_a_second_migrate_and_refresh_change_nothing(empty_url):
-    await _database_before_search(empty_url)
-    await migrate_url(empty_url)
-    conn = await asyncpg.connect(empty_url)
+async def test_a_second_migrate_and_refresh_change_nothing(empty_database):
+    await _database_before_search(empty_database)
+    await migrate_url(empty_database)
+    conn = await asyncpg.connect(empty_database)
     try:
         before = await conn.fetch("SELECT agency, recall_number, recall_group, updated_at FROM recalls ORDER BY 1, 2")
         report = await reindex.refresh(conn)
@@ -87,23 +85,15 @@ async def test_a_second_migrate_and_refresh_change_nothing(empty_url):
         assert await conn.fetch("SELECT agency, recall_number, recall_group, updated_at FROM recalls ORDER BY 1, 2") == before
     finally:
         await conn.close()
-    assert await migrate_url(empty_url) == []
+    assert await migrate_url(empty_database) == []
 
 
 async def test_reimporting_the_same_files_updates_nothing_and_keeps_the_groups(loaded_database_url):
-    conn = await asyncpg.connect(loaded_database_url)
-    try:
-        groups = await conn.fetch("SELECT agency, recall_number, recall_group FROM recalls ORDER BY 1, 2")
-    finally:
-        await conn.close()
+    groups = await query(loaded_database_url, GROUPS)
     for name in RECALL_FILES:
         report = await import_file(loaded_database_url, data_file(name))
         assert (report.counts.inserted, report.counts.updated) == (0, 0), report.lines()[0]
-    conn = await asyncpg.connect(loaded_database_url)
-    try:
-        assert await conn.fetch("SELECT agency, recall_number, recall_group FROM recalls ORDER BY 1, 2") == groups
-    finally:
-        await conn.close()
+    assert await query(loaded_database_url, GROUPS) == groups
 
 
 async def test_rows_of_an_older_derivation_are_derived_again_to_the_same_values(loaded_database_url):
@@ -120,9 +110,5 @@ async def test_rows_of_an_older_derivation_are_derived_again_to_the_same_values(
 
 
 async def test_a_recall_no_source_brands_gets_the_brand_its_name_starts_with(loaded_database_url):
-    conn = await asyncpg.connect(loaded_database_url)
-    try:
-        brands = await conn.fetchval("SELECT group_brands FROM recalls WHERE title LIKE 'Maclaren strollers (sold prior%'")
-    finally:
-        await conn.close()
-    assert "maclaren" in brands
+    (row,) = await query(loaded_database_url, "SELECT group_brands FROM recalls WHERE title LIKE 'Maclaren strollers (sold%'")
+    assert "maclaren" in row["group_brands"]
