@@ -15,7 +15,9 @@ name. A word cannot when it is filler (`FILLER`: pronouns, verbs such as
 - it holds a product word (`PRODUCT_NOUNS`: crib, stroller, sleeper,
   formula, ...; "baby", "infant" and such alone do not count), or
 - the question asks about recalls or safety and the run follows "the",
-  "this", "my", ... ("is the boppy recalled?": a brand on its own).
+  "this", "my", "on", ... ("is the boppy recalled?"), or opens the question
+  right before the word that asks ("similac alimentum recall"): a brand on
+  its own.
 
 Of several, the longest with a product word wins, then the first. What is
 returned is the run as typed (folded), never the question minus stop words.
@@ -43,6 +45,8 @@ FILLER: frozenset[str] = frozenset(
     just really actually maybe please thanks thank hi hello hey yes no not any anything something what whats
     which who whom whose when where why how hows whats wheres is there know tell check checked checking
     wondering wonder want wanted need needed think thought heard hear read saw see seen say said about
+    sleep sleeps sleeping slept napping eat eating drink drinking sit sitting wear wearing bathe
+    swim ride riding feed feeding put stay lay lie lying go going take hold safely
     from for to of in on at by with without into onto over under after before during than then so but or if
     because while since until okay alright sure lol pls plz cousin cousins sister brother friend friends mom
     mum mother dad father parents grandma grandmother grandpa grandfather aunt uncle neighbor neighbour
@@ -79,8 +83,8 @@ SOFT_WORDS: frozenset[str] = frozenset(
     "baby babies infant infants newborn newborns toddler toddlers kid kids child children childrens".split()
 )
 
-# Words after which a bare brand may follow ("is the boppy recalled").
-_POINTERS = frozenset("the this that my our a an his her their el la este esta mi".split())
+# Words after which a bare brand may follow ("is the boppy recalled", "any recall on similac").
+_POINTERS = frozenset("the this that my our a an his her their on for about el la este esta mi sobre".split())
 # Words that say the question is about recalls or safety.
 _ASKS_ABOUT_RECALLS = re.compile(
     r"\b(?:recall\w*|safe\w*|unsafe|danger\w*|hazard\w*|problem\w*|issue\w*|defect\w*|ok|okay|"
@@ -133,7 +137,8 @@ def product_phrase(question: str) -> str | None:
             continue
         if any(_is_product_word(t) for t in run):
             score = 2 * len(run)
-        elif asks and start > 0 and tokens[start - 1] in _POINTERS:
+        elif asks and ((start > 0 and tokens[start - 1] in _POINTERS)
+                       or (start == 0 and end < len(tokens) and _ASKS_ABOUT_RECALLS.fullmatch(tokens[end]))):
             score = len(run)
         else:
             continue

@@ -26,7 +26,8 @@ crib") and an optional brand from the scanned product. Three steps:
    is excluded (brands are counted per recall, over all its sources), a record
    with no brand at all is kept (ranked after those
    that match). Ranking, best first: the brand matched; every unit found; the
-   units found as a phrase in the name or slug; coverage (in tenths); then
+   phrase's last two words found in that order in the name or slug ("rock
+   <-> play", "side <-> crib"); coverage (in tenths); then
    severity (deaths, serious injuries, incidents, units sold,
    re-announcement); then recency; then trigram word similarity of the phrase
    to the record's name.
@@ -114,9 +115,10 @@ class Plan:
 
     @property
     def phrase_query(self) -> str | None:
+        """The last two words in order, in the name or slug: the product's noun and what it is ("rock <-> play")."""
         if len(self.units) < 2:
             return None
-        return " <-> ".join(f"({u.tsquery('AC')})" for u in self.units)
+        return " <-> ".join(f"({u.tsquery('AC')})" for u in self.units[-2:])
 
 
 def weight(df: int) -> float:
