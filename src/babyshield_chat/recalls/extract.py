@@ -8,7 +8,7 @@ from the press release title, which names the firm in a few fixed ways:
   Urges, Issues, Offers, Announce, "CPSC-<Firm>-Announce-Recall-of-...",
   "CPSC-and-<Firm>-Announce-...");
 - "<product>-Recalled-by-<Firm>-Due-to-...", "...-Made-by-<Firm>",
-  "...-Imported-by-<Firm>", "...-Sold-on-Amazon-by-<Firm>";
+  "...-Imported-by-<Firm>", "...-Sold-on-Amazon-by-<Firm>", any "-by-<Firm>";
 - "...-Prompts-<Firm>-to-Recall-...".
 
 Names print model numbers inline ("Speed Cubes, model YJ MGC 5×5", "model
@@ -35,10 +35,11 @@ _FIRM_VERBS = (
     r"Recalls|Re-?[Aa]nnounces?|Announced?|Announces|Expands|Warns|Urges?|Issues|Offers|Repairs|Agrees?|Stops"
 )
 _FIRM_FIRST = re.compile(rf"^(?:CPSC-(?:and-)?)?(?P<firm>.+?)-(?:{_FIRM_VERBS})-", re.IGNORECASE)
+# "...-Recalled-by-<Firm>-Due-to-...", "...-Made-By-<Firm>", "...-Cribs-By-<Firm>-Spring-Peg-...",
+# "...-Sold-on-Amazon-by-<Firm>": the firm ends where the headline goes on.
 _FIRM_AFTER_BY = re.compile(
-    r"-(?:Recalled|Made|Imported|Distributed|Manufactured|Sold-on-Amazon|Sold-Exclusively-on-Amazon)-by-"
-    r"(?P<firm>.+?)(?:-(?:Due|Because|For|Following|After|Pose|Poses|Sold|Can|Could|Violate|Violates|"
-    r"Crib|Cribs|Charms)-|-?\d*$)",
+    r"-by-(?P<firm>.+?)(?:-(?:Due|Because|For|Following|After|Pose|Poses|Sold|Can|Could|Violate|Violates|"
+    r"Crib|Cribs|Charms|Recalled|Recall|Spring|Missing)(?:-|$)|-?\d*$)",
     re.IGNORECASE,
 )
 _FIRM_PROMPTED = re.compile(r"-Prompts?-(?P<firm>.+?)-to-Recall-", re.IGNORECASE)
