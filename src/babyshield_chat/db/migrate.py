@@ -92,7 +92,8 @@ async def migrate(connection: asyncpg.Connection) -> list[Migration]:
                     migration.checksum,
                 )
             done.append(migration)
-        await reindex.refresh(connection)
+        if (await reindex.refresh(connection)).vocabulary_rebuilt:
+            await reindex.vacuum(connection)
         return done
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_ID)

@@ -18,7 +18,8 @@ Nothing here reads a recall file, so an existing database is brought up to
 date by `migrate` alone, and running it twice changes nothing the second time.
 The vocabulary is replaced with DELETE + INSERT, not TRUNCATE, so chat
 searches running during an import keep reading the old one instead of
-waiting for the import's transaction.
+waiting for the import's transaction. Whoever ran a `refresh` that changed
+something calls `vacuum` once its transaction is over.
 """
 
 from __future__ import annotations
@@ -148,9 +149,18 @@ async def refresh(conn: asyncpg.Connection, *, changed: bool = False) -> Refresh
         if rebuild:
             await rebuild_vocabulary(conn)
             await infer_group_brands(conn)
-            # Fresh statistics: the first searches after an import plan on them.
-            await conn.execute("ANALYZE recalls, recall_terms, recall_brands")
     return RefreshReport(rederived=rederived, regrouped=regrouped, vocabulary_rebuilt=rebuild)
+
+
+async def vacuum(conn: asyncpg.Connection) -> None:
+    """VACUUM (ANALYZE) the search's tables, outside any transaction, after `refresh` changed them.
+
+    An import writes each row two to four times (upsert, group, brands), so
+    right after it the table is mostly dead rows and without statistics:
+    searches then took twice as long until autovacuum came by (p50 3.7 ms ->
+    1.5 ms on the shared data).
+    """
+    await conn.execute("VACUUM (ANALYZE) recalls, recall_terms, recall_brands")
 
 
 async def _regroup_if_missing(conn: asyncpg.Connection) -> int:

@@ -111,6 +111,7 @@ async def sync(
         if report.inserted or report.updated:
             # Once per sync, not per window: the vocabulary is rebuilt from the whole table.
             await reindex.refresh(conn, changed=True)
+            await reindex.vacuum(conn)
     finally:
         await conn.close()
     return report
