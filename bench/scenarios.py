@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from . import search as search_bench
 from . import stack, wrk
 
 CHAT_PATH = "/api/v1/chat/conversation"
@@ -364,5 +365,12 @@ def scaling(options: Options, max_workers: int = 2) -> Result:
     return Result("workers scaling", figure, "(informational)", True, {"rps": rps})
 
 
+def search(options: Options) -> Result:
+    """Recall search p50/p95 on the whole imported corpus (`bench/search.py`)."""
+    run = asyncio.run(search_bench.measure(options.database_url))
+    goal = f"p95 ≤ {search_bench.TARGET_P95_SEC * 1000:.0f} ms"
+    return Result("recall search", search_bench.figure(run), goal, run["p95_sec"] <= search_bench.TARGET_P95_SEC, run)
+
+
 SCENARIOS = {"gate": gate_cost, "telemetry": telemetry_cost, "concurrency": concurrency, "deadline": deadline,
-             "breaker": breaker, "scaling": scaling}
+             "breaker": breaker, "scaling": scaling, "search": search}

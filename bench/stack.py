@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
-from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools import processes as harness
 from babyshield_chat.recalls.importer import import_file
+from babyshield_chat.recalls.reindex import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
@@ -72,7 +72,7 @@ def postgres(scratch: Scratch, data_dir: Path) -> Iterator[str]:
 
 
 async def _prepare(url: str, data_dir: Path) -> None:
-    await migrate_url(url)
+    await prepare_database(url)
     files = sorted(p for p in data_dir.glob("*.json") if not p.name.endswith(".categories.json"))
     if not files:
         raise SystemExit(f"bench: no recall data in {data_dir} (use --data-dir)")

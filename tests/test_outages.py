@@ -17,11 +17,11 @@ import time
 import pytest
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
-from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools.fake_llm.modes import FakeMode
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 
 from babyshield_chat.devtools.polling import until
+from babyshield_chat.recalls.reindex import prepare_database
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1",
        "BS_CHAT_USER_RATE_PER_MIN": "10000"}  # polling must not trip the rate limit
@@ -51,7 +51,7 @@ async def own_postgres(pg_dir):
     """A cluster of this test's own, so the test may stop and start it."""
     cluster = EmbeddedPostgres(pg_dir / "pg", ephemeral=True)
     url = await asyncio.to_thread(cluster.start)
-    await migrate_url(url)
+    await prepare_database(url)
     try:
         yield cluster, url
     finally:

@@ -19,9 +19,10 @@ import asyncpg
 
 from babyshield_chat.config import ConfigError, Settings, load_settings
 from babyshield_chat.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
-from babyshield_chat.db.migrate import MigrationError, migrate_url
+from babyshield_chat.db.migrate import MigrationError
 from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
+from babyshield_chat.recalls.reindex import prepare_database
 from babyshield_chat.recalls.sync import SyncFailed, sync
 from babyshield_chat.rollout import commands as rollout_commands
 
@@ -162,7 +163,7 @@ def _migrate(settings: Settings) -> int:
         print("babyshield-chat: migrate needs BS_DATABASE_URL (serve migrates its embedded database itself)",
               file=sys.stderr)
         return EXIT_CONFIG
-    applied = asyncio.run(migrate_url(settings.database.url))
+    applied = asyncio.run(prepare_database(settings.database.url))
     print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in applied))
     return 0
 
@@ -170,7 +171,7 @@ def _migrate(settings: Settings) -> int:
 def _recalls(settings: Settings, args: argparse.Namespace) -> int:
     """Import or sync into BS_DATABASE_URL, or into the embedded database `serve` uses."""
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         if args.recalls_verb == "sync":
             report = asyncio.run(sync(url, settings.chat.recalls_source_url, since=args.since))
             print(report.line())
@@ -190,7 +191,7 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, host: str, port: int) -> int:
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         return _run_app(settings, url, host, port, reuse_port=False)
 
 
@@ -211,7 +212,7 @@ def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
         print("babyshield-chat: serve --workers needs a fixed --port", file=sys.stderr)
         return EXIT_CONFIG
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         supervisor = Supervisor(worker_command(host, port), count, env=worker_env(url),
                                 grace_sec=settings.server.shutdown_grace_sec)
         return supervisor.run()

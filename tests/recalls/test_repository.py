@@ -26,6 +26,27 @@ async def test_upc_typed_as_gtin14_finds_the_same_recall(conn):
     assert "13115" in {m.recall_number for m in matches}
 
 
+async def test_one_code_gives_one_recall_with_every_source_that_holds_it(conn):
+    (recall,) = await repo.find_by_codes(conn, parse_gtin("817980011137").candidates)
+    assert recall.id == "CPSC-13115"
+    assert {s.source for s in recall.sources} == {"cpsc_usagov", "cpsc_index"}
+
+
+async def test_a_model_printed_in_a_name_is_found_whatever_its_spelling(conn):
+    for spelling in ("YJ MGC 5×5", "yj-mgc-5x5", "YJMGC5X5"):
+        (recall,) = await repo.find_by_model(conn, spelling)
+        assert recall.match_kind == "model" and "CuberShop" in recall.title
+
+
+async def test_a_model_of_punctuation_only_finds_nothing(conn):
+    assert await repo.find_by_model(conn, " - ") == []
+
+
+async def test_freshness_counts_recalls_and_records_apart(conn):
+    fresh = await repo.freshness(conn)
+    assert fresh.recalls_loaded < fresh.records_loaded
+
+
 async def test_rock_n_play_name_finds_the_2013_mold_recall(conn):
     matches = await repo.find_by_name(conn, "rock 'n play sleeper", limit=10)
     assert "13087" in {m.recall_number for m in matches}

@@ -34,9 +34,9 @@ import aiohttp
 import asyncpg
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
-from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.devtools.processes import DEV_ENV, ServiceProcess
+from babyshield_chat.recalls.reindex import prepare_database
 from babyshield_chat.telemetry.labels import request_outcome
 from babyshield_chat.vocabulary import RuleIntent
 
@@ -152,7 +152,7 @@ async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) 
     url = await asyncio.to_thread(cluster.start)
     service: ServiceProcess | None = None
     try:
-        await migrate_url(url)
+        await prepare_database(url)
         async with FakeLlmServer() as fake:
             service = ServiceProcess({
                 "BS_DATABASE_URL": url, **DEV_ENV, "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
