@@ -347,3 +347,22 @@ async def test_stale_data_is_unknown_even_when_a_code_is_mistyped(client, loaded
     await age_imports(loaded_database_url, 30)
     body = await ask(client, "Is this recalled?", product={"upc": "036000291453"})
     assert check(body, "recall")["status"] == "unknown"
+
+
+async def test_the_same_question_gets_the_same_answer_twice(client, loaded_database_url):
+    # 4moms breeze sheets, recall 13115, held by two files; the code is mistyped so the name decides.
+    product = {"upc": "817980011138", "brand": "4moms", "name": "breeze Cotton Jersey Playard Sheets"}
+    first = await ask(client, "Is this recalled?", product=product)
+    # Write the brand's records again, so they lie in the table in another order than before.
+    conn = await asyncpg.connect(loaded_database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("CREATE TEMP TABLE moved ON COMMIT DROP AS "
+                               "SELECT * FROM recalls WHERE group_brands @> '{4moms}' ORDER BY recall_number DESC")
+            await conn.execute("DELETE FROM recalls WHERE group_brands @> '{4moms}'")
+            await conn.execute("INSERT INTO recalls SELECT * FROM moved")
+    finally:
+        await conn.close()
+    second = await ask(client, "Is this recalled?", product=product)
+    assert "breeze" in first["answer"]["summary"]
+    assert second["answer"] == first["answer"]

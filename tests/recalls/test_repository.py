@@ -1,11 +1,14 @@
 """Recall look-ups over the real imported data."""
 
+import datetime as dt
+
 import asyncpg
 import pytest
 
+from babyshield_chat.recalls import reindex
 from babyshield_chat.recalls import repository as repo
+from babyshield_chat.recalls.formats import RecallRecord
 from babyshield_chat.recalls.gtin import parse_gtin
-
 
 
 @pytest.fixture
@@ -78,3 +81,17 @@ async def test_empty_table_has_no_freshness(database_url):
     finally:
         await connection.close()
     assert (fresh.records_loaded, fresh.last_import_at) == (0, None)
+
+
+async def test_two_recalls_of_one_code_and_date_come_richer_source_first(database_url):
+    code = parse_gtin("036000291452")
+    same = {"agency": "CPSC", "recall_date": dt.date(2020, 5, 1), "title": "Acme bassinet", "upcs": (code.key,)}
+    conn = await asyncpg.connect(database_url)
+    try:
+        # Two recalls (no number or page in common), the index row with the lower id.
+        await repo.upsert(conn, [RecallRecord(source="cpsc_index", recall_number="A1", **same),
+                                 RecallRecord(source="cpsc_recall_api", recall_number="B2", **same)])
+        await reindex.refresh(conn, changed=True)
+        assert [m.id for m in await repo.find_by_codes(conn, code.candidates)] == ["CPSC-B2", "CPSC-A1"]
+    finally:
+        await conn.close()

@@ -1,8 +1,13 @@
 """The name search over the whole imported corpus (a real PostgreSQL with every shared file)."""
 
+import datetime as dt
+
 import asyncpg
 import pytest
 
+from babyshield_chat.recalls import reindex
+from babyshield_chat.recalls import repository as repo
+from babyshield_chat.recalls.formats import RecallRecord
 from babyshield_chat.recalls.search import plan, search
 
 ROCK_N_PLAY_2019 = "CPSC-2019/Fisher-Price-Recalls-Rock-n-Play-Sleepers-Due-to-Reports-of-Deaths"
@@ -31,6 +36,14 @@ FAMOUS_PREFIXES = (
 @pytest.fixture
 async def conn(loaded_database_url):
     connection = await asyncpg.connect(loaded_database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def conn_empty(database_url):
+    """A migrated database with no recall in it, for records a test writes itself."""
+    connection = await asyncpg.connect(database_url)
     yield connection
     await connection.close()
 
@@ -157,3 +170,27 @@ async def test_infant_formula_finds_fda_records_and_similac_finds_abbott(conn):
 
 async def test_an_empty_phrase_without_a_brand_searches_nothing(conn):
     assert await search(conn, "   ") == []
+
+
+def twin(number: str, source: str) -> RecallRecord:
+    """A record every ranking key ties with its twins on: same name, brand, date, nothing else."""
+    return RecallRecord(source=source, agency="CPSC", recall_number=number, recall_date=dt.date(2020, 5, 1),
+                        title="Acme Dreamer Bassinets", product_names=("Acme Dreamer Bassinet",), brands=("Acme",))
+
+
+async def test_equal_matches_come_richer_source_first_then_by_id_whatever_the_row_order(conn_empty):
+    records = [twin(f"R{n:02d}", "cpsc_index") for n in range(1, 12)] + [twin("R12", "cpsc_usagov")]
+    await repo.upsert(conn_empty, records)
+    await reindex.refresh(conn_empty, changed=True)
+    expected = ["CPSC-R12", "CPSC-R01", "CPSC-R02"]
+    for _ in range(3):
+        assert [r.id for r in await search(conn_empty, "acme dreamer bassinet", limit=1)] == expected[:1]
+        assert [r.id for r in await search(conn_empty, "acme dreamer bassinet", limit=3)] == expected
+        # More twins than the shortlist holds (8 records per recall wanted): which ones it keeps must not
+        # depend on where the rows lie, so write the first ones again (they now lie last) and ask again.
+        first, records = records[:4], records[4:]
+        await conn_empty.execute("DELETE FROM recalls WHERE recall_number = ANY ($1::text[])",
+                                 [r.recall_number for r in first])
+        records += first
+        await repo.upsert(conn_empty, first)
+        await reindex.refresh(conn_empty, changed=True)

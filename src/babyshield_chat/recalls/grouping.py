@@ -61,6 +61,17 @@ def evidence_id(agency: str, recall_number: str) -> str:
     return f"{agency}-{recall_number}"
 
 
+def source_rank_sql(column: str) -> str:
+    """SQL giving the `SOURCE_PREFERENCE` rank (1 first) of the source in `column`, other sources last.
+
+    The look-ups' last tie-breaker before the record id: of two records that
+    match equally well, the richer, newer source comes first, so one
+    question always gets the same answer whatever order the rows lie in.
+    """
+    sources = ", ".join(f"'{source}'" for source in SOURCE_PREFERENCE)
+    return f"coalesce(array_position(ARRAY[{sources}]::text[], {column}), {len(SOURCE_PREFERENCE) + 1})"
+
+
 def _preference(member: GroupMember) -> tuple[int, str, str]:
     rank = SOURCE_PREFERENCE.index(member.source) if member.source in SOURCE_PREFERENCE else len(SOURCE_PREFERENCE)
     return (rank, member.agency, member.recall_number)

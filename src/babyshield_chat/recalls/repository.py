@@ -18,6 +18,7 @@ import asyncpg
 
 from babyshield_chat.recalls.derive import derive
 from babyshield_chat.recalls.formats import RecallRecord
+from babyshield_chat.recalls.grouping import source_rank_sql
 from babyshield_chat.recalls.normalise import model_key
 from babyshield_chat.recalls.results import MEMBER_COLUMNS, Recall, merge_groups
 from babyshield_chat.recalls.search import search as name_search
@@ -160,8 +161,9 @@ ORDER BY group_rank, agency, recall_number
 """
 
 
-# Newest first: with several recalls of one code, the latest is the one to act on.
-_NEWEST = "row_number() OVER (ORDER BY recall_date DESC NULLS LAST, agency, recall_number)"
+# Newest first: with several recalls of one code, the latest is the one to act on;
+# of records of one date, the richer source's, then the id, so the order never varies.
+_NEWEST = f"row_number() OVER (ORDER BY recall_date DESC NULLS LAST, {source_rank_sql('source')}, agency, recall_number)"
 _BY_CODES = _whole_groups("upcs && $1::text[]", _NEWEST)
 _BY_MODEL = _whole_groups("model_keys && $1::text[]", _NEWEST)
 _IN_CATEGORY = _whole_groups(

@@ -30,7 +30,10 @@ crib") and an optional brand from the scanned product. Three steps:
    <-> play", "side <-> crib"); coverage (in tenths); then
    severity (deaths, serious injuries, incidents, units sold,
    re-announcement); then recency; then trigram word similarity of the phrase
-   to the record's name.
+   to the record's name; last the richer, newer source
+   (`grouping.SOURCE_PREFERENCE`) and the record id, so records that tie on
+   everything (one recall's records from two files) always come in one order
+   and a question gets the same answer every time.
 3. **One recall, one entry**: records are ranked individually, then the best
    record of each recall group (`recalls.grouping`) stands for its recall,
    and every record of the returned groups is merged into one `Recall` that
@@ -50,6 +53,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from babyshield_chat.recalls.grouping import source_rank_sql
 from babyshield_chat.recalls.normalise import MIN_BRAND_KEY_CHARS, brand_key, clean, words
 from babyshield_chat.recalls.phrase import SOFT_WORDS
 from babyshield_chat.recalls.results import MEMBER_COLUMNS, Recall, merge_groups
@@ -154,7 +158,7 @@ LEFT JOIN LATERAL (
     SELECT f.term, f.df, similarity(f.term, w.word) AS sim FROM recall_terms f
     WHERE t.term IS NULL AND length(w.word) >= $4 AND f.single AND f.term % w.word
       AND abs(length(f.term) - length(w.word)) <= $5
-    ORDER BY sim DESC, f.df DESC LIMIT 1
+    ORDER BY sim DESC, f.df DESC, f.term LIMIT 1
 ) AS fix ON true
 UNION ALL
 SELECT 'word', t.term, t.df, NULL, NULL, NULL, NULL FROM recall_terms t WHERE t.term = ANY($2::text[])
@@ -226,7 +230,8 @@ WITH units AS (
     FROM unnest($1::text[], $2::text[], $3::float8[]) AS u(key_q, hazard_q, w)
 ),
 candidates AS MATERIALIZED (
-    SELECT r.recall_group, r.recall_date, r.deaths, r.serious_injuries, r.incidents, r.units, r.reannounced,
+    SELECT r.recall_group, r.agency, r.recall_number, {source_rank_sql("r.source")} AS source_rank,
+           r.recall_date, r.deaths, r.serious_injuries, r.incidents, r.units, r.reannounced,
            r.name_text, hits.key_hits, hits.hazard_hits,
            coalesce(r.search_doc @@ to_tsquery('simple', $4::text), false) AS phrase,
            CASE WHEN $5::text IS NULL THEN NULL
@@ -254,14 +259,15 @@ shortlist AS (
     SELECT k.* FROM kept k
     ORDER BY k.brand_ok IS TRUE DESC, k.complete DESC, k.phrase DESC, k.coverage DESC, k.deaths DESC,
              k.serious_injuries DESC, k.incidents DESC, k.units DESC, k.reannounced DESC,
-             k.recall_date DESC NULLS LAST
+             k.recall_date DESC NULLS LAST, k.source_rank, k.agency, k.recall_number
     LIMIT $12::int
 ),
 ranked AS (
     SELECT s.recall_group, row_number() OVER (ORDER BY
                s.brand_ok IS TRUE DESC, s.complete DESC, s.phrase DESC, s.coverage DESC, s.deaths DESC,
                s.serious_injuries DESC, s.incidents DESC, s.units DESC, s.reannounced DESC,
-               s.recall_date DESC NULLS LAST, word_similarity($6, s.name_text) DESC, s.recall_group) AS rank
+               s.recall_date DESC NULLS LAST, word_similarity($6, s.name_text) DESC, s.source_rank, s.agency,
+               s.recall_number) AS rank
     FROM shortlist s
 ),
 best AS (SELECT DISTINCT ON (recall_group) recall_group, rank FROM ranked ORDER BY recall_group, rank),
