@@ -51,6 +51,16 @@ def cluster_pids(scratch: stack.Scratch) -> list[int]:
     return [postmaster, *children]
 
 
+def cluster_cpu_seconds(scratch: stack.Scratch) -> float:
+    """User + system CPU time used so far by the cluster's live processes."""
+    total = 0.0
+    for pid in cluster_pids(scratch):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @contextlib.contextmanager
 def frozen(pids: list[int]) -> Iterator[None]:
     """SIGSTOP every pid (the postmaster first: it forks no new backend meanwhile), SIGCONT on exit."""

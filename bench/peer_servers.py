@@ -85,6 +85,7 @@ def recording_fake_app() -> web.Application:
     @web.middleware
     async def fixed_answer(request: web.Request, handler):
         if fixed and request.path == COMPLETIONS_PATH:
+            request.app[STATE].chat_completions += 1  # still counted: calls per request is a check
             await request.read()
             return web.Response(body=fixed[0], content_type="application/json")
         return await handler(request)
