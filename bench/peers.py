@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -45,6 +45,15 @@ MAX_TAIL_RATIO = 1.5
 #: A fake LLM busier than this share of one core during a run may be what limits that run.
 FAKE_SATURATED = 0.85
 WARM_UP_S = 2
+
+
+class Side(NamedTuple):
+    """What wrk sends to one side: its process, the path, the body and any extra header."""
+
+    server: stack.Process
+    path: str
+    body: bytes
+    headers: dict[str, str]
 
 
 def start_server(kind: str, scratch: stack.Scratch, *extra: str) -> stack.Process:
@@ -99,37 +108,41 @@ def peer(options: Options) -> Result:
                 chat = json.dumps(CHAT_BODY).encode()
                 completion = json.dumps({**llm_request, "model": litellm_proxy.MODEL}).encode()
                 sides = {
-                    "pipeline": (pipeline, CHAT_PATH, chat, {}),
-                    "litellm": (litellm, COMPLETIONS_PATH, completion,
-                                {"Authorization": f"Bearer {litellm_proxy.MASTER_KEY}"}),
-                    "forwarder": (forwarder, COMPLETIONS_PATH, completion, {}),
+                    "pipeline": Side(pipeline, CHAT_PATH, chat, {}),
+                    "litellm": Side(litellm, COMPLETIONS_PATH, completion,
+                                    {"Authorization": f"Bearer {litellm_proxy.MASTER_KEY}"}),
+                    "forwarder": Side(forwarder, COMPLETIONS_PATH, completion, {}),
                 }
                 runs = _interleaved(options, sides, fake)
     return _result(runs, litellm_version=litellm_proxy.installed_version(), llm_request_bytes=len(completion))
 
 
-def _interleaved(options: Options, sides: dict[str, tuple], fake: stack.Process) -> dict[str, list[dict[str, Any]]]:
+def _wrk(side: Side, options: Options, duration_s: int) -> dict[str, Any]:
+    return wrk.run(f"http://127.0.0.1:{side.server.port}{side.path}", body=side.body, headers=side.headers,
+                   user_prefix="user-", connections=options.connections, duration_s=duration_s)
+
+
+def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) -> dict[str, list[dict[str, Any]]]:
     """Every side once per round, in turn; each run with the CPU of its server, of PostgreSQL and of the fake."""
-    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
-    for server, path, body, headers in sides.values():
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    for side in sides.values():
         # Not counted: lazy imports and first-call set-up (LiteLLM's first requests cost several times the rest).
-        wrk.run(f"http://127.0.0.1:{server.port}{path}", body=body, headers=headers, user_prefix="user-",
-                connections=options.connections, duration_s=WARM_UP_S)
+        _wrk(side, options, WARM_UP_S)
     for _ in range(options.rounds):
-        for side, (server, path, body, headers) in sides.items():
-            cpu, fake_cpu, fake_calls = server.cpu_seconds(), fake.cpu_seconds(), fake_requests(fake)
+        for name, side in sides.items():
+            cpu, fake_cpu, fake_calls = side.server.cpu_seconds(), fake.cpu_seconds(), fake_requests(fake)
             database_cpu = cluster_cpu_seconds(options.scratch)
-            run = wrk.run(f"http://127.0.0.1:{server.port}{path}", body=body, headers=headers, user_prefix="user-",
-                          connections=options.connections, duration_s=options.duration_s)
+            run = _wrk(side, options, options.duration_s)
             requests = run.get("requests") or 0
             run["llm_calls"] = fake_requests(fake) - fake_calls
             if requests:
-                run["cpu_us_per_request"] = (server.cpu_seconds() - cpu) / requests * 1e6
-                run["database_cpu_us_per_request"] = (cluster_cpu_seconds(options.scratch) - database_cpu) / requests * 1e6
+                run["cpu_us_per_request"] = (side.server.cpu_seconds() - cpu) / requests * 1e6
+                database_s = cluster_cpu_seconds(options.scratch) - database_cpu
+                run["database_cpu_us_per_request"] = database_s / requests * 1e6
             run["fake_cpu_share"] = (fake.cpu_seconds() - fake_cpu) / options.duration_s
             # wrk counts the answers finished in time, not the requests it left in flight when it stopped.
             run["one_llm_call_each"] = abs(run["llm_calls"] - requests) <= max(2 * options.connections, requests / 50)
-            runs[side].append(run)
+            runs[name].append(run)
     return runs
 
 
