@@ -28,7 +28,6 @@ from typing import Any
 
 from . import stack
 from .scenarios import CHAT_BODY, CHAT_PATH, LOADGEN_TIMEOUT_PAD_S, Options, Result, _body_file
-from .sustained import openloop
 
 BUDGET_S = 2.5
 RATE = 100.0
@@ -93,8 +92,9 @@ def _run_with_freeze(options: Options, args: list[str]) -> tuple[dict[str, Any],
     generator = subprocess.Popen(stack.python("-m", "bench.openloop", *args), env=stack._clean_env({}), cwd=stack.ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # The generator opens its connections first; its schedule's start is read back from its output.
-        time.sleep(FREEZE_AT_S + 0.5)
+        # The generator opens its connections first, then says "started"; its output has the exact start.
+        generator.stderr.readline()
+        time.sleep(FREEZE_AT_S)
         pids = cluster_pids(options.scratch)
         with frozen(pids):
             stopped = time.time()

@@ -95,10 +95,4 @@ def start(scratch: stack.Scratch, llm_base_url: str) -> stack.Process:
     path.write_text(json.dumps(config(llm_base_url), indent=2))
     port = free_port()
     argv = [str(command), "--config", str(path), "--host", "127.0.0.1", "--port", str(port), "--num_workers", "1"]
-    process = stack.Process("litellm", argv, port, ENV, scratch)
-    try:
-        process.wait_listening(HEALTH_PATH)
-    except BaseException:
-        process.stop()
-        raise
-    return process
+    return stack.listening(stack.Process("litellm", argv, port, ENV, scratch), HEALTH_PATH)

@@ -87,6 +87,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         cpu_before = time.process_time()
         started_wall, start = time.time(), time.perf_counter()
+        print("started", file=sys.stderr, flush=True)  # for a caller timing something against the schedule
         tasks = []
         for offset in schedule:
             due = start + offset

@@ -60,13 +60,7 @@ def start_server(kind: str, scratch: stack.Scratch, *extra: str) -> stack.Proces
     """`bench.peer_servers KIND` listening on a free port."""
     port = free_port()
     argv = stack.python("-m", "bench.peer_servers", kind, "--port", str(port), *extra)
-    process = stack.Process(f"peer-{kind}", argv, port, {}, scratch)
-    try:
-        process.wait_listening()
-    except BaseException:
-        process.stop()
-        raise
-    return process
+    return stack.listening(stack.Process(f"peer-{kind}", argv, port, {}, scratch))
 
 
 async def _json(method: str, url: str) -> Any:

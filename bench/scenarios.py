@@ -59,12 +59,12 @@ def _body_file(options: Options, name: str, body: dict[str, Any]) -> Path:
     return path
 
 
-def loadgen(*args: str, timeout_s: float) -> dict[str, Any]:
-    """One `bench.loadgen` run in its own process; its JSON result."""
-    out = subprocess.run(stack.python("-m", "bench.loadgen", *args), env=stack._clean_env({}), cwd=stack.ROOT,
+def loadgen(*args: str, timeout_s: float, module: str = "bench.loadgen") -> dict[str, Any]:
+    """One `bench.loadgen` (or `module`: `bench.openloop`) run in its own process; its JSON result."""
+    out = subprocess.run(stack.python("-m", module, *args), env=stack._clean_env({}), cwd=stack.ROOT,
                          capture_output=True, text=True, timeout=timeout_s + LOADGEN_TIMEOUT_PAD_S)
     if out.returncode != 0:
-        raise RuntimeError(f"loadgen failed: {out.stderr.strip()[-2000:]}")
+        raise RuntimeError(f"{module} failed: {out.stderr.strip()[-2000:]}")
     return json.loads(out.stdout)
 
 

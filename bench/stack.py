@@ -174,9 +174,13 @@ def python(*args: str) -> list[str]:
 def stand_in(kind: str, scratch: Scratch) -> Process:
     """`bare`, `fake-llm` or `otlp-sink` from `bench.servers`, listening."""
     port = free_port()
-    process = Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch)
+    return listening(Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch))
+
+
+def listening(process: Process, path: str | None = None) -> Process:
+    """`process` once it listens (and `path` answers 200); stopped if it never does."""
     try:
-        process.wait_listening()
+        process.wait_listening(path)
     except BaseException:
         process.stop()
         raise

@@ -16,13 +16,11 @@ the figure: if it fell behind, the run says so and does not pass.
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
-import subprocess
 from typing import Any
 
 from . import stack, wrk
-from .scenarios import CHAT_BODY, CHAT_PATH, LOADGEN_TIMEOUT_PAD_S, Options, Result, _body_file, _closed, set_fake
+from .scenarios import CHAT_BODY, CHAT_PATH, Options, Result, _body_file, _closed, loadgen, set_fake
 
 LOAD_SHARE = 0.60
 LLM_S = 1.0
@@ -30,15 +28,6 @@ MAX_P99_S = 1.15
 #: Beyond this send lag (p99) the generator, not the service, shaped the run.
 MAX_SEND_LAG_S = 0.025
 WARM_UP_S = 2
-
-
-def openloop(*args: str, duration_s: float) -> dict[str, Any]:
-    """One `bench.openloop` run in its own process; its JSON result."""
-    out = subprocess.run(stack.python("-m", "bench.openloop", *args), env=stack._clean_env({}), cwd=stack.ROOT,
-                         capture_output=True, text=True, timeout=duration_s + LOADGEN_TIMEOUT_PAD_S)
-    if out.returncode != 0:
-        raise RuntimeError(f"openloop failed: {out.stderr.strip()[-2000:]}")
-    return json.loads(out.stdout)
 
 
 def maximum_throughput(url: str, options: Options) -> float:
@@ -67,9 +56,9 @@ def sustained(options: Options) -> Result:
             rate = LOAD_SHARE * maximum
             set_fake(fake, latency={"distribution": "fixed", "ms": LLM_S * 1000})
             cpu = service.cpu_seconds()
-            run = openloop("--url", url, "--body-file", str(body), "--user-prefix", "parent-", "--rate", f"{rate:.1f}",
-                           "--duration", str(options.sustained_s), "--warm-connections", str(int(rate * LLM_S * 1.5)),
-                           duration_s=options.sustained_s)
+            run = loadgen("--url", url, "--body-file", str(body), "--user-prefix", "parent-", "--rate", f"{rate:.1f}",
+                          "--duration", str(options.sustained_s), "--warm-connections", str(int(rate * LLM_S * 1.5)),
+                          timeout_s=options.sustained_s, module="bench.openloop")
             service_cpu_share = (service.cpu_seconds() - cpu) / run["elapsed_s"]
     statuses = run["statuses"]
     server_errors = sum(count for status, count in statuses.items() if status.startswith("5"))
