@@ -18,7 +18,8 @@ generator than about the server.
 `--warm-connections` opens that many keep-alive connections first (one
 `GET /healthz` each), as a balancer in front would hold them; `--records` adds
 every request (scheduled offset, status, latency, how the answer was written)
-to the JSON printed on stdout.
+to the JSON printed on stdout. The line `started` on stderr marks the start of
+the schedule, for a caller that times something against it (`bench.freeze`).
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ def concurrency(options: Options) -> Result:
               + (f"; 200s p50 {admitted_lat['p50_s']:.2f} s, p99 {admitted_lat['p99_s']:.2f} s" if admitted else "")
               + f"; {'still running' if alive else 'CRASHED'}; peak RSS {sum(peaks) / 2**20:.0f} MiB, "
               f"{per_request / 1024:.0f} KiB per in-flight request")
-    return Result("burst", figure, f"all {n} answered (200, or 503 overloaded at once), no crash",
+    return Result("burst", figure, "each 200, or 503 overloaded at once; no crash",
                   answered and at_once and alive,
                   {"burst": burst, "rss_before": before, "rss_peak": peaks, "bytes_per_request": per_request,
                    "workers": options.workers, "alive": alive})
