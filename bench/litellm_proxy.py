@@ -69,8 +69,9 @@ def ensure_venv() -> Path:
 
 
 def installed_version() -> str:
-    out = subprocess.run([str(VENV / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
-                         capture_output=True, text=True, check=True, env=stack._clean_env(ENV))
+    script = "import importlib.metadata as m; print(m.version('litellm'))"
+    out = subprocess.run([str(VENV / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True,
+                         env=stack._clean_env(ENV))
     return out.stdout.strip()
 
 

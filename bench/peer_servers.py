@@ -40,10 +40,11 @@ _SESSION = web.AppKey("session", aiohttp.ClientSession)
 def forwarder_app(upstream: str) -> web.Application:
     """`POST /v1/chat/completions` (any path, in fact) forwarded to `upstream` + /v1/chat/completions."""
     target = upstream.rstrip("/") + COMPLETIONS_PATH
+    # Its own key to the LLM, as LiteLLM sends the configured `api_key`.
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer bench"}
 
     async def forward(request: web.Request) -> web.Response:
         body = await request.read()
-        headers = {"Content-Type": "application/json", "Authorization": request.headers.get("Authorization", "")}
         async with request.app[_SESSION].post(target, data=body, headers=headers) as upstream_response:
             answer = await upstream_response.read()
             return web.Response(body=answer, status=upstream_response.status, content_type="application/json")
@@ -62,6 +63,7 @@ def forwarder_app(upstream: str) -> web.Application:
 
 def recording_fake_app() -> web.Application:
     """The project's fake LLM, with a read-back of its last chat request and a fixed-answer switch."""
+    # Imported here: the forwarder's process loads nothing of the project.
     from babyshield_chat.llm.fake_completions import completion_body, prompt_tokens, reply_content
     from babyshield_chat.llm.fake_server import STATE, create_fake_llm_app
 

@@ -176,12 +176,13 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
               + (f" (saturated during: {', '.join(saturated)})" if saturated else " (not the bottleneck)")
               + (f"; {errors} non-2xx answers" if errors else "")
               + (f"; not one LLM call per answer: {', '.join(odd_calls)}" if odd_calls else ""))
-    goal = ", ".join(f"≥ {least:g}× {name}" for _, name, least in PEER_TARGETS) + f", p99 ≤ {MAX_TAIL_RATIO:g}× p50"
+    goal = ", ".join(f"≥ {least:g}× {name}" for _, name, least in PEER_TARGETS)
+    goal += f", p99 ≤ {MAX_TAIL_RATIO:g}× p50"
     passed = all(t[3] for t in targets) and not errors and not saturated and not odd_calls
     return Result("peer and limit", figure, goal, passed,
-                  {"sides": summary, "targets": [{"what": w, "figure": v, "goal": g, "passed": p} for w, v, g, p in targets],
-                   "cpu_ratio_litellm": cpu_ratio, "fake_saturated_during": saturated, "runs": runs,
-                   "table": table(summary, targets), **facts})
+                  {"sides": summary, "cpu_ratio_litellm": cpu_ratio, "fake_saturated_during": saturated,
+                   "targets": [{"what": w, "figure": v, "goal": g, "passed": p} for w, v, g, p in targets],
+                   "runs": runs, "table": table(summary, targets), **facts})
 
 
 def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, str, bool]]) -> str:
@@ -191,8 +192,8 @@ def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, st
              "-----------+--------+-----------+-----------+-------------+--------------+--------------"]
     for side, s in summary.items():
         lines.append(f"{side:<10} | {s['rps']:>6.0f} | {s['p50_s'] * 1000:>6.1f} ms | {s['p99_s'] * 1000:>6.1f} ms | "
-                     f"{s['cpu_us_per_request'] / 1000:>8.2f} ms | {s['database_cpu_us_per_request'] / 1000:>9.2f} ms | "
-                     f"{s['fake_cpu_share']:.0%} of a core")
+                     f"{s['cpu_us_per_request'] / 1000:>8.2f} ms | "
+                     f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['fake_cpu_share']:.0%} of a core")
     lines.append("")
     lines += [f"{what + f' {value:.2f}×':<44} | {goal:<7} | {'PASS' if passed else 'FAIL'}"
               for what, value, goal, passed in targets]
