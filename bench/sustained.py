@@ -55,11 +55,12 @@ def sustained(options: Options) -> Result:
             maximum = maximum_throughput(url, options)
             rate = LOAD_SHARE * maximum
             set_fake(fake, latency={"distribution": "fixed", "ms": LLM_S * 1000})
-            cpu = service.cpu_seconds()
+            cpu, fake_cpu = service.cpu_seconds(), fake.cpu_seconds()
             run = loadgen("--url", url, "--body-file", str(body), "--user-prefix", "parent-", "--rate", f"{rate:.1f}",
                           "--duration", str(options.sustained_s), "--warm-connections", str(int(rate * LLM_S * 1.5)),
                           timeout_s=options.sustained_s, module="bench.openloop")
             service_cpu_share = (service.cpu_seconds() - cpu) / run["elapsed_s"]
+            fake_cpu_share = (fake.cpu_seconds() - fake_cpu) / run["elapsed_s"]
     statuses = run["statuses"]
     server_errors = sum(count for status, count in statuses.items() if status.startswith("5"))
     unanswered = statuses.get("0", 0)
@@ -69,7 +70,8 @@ def sustained(options: Options) -> Result:
               f"LLM at {LLM_S:.1f} s: {run['sent']} sent, statuses {_counts(statuses)}"
               + (f", {unanswered} unanswered ({_counts(run['errors'])})" if unanswered else "")
               + f", {run['synthesizers'].get('llm', 0)} written by the LLM; p50 {run['p50_s']:.3f} s, "
-              f"p99 {run['p99_s']:.3f} s, max {run['max_s']:.3f} s; service CPU {service_cpu_share:.0%} of a core; "
+              f"p99 {run['p99_s']:.3f} s, max {run['max_s']:.3f} s; service CPU {service_cpu_share:.0%} of a core, "
+              f"fake LLM's {fake_cpu_share:.0%}; "
               + (f"generator send lag p50 {lag['p50_s'] * 1000:.1f} ms, p99 {lag['p99_s'] * 1000:.1f} ms, "
                  f"max {lag['max_s'] * 1000:.1f} ms" if lag["p99_s"] is not None else "no request left the generator")
               + f", its CPU {run['generator_cpu_share']:.0%} of a core"
@@ -77,7 +79,7 @@ def sustained(options: Options) -> Result:
     passed = server_errors == 0 and unanswered == 0 and run["p99_s"] <= MAX_P99_S and kept_up
     return Result("sustained load", figure, f"{LOAD_SHARE:.0%} of max, LLM {LLM_S:.1f} s: no 5xx, p99 ≤ {MAX_P99_S} s",
                   passed, {"maximum_rps": maximum, "rate": rate, "run": run, "service_cpu_share": service_cpu_share,
-                           "generator_kept_up": kept_up})
+                           "fake_cpu_share": fake_cpu_share, "generator_kept_up": kept_up})
 
 
 def _counts(counter: dict[str, int]) -> str:
