@@ -50,6 +50,7 @@ def arrivals(rate: float, duration_s: float, seed: int) -> list[float]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every request of the schedule, each sent at its time; the tally as one JSON-ready dict."""
     requests = Requests(args)
     schedule = arrivals(args.rate, args.duration, args.seed)
     trace = aiohttp.TraceConfig()
@@ -102,7 +103,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     lags = [r["lag_s"] for r in results if "lag_s" in r]
     document = {
         "mode": "open", "rate": args.rate, "duration_s": args.duration, "started_at": started_wall,
-        "sent": len(schedule), "achieved_rate": len(schedule) / args.duration, "elapsed_s": elapsed,
+        "sent": len(schedule), "arrival_rate": len(schedule) / args.duration, "elapsed_s": elapsed,
         "errors": dict(errors), **_tally(results),
         "send_lag": latency_summary(lags),
         "service_latency": latency_summary([r["service_latency_s"] for r in results if "service_latency_s" in r]),
