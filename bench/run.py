@@ -1,8 +1,9 @@
-"""`bench/run`: start what the benchmark needs, run the five measurements, print the table.
+"""`bench/run`: start what the benchmark needs, run the section 9 measurements, print the table.
 
-    bench/run                      # all five, table on stdout (a few minutes on 2 cores)
+    bench/run                      # all of them, table on stdout (about 8 minutes on 2 cores)
     bench/run --json               # one JSON document instead
     bench/run gate deadline        # only these
+    bench/run peer                 # the pipeline beside LiteLLM and a bare forwarder
     bench/run --workers 2 concurrency
 
 Exit status 0 when every target passed, 1 otherwise. Progress goes to stderr.
