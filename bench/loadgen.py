@@ -72,11 +72,21 @@ class Requests:
         async with session.request(self.method, self.url, data=self.body, headers=self.headers()) as response:
             raw = await response.read()
             elapsed = time.perf_counter() - started
-            fields: dict[str, Any] = {}
-            if inspect and response.status == 200:
-                answer = json.loads(raw)
-                fields = {name: answer.get(name) for name in ANSWER_FIELDS}
-            return response.status, elapsed, fields
+            return response.status, elapsed, answer_fields(response.status, raw) if inspect else {}
+
+
+def answer_fields(status: int, raw: bytes) -> dict[str, Any]:
+    """How a 200 was written (`synthesizer`, `fallback_reason`), or an error answer's `error_code`."""
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(answer, dict):
+        return {}
+    if status == 200:
+        return {name: answer.get(name) for name in ANSWER_FIELDS}
+    error = answer.get("error")
+    return {"error_code": error.get("code")} if isinstance(error, dict) else {}
 
 
 def _session(connections: int, timeout_s: float) -> aiohttp.ClientSession:
@@ -171,7 +181,13 @@ def _answers(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 def _tally(results: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = [r["latency_s"] for r in results if r.get("latency_s") is not None]
+    by_status: dict[str, list[float]] = collections.defaultdict(list)
+    for r in results:
+        if r.get("latency_s") is not None:
+            by_status[str(r.get("status"))].append(r["latency_s"])
     return {"statuses": dict(collections.Counter(str(r.get("status")) for r in results)), **_answers(results),
+            "error_codes": dict(collections.Counter(str(r["error_code"]) for r in results if "error_code" in r)),
+            "latency_by_status": {status: latency_summary(values) for status, values in by_status.items()},
             **latency_summary(latencies)}
 
 

@@ -28,11 +28,14 @@ def table(results: Sequence[Result]) -> str:
                                      cells[3].ljust(widths[3])]).rstrip())
         if index == 0:
             lines.append("-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
+    # A scenario with more to show than one row (the peer table) brings its own.
+    extra = [f"\n{r.target}:\n{r.details['table']}" for r in results if r.details.get("table")]
+    return "\n".join(lines + extra)
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "load_average": os.getloadavg()}
 
 
 def as_json(results: Sequence[Result], *, started_at: str, elapsed_s: float) -> str:

@@ -59,16 +59,21 @@ class Scratch:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def cluster(scratch: Scratch) -> EmbeddedPostgres:
+    """The run's throwaway PostgreSQL cluster (`postgres` starts it; `freeze` finds its processes)."""
+    return EmbeddedPostgres(scratch.path / "postgres", ephemeral=True)
+
+
 @contextlib.contextmanager
 def postgres(scratch: Scratch, data_dir: Path) -> Iterator[str]:
     """A throwaway cluster, migrated, with the recall files of `data_dir` imported (read in place)."""
-    cluster = EmbeddedPostgres(scratch.path / "postgres", ephemeral=True)
-    url = cluster.start()
+    database = cluster(scratch)
+    url = database.start()
     try:
         asyncio.run(_prepare(url, data_dir))
         yield url
     finally:
-        cluster.stop()
+        database.stop()
 
 
 async def _prepare(url: str, data_dir: Path) -> None:
@@ -100,6 +105,12 @@ class Process(harness.Process):
             self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_S, log_line=log_line)
 
 
+def command(name: str, argv: list[str], scratch: Scratch) -> harness.Process:
+    """A child that listens on nothing (a load generator), started now; stdout and stderr apart in the scratch directory."""
+    return harness.Process(argv, {"PYTHONPATH": _PYTHONPATH}, name=name, log_dir=scratch.path, separate_stderr=True,
+                           new_session=True)
+
+
 @contextlib.contextmanager
 def running(*processes: Process) -> Iterator[tuple[Process, ...]]:
     try:
@@ -116,9 +127,13 @@ def python(*args: str) -> list[str]:
 def stand_in(kind: str, scratch: Scratch) -> Process:
     """`bare`, `fake-llm` or `otlp-sink` from `bench.servers`, listening."""
     port = free_port()
-    process = Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch)
+    return listening(Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch))
+
+
+def listening(process: Process, path: str | None = None) -> Process:
+    """`process` once it listens (and `path` answers 200); stopped if it never does."""
     try:
-        process.wait_listening()
+        process.wait_listening(path)
     except BaseException:
         process.stop()
         raise

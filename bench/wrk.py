@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def _script(method: str, body: bytes | None, user_prefix: str, users: int) -> str:
+def _script(method: str, body: bytes | None, user_prefix: str, users: int, headers: Mapping[str, str]) -> str:
     lines = [f"wrk.method = {json.dumps(method)}", 'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
     if body is not None:
         lines.append(f"wrk.body = {json.dumps(body.decode())}")
     if user_prefix:
@@ -44,10 +46,11 @@ def _script(method: str, body: bytes | None, user_prefix: str, users: int) -> st
 
 
 def run(url: str, *, method: str = "POST", body: bytes | None = None, user_prefix: str = "", users: int = 1000,
-        connections: int = 64, duration_s: int = 10, threads: int = 1) -> dict[str, Any]:
+        connections: int = 64, duration_s: int = 10, threads: int = 1,
+        headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One `wrk` run; returns throughput, p50/p99 and how many answers were not 2xx/3xx."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_script(method, body, user_prefix, users))
+        script.write(_script(method, body, user_prefix, users, headers or {}))
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", "-s", script.name, url],
