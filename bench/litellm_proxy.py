@@ -35,7 +35,7 @@ from typing import Any
 
 from babyshield_chat.db.embedded import free_port
 
-from . import stack
+from bench import stack
 
 REQUIREMENT = "litellm[proxy]==1.108.7"
 VENV = stack.ROOT / ".bench-venv"
@@ -71,7 +71,7 @@ def ensure_venv() -> Path:
 def installed_version() -> str:
     script = "import importlib.metadata as m; print(m.version('litellm'))"
     out = subprocess.run([str(VENV / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True,
-                         env=stack._clean_env(ENV))
+                         env=stack.child_env(ENV))
     return out.stdout.strip()
 
 

@@ -36,14 +36,14 @@ from typing import Any
 
 import aiohttp
 
-from .loadgen import Requests, _tally, answer_fields, latency_summary
+from bench.loadgen import Requests, _tally, answer_fields, latency_summary
 
 
-def arrivals(rate: float, duration_s: float, seed: int) -> list[float]:
+def arrivals(rate: float, duration_sec: float, seed: int) -> list[float]:
     """Offsets (seconds from the start) of a Poisson process at `rate` per second."""
     rng = random.Random(seed)
     offsets, at = [], rng.expovariate(rate)
-    while at < duration_s:
+    while at < duration_sec:
         offsets.append(at)
         at += rng.expovariate(rate)
     return offsets
@@ -68,7 +68,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await _warm(session, args)
 
         async def one(offset: float, due: float) -> None:
-            record: dict[str, Any] = {"offset_s": offset, "status": 0}
+            record: dict[str, Any] = {"offset_sec": offset, "status": 0}
             context: dict[str, float] = {}
             try:
                 async with session.request(requests.method, requests.url, data=requests.body,
@@ -81,10 +81,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 done = time.perf_counter()
                 errors[type(exc).__name__] += 1
                 record["error"] = type(exc).__name__
-            record["latency_s"] = done - due
+            record["latency_sec"] = done - due
             if "sent" in context:
-                record["lag_s"] = context["sent"] - due
-                record["service_latency_s"] = done - context["sent"]
+                record["lag_sec"] = context["sent"] - due
+                record["service_latency_sec"] = done - context["sent"]
             results.append(record)
 
         cpu_before = time.process_time()
@@ -100,17 +100,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu_before
-    lags = [r["lag_s"] for r in results if "lag_s" in r]
+    lags = [r["lag_sec"] for r in results if "lag_sec" in r]
     document = {
-        "mode": "open", "rate": args.rate, "duration_s": args.duration, "started_at": started_wall,
-        "sent": len(schedule), "arrival_rate": len(schedule) / args.duration, "elapsed_s": elapsed,
+        "mode": "open", "rate": args.rate, "duration_sec": args.duration, "started_at": started_wall,
+        "sent": len(schedule), "arrival_rate": len(schedule) / args.duration, "elapsed_sec": elapsed,
         "errors": dict(errors), **_tally(results),
         "send_lag": latency_summary(lags),
-        "service_latency": latency_summary([r["service_latency_s"] for r in results if "service_latency_s" in r]),
+        "service_latency": latency_summary([r["service_latency_sec"] for r in results if "service_latency_sec" in r]),
         "generator_cpu_share": cpu / elapsed,
     }
     if args.records:
-        document["records"] = sorted(results, key=lambda r: r["offset_s"])
+        document["records"] = sorted(results, key=lambda r: r["offset_sec"])
     return document
 
 

@@ -34,17 +34,17 @@ import aiohttp
 
 from babyshield_chat.db.embedded import free_port
 
-from . import litellm_proxy, stack, wrk
-from .freeze import cluster_cpu_seconds
-from .peer_servers import COMPLETIONS_PATH, FIX_ANSWER_PATH, LAST_REQUEST_PATH
-from .scenarios import CHAT_BODY, CHAT_PATH, Options, Result, loadgen
+from bench import litellm_proxy, stack, wrk
+from bench.freeze import cluster_cpu_seconds
+from bench.peer_servers import COMPLETIONS_PATH, FIX_ANSWER_PATH, LAST_REQUEST_PATH
+from bench.scenarios import CHAT_BODY, CHAT_PATH, Options, Result, loadgen
 
 #: (side, its name in the table, the least pipeline/side throughput ratio).
 PEER_TARGETS = (("litellm", "LiteLLM", 5.0), ("forwarder", "bare forwarder", 0.25))
 MAX_TAIL_RATIO = 1.5
 #: A fake LLM busier than this share of one core during a run may be what limits that run.
 FAKE_SATURATED = 0.85
-WARM_UP_S = 2
+WARM_UP_SEC = 2
 
 
 class Side(NamedTuple):
@@ -76,7 +76,7 @@ def llm_request_of_pipeline(pipeline: stack.Process, fake: stack.Process, option
     body.write_text(json.dumps(CHAT_BODY))
     url = f"http://127.0.0.1:{pipeline.port}{CHAT_PATH}"
     answered = loadgen("burst", "--url", url, "--body-file", str(body), "--requests", "1", "--user-prefix", "peer-",
-                       timeout_s=30)
+                       timeout_sec=30)
     if answered["synthesizers"] != {"llm": 1}:
         raise RuntimeError(f"the pipeline did not answer through the LLM: {answered}")
     return asyncio.run(_json("GET", f"http://127.0.0.1:{fake.port}{LAST_REQUEST_PATH}"))
@@ -111,9 +111,9 @@ def peer(options: Options) -> Result:
     return _result(runs, litellm_version=litellm_proxy.installed_version(), llm_request_bytes=len(completion))
 
 
-def _wrk(side: Side, options: Options, duration_s: int) -> dict[str, Any]:
+def _wrk(side: Side, options: Options, duration_sec: int) -> dict[str, Any]:
     return wrk.run(f"http://127.0.0.1:{side.server.port}{side.path}", body=side.body, headers=side.headers,
-                   user_prefix="user-", connections=options.connections, duration_s=duration_s)
+                   user_prefix="user-", connections=options.connections, duration_sec=duration_sec)
 
 
 def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) -> dict[str, list[dict[str, Any]]]:
@@ -121,19 +121,19 @@ def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) 
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
     for side in sides.values():
         # Not counted: lazy imports and first-call set-up (LiteLLM's first requests cost several times the rest).
-        _wrk(side, options, WARM_UP_S)
+        _wrk(side, options, WARM_UP_SEC)
     for _ in range(options.rounds):
         for name, side in sides.items():
             cpu, fake_cpu, fake_calls = side.server.cpu_seconds(), fake.cpu_seconds(), fake_requests(fake)
             database_cpu = cluster_cpu_seconds(options.scratch)
-            run = _wrk(side, options, options.duration_s)
+            run = _wrk(side, options, options.duration_sec)
             requests = run.get("requests") or 0
             run["llm_calls"] = fake_requests(fake) - fake_calls
             if requests:
                 run["cpu_us_per_request"] = (side.server.cpu_seconds() - cpu) / requests * 1e6
-                database_s = cluster_cpu_seconds(options.scratch) - database_cpu
-                run["database_cpu_us_per_request"] = database_s / requests * 1e6
-            run["fake_cpu_share"] = (fake.cpu_seconds() - fake_cpu) / options.duration_s
+                database_sec = cluster_cpu_seconds(options.scratch) - database_cpu
+                run["database_cpu_us_per_request"] = database_sec / requests * 1e6
+            run["fake_cpu_share"] = (fake.cpu_seconds() - fake_cpu) / options.duration_sec
             # wrk counts the answers finished in time, not the requests it left in flight when it stopped.
             run["one_llm_call_each"] = abs(run["llm_calls"] - requests) <= max(2 * options.connections, requests / 50)
             runs[name].append(run)
@@ -147,7 +147,7 @@ def _median(runs: list[dict[str, Any]], key: str) -> float | None:
 
 def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
     summary = {side: {"rps": statistics.fmean(r["rps"] for r in side_runs),
-                      "p50_s": _median(side_runs, "p50_s"), "p99_s": _median(side_runs, "p99_s"),
+                      "p50_sec": _median(side_runs, "p50_sec"), "p99_sec": _median(side_runs, "p99_sec"),
                       "cpu_us_per_request": _median(side_runs, "cpu_us_per_request"),
                       "fake_cpu_share": max(r["fake_cpu_share"] for r in side_runs),
                       "database_cpu_us_per_request": _median(side_runs, "database_cpu_us_per_request"),
@@ -158,7 +158,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
     # (what, figure, goal, passed): the three targets, in the table's order.
     targets = [(f"pipeline / {name} throughput", pipeline["rps"] / summary[side]["rps"], f"≥ {goal:g}×",
                 pipeline["rps"] / summary[side]["rps"] >= goal) for side, name, goal in PEER_TARGETS]
-    tail = pipeline["p99_s"] / pipeline["p50_s"]
+    tail = pipeline["p99_sec"] / pipeline["p50_sec"]
     targets.append(("pipeline p99 / p50", tail, f"≤ {MAX_TAIL_RATIO:g}×", tail <= MAX_TAIL_RATIO))
     errors = sum(s["non_2xx"] for s in summary.values())
     fake_busiest = max(s["fake_cpu_share"] for s in summary.values())
@@ -166,7 +166,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
     cpu_ratio = summary["litellm"]["cpu_us_per_request"] / pipeline["cpu_us_per_request"]
     # Each side must make one LLM call per answer: more would be retries, fewer a side not forwarding.
     odd_calls = [side for side, s in summary.items() if not s["one_llm_call_each"]]
-    figure = ("; ".join(f"{side} {s['rps']:.0f} req/s, p50 {s['p50_s'] * 1000:.1f} ms, p99 {s['p99_s'] * 1000:.1f} ms, "
+    figure = ("; ".join(f"{side} {s['rps']:.0f} req/s, p50 {s['p50_sec'] * 1000:.1f} ms, p99 {s['p99_sec'] * 1000:.1f} ms, "
                         f"{s['cpu_us_per_request'] / 1000:.2f} ms CPU/request" for side, s in summary.items())
               + ". " + ", ".join(f"{what} {value:.2f}× ({'PASS' if passed else 'FAIL'})"
                                  for what, value, _, passed in targets)
@@ -191,7 +191,7 @@ def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, st
              f"{'+ PostgreSQL':>12} | fake LLM busy",
              "-----------+--------+-----------+-----------+-------------+--------------+--------------"]
     for side, s in summary.items():
-        lines.append(f"{side:<10} | {s['rps']:>6.0f} | {s['p50_s'] * 1000:>6.1f} ms | {s['p99_s'] * 1000:>6.1f} ms | "
+        lines.append(f"{side:<10} | {s['rps']:>6.0f} | {s['p50_sec'] * 1000:>6.1f} ms | {s['p99_sec'] * 1000:>6.1f} ms | "
                      f"{s['cpu_us_per_request'] / 1000:>8.2f} ms | "
                      f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['fake_cpu_share']:.0%} of a core")
     lines.append("")

@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from .scenarios import Result
+from bench.scenarios import Result
 
 FIGURE_WIDTH = 72
 
@@ -38,9 +38,9 @@ def machine() -> dict[str, Any]:
             "load_average": os.getloadavg()}
 
 
-def as_json(results: Sequence[Result], *, started_at: str, elapsed_s: float) -> str:
+def as_json(results: Sequence[Result], *, started_at: str, elapsed_sec: float) -> str:
     document = {
-        "started_at": started_at, "elapsed_s": round(elapsed_s, 1), "machine": machine(),
+        "started_at": started_at, "elapsed_sec": round(elapsed_sec, 1), "machine": machine(),
         "passed": all(r.passed for r in results),
         "results": [{"target": r.target, "figure": r.figure, "goal": r.goal, "passed": r.passed,
                      "details": r.details} for r in results],

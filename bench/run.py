@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import freeze, peers, report, scenarios, stack, sustained
-from .scenarios import Options, Result
+from bench import freeze, peers, report, scenarios, stack, sustained
+from bench.scenarios import Options, Result
 
 SCENARIOS = {**scenarios.SCENARIOS, "sustained": sustained.sustained, "freeze": freeze.freeze, "peer": peers.peer}
 
@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"bench: scratch directory {scratch.path}", file=sys.stderr)
         with stack.postgres(scratch, args.data_dir) as url:
-            options = Options(scratch=scratch, database_url=url, duration_s=args.duration, rounds=args.rounds,
+            options = Options(scratch=scratch, database_url=url, duration_sec=args.duration, rounds=args.rounds,
                               connections=args.connections, concurrency=args.concurrency, workers=args.workers,
-                              sustained_s=args.sustained_duration)
+                              sustained_sec=args.sustained_duration)
             stack.SERVICE_ENV["BS_DATABASE_URL"] = url
             for name in names:
                 print(f"bench: {name} ...", file=sys.stderr)
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch.close()
     elapsed = time.monotonic() - started
     if args.json:
-        print(report.as_json(results, started_at=started_at, elapsed_s=elapsed))
+        print(report.as_json(results, started_at=started_at, elapsed_sec=elapsed))
     else:
         print(report.table(results))
         machine = report.machine()

@@ -23,7 +23,7 @@ from babyshield_chat.recalls.reindex import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_SEC = 30.0
 
 #: The service's configuration in every scenario; a scenario adds its own on top.
 SERVICE_ENV = {
@@ -41,7 +41,7 @@ SERVICE_ENV = {
 _PYTHONPATH = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
 
 
-def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment without its BS_*/OTEL_* settings, plus `extra` and our PYTHONPATH."""
     return harness.child_env({"PYTHONPATH": _PYTHONPATH, **extra}, unbuffered=False)
 
@@ -100,13 +100,13 @@ class Process(harness.Process):
     def wait_listening(self, path: str | None = None, log_line: str | None = None) -> None:
         """Until the port accepts (or `path` answers 200 and this process logged `log_line`)."""
         if path is None:
-            self.wait_until_listening(self.port, timeout=START_TIMEOUT_S)
+            self.wait_until_listening(self.port, timeout=START_TIMEOUT_SEC)
         else:
-            self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_S, log_line=log_line)
+            self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_SEC, log_line=log_line)
 
 
 def command(name: str, argv: list[str], scratch: Scratch) -> harness.Process:
-    """A child that listens on nothing (a load generator), started now; stdout and stderr apart in the scratch directory."""
+    """A child that listens on nothing (a load generator), started now; its stdout and stderr apart in scratch."""
     return harness.Process(argv, {"PYTHONPATH": _PYTHONPATH}, name=name, log_dir=scratch.path, separate_stderr=True,
                            new_session=True)
 
