@@ -6,18 +6,11 @@ import signal
 import subprocess
 import urllib.request
 
-import asyncpg
 import pytest
 
 from babyshield_chat.devtools.processes import ServiceProcess, babyshield_chat_command, child_env
 
-
-async def execute(url, sql):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()
+from tests.support.database import fetchval
 
 
 def run_cli(*args, env=None, timeout=60):
@@ -51,10 +44,10 @@ def test_migrate_applies_then_reports_nothing_pending(database_url):
 
 def test_migrate_rebuilds_a_missing_search_vocabulary(loaded_database_url):
     # The vocabulary is derived, not migrated: `migrate` alone must bring it back.
-    asyncio.run(execute(loaded_database_url, "DELETE FROM recall_terms"))
+    asyncio.run(fetchval(loaded_database_url, "DELETE FROM recall_terms"))
     result = run_cli("migrate", env={"BS_DATABASE_URL": loaded_database_url})
     assert result.returncode == 0, result.stderr
-    assert asyncio.run(execute(loaded_database_url, "SELECT count(*) FROM recall_terms")) > 0
+    assert asyncio.run(fetchval(loaded_database_url, "SELECT count(*) FROM recall_terms")) > 0
 
 
 def test_migrate_against_an_unreachable_database_fails_with_a_message():

@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from tests.support.data import age_imports
+from tests.support.database import fetchval
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
 CHAT = "/api/v1/chat/conversation"
@@ -43,14 +44,6 @@ def cited_recalls(body):
 
 def today():
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
-
-
-async def db_fetchval(url, sql, *args):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval(sql, *args)
-    finally:
-        await conn.close()
 
 
 async def test_recalled_upc_is_answered_with_the_real_recall(apps, loaded):
@@ -133,7 +126,7 @@ async def test_memory_is_stored_only_with_consent(apps, database_url):
     client = await apps.client(DEV, database_url=database_url)
     first = await ask(client, "Is this crib safe for my newborn?")
     assert first["memory_saved"] is False
-    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 0
+    assert await fetchval(database_url, "SELECT count(*) FROM messages") == 0
     response = await client.put("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["milk"]},
                                 headers=ALICE)
     assert response.status == 200
@@ -180,7 +173,7 @@ async def test_retried_client_message_id_returns_the_stored_answer(apps, databas
     again = await ask(client, "Is this stroller recalled?", client_message_id="abc-1")
     assert again["message_id"] == first["message_id"]
     assert again["answer"] == first["answer"]
-    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 2
+    assert await fetchval(database_url, "SELECT count(*) FROM messages") == 2
 
 
 async def test_concurrent_identical_requests_store_once(apps, database_url):
@@ -188,15 +181,15 @@ async def test_concurrent_identical_requests_store_once(apps, database_url):
     await consent(client)
     bodies = await asyncio.gather(*(ask(client, "Is this stroller recalled?", client_message_id="twin") for _ in range(5)))
     assert len({b["message_id"] for b in bodies}) == 1
-    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 2
+    assert await fetchval(database_url, "SELECT count(*) FROM messages") == 2
 
 
 async def test_without_consent_only_the_idempotency_record_is_stored(apps, database_url):
     client = await apps.client(DEV, database_url=database_url)
     await ask(client, "Is this stroller recalled?", client_message_id="n-1")
-    assert await db_fetchval(database_url, "SELECT count(*) FROM conversations") == 0
-    assert await db_fetchval(database_url, "SELECT count(*) FROM messages") == 0
-    assert await db_fetchval(database_url, "SELECT count(*) FROM idempotency_records") == 1
+    assert await fetchval(database_url, "SELECT count(*) FROM conversations") == 0
+    assert await fetchval(database_url, "SELECT count(*) FROM messages") == 0
+    assert await fetchval(database_url, "SELECT count(*) FROM idempotency_records") == 1
 
 
 async def test_profile_round_trip_and_validation(apps, database_url):
@@ -221,8 +214,8 @@ async def test_erase_removes_everything_of_the_caller_and_nothing_else(apps, dat
     body = await response.json()
     assert body["deleted"] == {"conversations": 1, "messages": 2, "profile": True}
     for table in ("conversations", "messages", "profiles", "idempotency_records"):
-        assert await db_fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'alice'") == 0
-        assert await db_fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'bob'") >= 1
+        assert await fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'alice'") == 0
+        assert await fetchval(database_url, f"SELECT count(*) FROM {table} WHERE user_id = 'bob'") >= 1
 
 
 async def test_explain_gives_every_check_of_a_scan(apps, loaded):

@@ -13,6 +13,7 @@ from babyshield_chat.recalls.importer import import_file
 from babyshield_chat.recalls.search import search
 
 from tests.support.data import RECALL_FILES, data_file
+from tests.support.database import fetch
 
 SEARCH_MIGRATION = 3
 # The upsert of the importer before the search columns existed.
@@ -24,14 +25,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)
 
 
 GROUPS = "SELECT agency, recall_number, recall_group FROM recalls ORDER BY 1, 2"
-
-
-async def query(url, sql):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(sql)
-    finally:
-        await conn.close()
 
 
 async def _database_before_search(url):
@@ -89,11 +82,11 @@ async def test_a_second_migrate_and_refresh_change_nothing(empty_database):
 
 
 async def test_reimporting_the_same_files_updates_nothing_and_keeps_the_groups(loaded_database_url):
-    groups = await query(loaded_database_url, GROUPS)
+    groups = await fetch(loaded_database_url, GROUPS)
     for name in RECALL_FILES:
         report = await import_file(loaded_database_url, data_file(name))
         assert (report.counts.inserted, report.counts.updated) == (0, 0), report.lines()[0]
-    assert await query(loaded_database_url, GROUPS) == groups
+    assert await fetch(loaded_database_url, GROUPS) == groups
 
 
 async def test_rows_of_an_older_derivation_are_derived_again_to_the_same_values(loaded_database_url):
@@ -110,5 +103,5 @@ async def test_rows_of_an_older_derivation_are_derived_again_to_the_same_values(
 
 
 async def test_a_recall_no_source_brands_gets_the_brand_its_name_starts_with(loaded_database_url):
-    (row,) = await query(loaded_database_url, "SELECT group_brands FROM recalls WHERE title LIKE 'Maclaren strollers (sold%'")
+    (row,) = await fetch(loaded_database_url, "SELECT group_brands FROM recalls WHERE title LIKE 'Maclaren strollers (sold%'")
     assert "maclaren" in row["group_brands"]
