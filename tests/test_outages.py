@@ -61,7 +61,7 @@ async def own_postgres(pg_dir):
 async def test_postgres_stopped_mid_run_degrades_then_recovers_by_itself(apps, own_postgres):
     cluster, url = own_postgres
     client = await apps.client({**DEV, "BS_BREAKER_RESET_SEC": str(BREAKER_RESET_SEC)}, database_url=url)
-    assert (await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers=PARENT)).status == 200
+    assert (await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers=PARENT)).status == 200
     before = await timed_chat(client)
     assert before["memory_saved"] is True and recall_tool(before)["ok"] is True
     assert (await client.get("/readyz")).status == 200

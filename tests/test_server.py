@@ -43,7 +43,7 @@ def service(database_url, fake_llm):
 
 
 async def consent(session, url, user):
-    async with session.put(f"{url}/api/v1/chat/profile", json={"consent_memory": True},
+    async with session.patch(f"{url}/api/v1/chat/profile", json={"consent_memory": True},
                            headers={"X-User-Id": user}) as response:
         assert response.status == 200
 

@@ -200,7 +200,8 @@ def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
     with database_url(settings) as url:
         asyncio.run(migrate_url(url))
         supervisor = Supervisor(worker_command(host, port), count, env=worker_env(url),
-                                grace_sec=settings.server.shutdown_grace_sec)
+                                # Each worker drains (delay, then the grace period) before the parent may SIGKILL it.
+                                grace_sec=settings.server.shutdown_grace_sec + settings.server.shutdown_drain_delay_sec)
         return supervisor.run()
 
 

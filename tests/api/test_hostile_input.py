@@ -131,7 +131,7 @@ async def test_injected_instructions_change_neither_the_schema_nor_the_evidence(
 
 
 async def test_another_users_conversation_is_404_to_read_and_to_continue(client):
-    assert (await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers=ALICE)).status == 200
+    assert (await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers=ALICE)).status == 200
     first = await (await client.post(CHAT, json={"message": "Is this crib recalled?"}, headers=ALICE)).json()
     theirs = first["conversation_id"]
     assert first["memory_saved"] is True

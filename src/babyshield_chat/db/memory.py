@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -70,6 +70,16 @@ async def put_profile(conn: asyncpg.Connection, user_id: str, profile: Profile) 
                child_birthdate = EXCLUDED.child_birthdate, updated_at = now()""",
         user_id, profile.consent_memory, list(profile.allergies), profile.pregnancy_trimester, profile.child_birthdate,
     )
+
+
+async def update_profile(conn: asyncpg.Connection, user_id: str,
+                         change: Callable[[Profile | None], Profile]) -> Profile:
+    """Read the profile, apply `change` to it (None when there is none) and store the result, atomically."""
+    async with conn.transaction():
+        await conn.execute("SELECT 1 FROM profiles WHERE user_id = $1 FOR UPDATE", user_id)
+        profile = change(await get_profile(conn, user_id))
+        await put_profile(conn, user_id, profile)
+    return profile
 
 
 # --- conversations and messages ---

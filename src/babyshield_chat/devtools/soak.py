@@ -164,7 +164,7 @@ async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) 
             users = [f"soak-user-{i}" for i in range(40)]
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
                 for i, user in enumerate(users):  # half the parents consent to memory
-                    async with session.put(f"{base}/api/v1/chat/profile", json={"consent_memory": i % 2 == 0},
+                    async with session.patch(f"{base}/api/v1/chat/profile", json={"consent_memory": i % 2 == 0},
                                            headers={"X-User-Id": user}) as response:
                         response.raise_for_status()
                 started = time.monotonic()
