@@ -114,6 +114,7 @@ class GuardedRequestHandler(web.RequestHandler):
         self._timer: asyncio.TimerHandle | None = None
         self._busy = False  # a request is being handled
         self._request_bytes = False  # bytes of a request not yet handled have arrived
+        self._close_after_response = False
 
     # --- states the slots and the drain look at ---
 
@@ -130,6 +131,21 @@ class GuardedRequestHandler(web.RequestHandler):
         """The admission middleware: a request's headers are in and its handler runs."""
         self._busy = True
         self._cancel_timer()
+
+    def close_after_response(self) -> None:
+        """Close the connection as soon as the current response is written.
+
+        For a request whose body was not read whole (too slow, undecodable):
+        aiohttp would otherwise linger up to 10 s reading the rest of it.
+        """
+        self._close_after_response = True
+
+    async def finish_response(self, request: web.BaseRequest, resp: web.StreamResponse,
+                              start_time: float | None) -> tuple[web.StreamResponse, bool]:
+        result = await super().finish_response(request, resp, start_time)
+        if self._close_after_response:
+            self.force_close()
+        return result
 
     def request_finished(self) -> None:
         """The admission middleware: the handler returned; the connection waits for the next request."""

@@ -210,7 +210,8 @@ def _refuse_undecodable_headers(request: web.Request) -> None:
 async def _read_body(request: web.Request, connection: GuardedRequestHandler | None) -> None:
     """The whole body, before the request takes capacity; handlers then get it from memory.
 
-    Past the size limit `request.read()` raises aiohttp's 413 itself.
+    Past the size limit `request.read()` raises aiohttp's 413 itself. A body
+    that was not read whole also ends its connection right after the answer.
     """
     if not request.body_exists:
         return
@@ -219,13 +220,17 @@ async def _read_body(request: web.Request, connection: GuardedRequestHandler | N
         async with asyncio.timeout_at(deadline):
             await request.read()
     except TimeoutError:
-        raise ApiError(408, "request_timeout", "The request body did not arrive in time.",
-                       close_connection=True) from None
+        error = ApiError(408, "request_timeout", "The request body did not arrive in time.")
     except RequestPayloadError:
         # A body aiohttp could not decode: gzip that is not gzip, a broken chunked encoding.
-        raise ApiError(400, "invalid_request", "The request body could not be decoded "
-                       "(check Content-Encoding and Transfer-Encoding).", close_connection=True) from None
+        error = ApiError(400, "invalid_request", "The request body could not be decoded "
+                         "(check Content-Encoding and Transfer-Encoding).")
     except ConnectionError:
         # The client went away mid-body: nobody to answer, nothing failed. Recorded as 499, a client error.
-        raise ApiError(CLIENT_CLOSED_REQUEST, "client_closed_request", "The client closed the connection.",
-                       close_connection=True) from None
+        error = ApiError(CLIENT_CLOSED_REQUEST, "client_closed_request", "The client closed the connection.")
+    else:
+        return
+    error.close_connection = True
+    if connection is not None:
+        connection.close_after_response()
+    raise error
