@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     soak.add_argument("--duration", type=float, default=300.0, help="seconds of traffic (default 300)")
     soak.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     soak.add_argument("--seed", type=int, default=1, help="random seed of traffic and faults")
+    drill = verbs.add_parser("drill", help="the hostile mix: slow bodies, bad input, a PostgreSQL freeze and "
+                                           "restart, SIGTERM under load; exits 1 unless nothing failed")
+    drill.add_argument("--duration", type=float, default=40.0, help="seconds of traffic before SIGTERM (default 40)")
+    drill.add_argument("--concurrency", type=int, default=4, help="concurrent parent clients (default 4)")
+    drill.add_argument("--seed", type=int, default=1, help="random seed of the traffic")
     return parser
 
 
@@ -120,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from babyshield_chat.devtools import soak  # a tool, not part of the service: loaded only here
 
             return soak.run(args.duration, args.concurrency, args.seed)
+        if args.verb == "drill":
+            from babyshield_chat.devtools import drill  # a tool, not part of the service: loaded only here
+
+            return drill.run(args.duration, args.concurrency, args.seed)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE

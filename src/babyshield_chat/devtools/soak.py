@@ -76,10 +76,16 @@ class Tally:
     outcomes: collections.Counter = field(default_factory=collections.Counter)
     saved: set[str] = field(default_factory=set)  # assistant message ids acknowledged as stored
     transport_errors: int = 0
+    error_codes: collections.Counter = field(default_factory=collections.Counter)  # the envelope's `code`
+    refused: int = 0  # connections refused: the request never reached a server (the drill's stopped listener)
+    max_latency_sec: float = 0.0  # of the answers (200)
 
     def count(self, status: int, body: dict[str, Any]) -> None:
         self.requests += 1
         self.statuses[status] += 1
+        error = body.get("error")
+        if isinstance(error, dict):
+            self.error_codes[error.get("code")] += 1
         if status == 200 and body.get("memory_saved"):
             self.saved.add(body["message_id"])
         # Every 403 here is the blocked user's: the soak sends no admin or forged requests.
@@ -88,18 +94,24 @@ class Tally:
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: dict, user: str, tally: Tally) -> None:
+    started = time.monotonic()
     try:
         async with session.post(url, json=body, headers={"X-User-Id": user}) as response:
             payload = await response.json(content_type=None)
             tally.count(response.status, payload if isinstance(payload, dict) else {})
+            if response.status == 200:
+                tally.max_latency_sec = max(tally.max_latency_sec, time.monotonic() - started)
+    except aiohttp.ClientConnectorError:
+        tally.refused += 1
     except (TimeoutError, aiohttp.ClientError):
         tally.transport_errors += 1
 
 
-async def _client(base: str, session: aiohttp.ClientSession, rng: random.Random, stop_at: float,
-                  users: list[str], tally: Tally) -> None:
+async def parent_traffic(base: str, session: aiohttp.ClientSession, rng: random.Random, stop_at: float,
+                  users: list[str], tally: Tally, until: asyncio.Event | None = None) -> None:
+    """Mixed traffic until `stop_at` (or until `until` is set)."""
     chat, explain = f"{base}/api/v1/chat/conversation", f"{base}/api/v1/chat/explain"
-    while time.monotonic() < stop_at:
+    while time.monotonic() < stop_at and not (until is not None and until.is_set()):
         user = rng.choice(users)
         roll = rng.random()
         if roll < 0.05:
@@ -130,14 +142,14 @@ async def _faults(fake: FakeLlmServer, rng: random.Random, stop_at: float) -> co
     return used
 
 
-async def _restart_database(cluster: EmbeddedPostgres, at: float, down_sec: float) -> None:
+async def restart_database(cluster: EmbeddedPostgres, at: float, down_sec: float) -> None:
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     await asyncio.to_thread(cluster.stop)
     await asyncio.sleep(down_sec)
     await asyncio.to_thread(cluster.start)
 
 
-async def _lost(url: str, saved: set[str]) -> int:
+async def lost_messages(url: str, saved: set[str]) -> int:
     conn = await asyncpg.connect(url)
     try:
         found = await conn.fetchval("SELECT count(*) FROM messages WHERE id = ANY($1::uuid[])", list(saved))
@@ -171,16 +183,16 @@ async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) 
                 stop_at = started + duration_sec
                 tally = Tally()
                 warmup = asyncio.create_task(asyncio.sleep(duration_sec * WARMUP_SHARE))
-                tasks = [asyncio.create_task(_client(base, session, random.Random(rng.random()), stop_at, users,
+                tasks = [asyncio.create_task(parent_traffic(base, session, random.Random(rng.random()), stop_at, users,
                                                      tally)) for _ in range(concurrency)]
                 faults = asyncio.create_task(_faults(fake, random.Random(rng.random()), stop_at))
-                restart = asyncio.create_task(_restart_database(cluster, started + duration_sec / 2, 2.0))
+                restart = asyncio.create_task(restart_database(cluster, started + duration_sec / 2, 2.0))
                 await warmup
                 rss_start = service.memory()["rss"] // 1024
                 await asyncio.gather(*tasks, restart)
                 used_faults = await faults
                 rss_end = service.memory()["rss"] // 1024
-            lost = await _lost(url, tally.saved)
+            lost = await lost_messages(url, tally.saved)
     finally:
         if service is not None:
             await asyncio.to_thread(service.stop)
