@@ -236,3 +236,17 @@ async def test_an_allergy_stated_in_the_question_is_checked_without_touching_the
     assert check(body, "allergen_milk")["status"] == "fail"
     profile = await (await client.get("/api/v1/chat/profile", headers=ALICE)).json()
     assert profile["allergies"] == []
+
+
+async def test_an_allergy_stated_in_the_message_is_said_to_come_from_the_message(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    product = {"name": "Infant formula", "ingredients": ["whey protein concentrate", "lactose"]}
+    said = await (await client.post("/api/v1/chat/conversation", json={
+        "message": "My son is allergic to milk, is this formula OK?", "product": product}, headers=ALICE)).json()
+    assert "you said your child is allergic to milk" in said["answer"]["summary"].lower()
+    assert "profile" not in said["answer"]["summary"].lower()
+    assert (await client.patch("/api/v1/chat/profile", json={"allergies": ["milk"]}, headers=BOB)).status == 200
+    stored = await (await client.post("/api/v1/chat/conversation", json={
+        "message": "Any allergens in this formula?", "product": product}, headers=BOB)).json()
+    details = " ".join(c["detail"] for c in stored["answer"]["checks"] if c["name"].startswith("allergen"))
+    assert "Contains milk" in details and "you said" not in (details + stored["answer"]["summary"]).lower()
