@@ -1,20 +1,13 @@
 """`babyshield-chat drill`: a short run of the hostile mix passes with every figure at 0."""
 
-import json
-
-from babyshield_chat.devtools.processes import Process, babyshield_chat_command
+from tests.support.commands import run_report
 
 SHORT_DRILL_SEC = 16
 
 
 def test_a_short_drill_of_the_hostile_mix_passes_with_every_figure_at_zero():
-    drill = Process(babyshield_chat_command("drill", "--duration", str(SHORT_DRILL_SEC), "--concurrency", "3"), {})
-    try:
-        status = drill.wait(timeout=SHORT_DRILL_SEC + 120)
-        output = drill.output()
-    finally:
-        drill.stop()
-    report = json.loads(output[output.index("{"):])
+    status, report, output = run_report("drill", "--duration", str(SHORT_DRILL_SEC), "--concurrency", "3",
+                                        timeout=SHORT_DRILL_SEC + 120)
     assert status == 0, output
     assert report["requests_sent"] > 100
     for figure in ("server_errors", "error_outcomes", "unanswered", "lost_saved_messages",

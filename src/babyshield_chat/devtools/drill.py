@@ -34,12 +34,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import re
-import shutil
 import signal
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -47,10 +44,15 @@ from typing import Any
 import aiohttp
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
-from babyshield_chat.db.migrate import migrate_url
-from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
-from babyshield_chat.devtools.processes import DEV_ENV, ServiceProcess, frozen_postgres
-from babyshield_chat.devtools.soak import READY_TIMEOUT_SEC, Tally, lost_messages, parent_traffic, restart_database
+from babyshield_chat.devtools.processes import ServiceProcess, frozen_postgres
+from babyshield_chat.devtools.soak import (
+    Tally,
+    lost_messages,
+    parent_traffic,
+    restart_database,
+    run_in_workdir,
+    service_stack,
+)
 from babyshield_chat.vocabulary import DEFAULT_TOTAL_BUDGET_SEC
 
 READ_TIMEOUT_SEC = 2.0
@@ -140,26 +142,11 @@ def _open_breakers(metrics: str) -> list[str]:
 
 
 async def drill(duration_sec: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
-    rng = random.Random(seed)
-    cluster = EmbeddedPostgres(workdir / "pg", ephemeral=False)
-    url = await asyncio.to_thread(cluster.start)
-    service: ServiceProcess | None = None
-    try:
-        await migrate_url(url)
-        async with FakeLlmServer() as fake:
-            service = ServiceProcess({
-                "BS_DATABASE_URL": url, **DEV_ENV, "BS_CHAT_USER_RATE_PER_MIN": "100000",
-                "BS_CHAT_USER_MAX_INFLIGHT": "1000", "BS_LLM_BASE_URL": fake.base_url, "BS_LLM_API_KEY": "drill",
-                "BS_METRICS_PROMETHEUS": "true", "BS_CLIENT_READ_TIMEOUT_SEC": str(READ_TIMEOUT_SEC),
-                "BS_SHUTDOWN_DRAIN_DELAY_SEC": "1", "BS_SHUTDOWN_GRACE_SEC": "5",
-            }, log_dir=workdir)
-            await service.wait_ready_async(READY_TIMEOUT_SEC)
-            report = await _run(service, cluster, url, duration_sec, concurrency, rng)
-    finally:
-        if service is not None:
-            await asyncio.to_thread(service.stop)
-        await asyncio.to_thread(cluster.stop)
-    return report
+    env = {"BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_CHAT_USER_MAX_INFLIGHT": "1000",
+           "BS_METRICS_PROMETHEUS": "true", "BS_CLIENT_READ_TIMEOUT_SEC": str(READ_TIMEOUT_SEC),
+           "BS_SHUTDOWN_DRAIN_DELAY_SEC": "1", "BS_SHUTDOWN_GRACE_SEC": "5"}
+    async with service_stack(workdir, env) as stack:
+        return await _run(stack.service, stack.cluster, stack.url, duration_sec, concurrency, random.Random(seed))
 
 
 async def _run(service: ServiceProcess, cluster: EmbeddedPostgres, url: str, duration_sec: float,
@@ -226,11 +213,4 @@ async def _run(service: ServiceProcess, cluster: EmbeddedPostgres, url: str, dur
 
 def run(duration_sec: float, concurrency: int, seed: int) -> int:
     """`babyshield-chat drill`: print the report, exit 1 when a figure is not 0 (or over the latency limit)."""
-    workdir = Path(tempfile.mkdtemp(prefix="bs-drill-"))
-    os.chmod(workdir, 0o755)  # the postgres user must reach the cluster under it when run as root
-    try:
-        report = asyncio.run(drill(duration_sec, concurrency, seed, workdir))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(report, indent=2))
-    return 0 if report["passed"] else 1
+    return run_in_workdir("bs-drill-", lambda workdir: drill(duration_sec, concurrency, seed, workdir))

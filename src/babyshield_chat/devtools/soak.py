@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,45 +160,61 @@ async def lost_messages(url: str, saved: set[str]) -> int:
     return len(saved) - found
 
 
-async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
-    rng = random.Random(seed)
+@dataclass
+class Stack:
+    """What a tool runs against: its PostgreSQL cluster (and URL), the fake LLM, `serve`."""
+
+    cluster: EmbeddedPostgres
+    url: str
+    fake: FakeLlmServer
+    service: ServiceProcess
+
+
+@contextlib.asynccontextmanager
+async def service_stack(workdir: Path, env: dict[str, str]) -> AsyncIterator[Stack]:
+    """A migrated cluster in `workdir`, the fake LLM, and `serve` (dev identity, the LLM, plus `env`), ready."""
     cluster = EmbeddedPostgres(workdir / "pg", ephemeral=False)
     url = await asyncio.to_thread(cluster.start)
     service: ServiceProcess | None = None
     try:
         await migrate_url(url)
         async with FakeLlmServer() as fake:
-            service = ServiceProcess({
-                "BS_DATABASE_URL": url, **DEV_ENV, "BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER,
-                "BS_CHAT_USER_RATE_PER_MIN": "100000", "BS_LLM_BASE_URL": fake.base_url, "BS_LLM_API_KEY": "soak",
-                "BS_BREAKER_RESET_SEC": "2",
-            }, log_dir=workdir)
-            base = service.url
+            service = ServiceProcess({"BS_DATABASE_URL": url, **DEV_ENV, "BS_LLM_BASE_URL": fake.base_url,
+                                      "BS_LLM_API_KEY": "tool", **env}, log_dir=workdir)
             await service.wait_ready_async(READY_TIMEOUT_SEC)
-            users = [f"soak-user-{i}" for i in range(40)]
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-                for i, user in enumerate(users):  # half the parents consent to memory
-                    async with session.patch(f"{base}/api/v1/chat/profile", json={"consent_memory": i % 2 == 0},
-                                           headers={"X-User-Id": user}) as response:
-                        response.raise_for_status()
-                started = time.monotonic()
-                stop_at = started + duration_sec
-                tally = Tally()
-                warmup = asyncio.create_task(asyncio.sleep(duration_sec * WARMUP_SHARE))
-                tasks = [asyncio.create_task(parent_traffic(base, session, random.Random(rng.random()), stop_at, users,
-                                                     tally)) for _ in range(concurrency)]
-                faults = asyncio.create_task(_faults(fake, random.Random(rng.random()), stop_at))
-                restart = asyncio.create_task(restart_database(cluster, started + duration_sec / 2, 2.0))
-                await warmup
-                rss_start = service.memory()["rss"] // 1024
-                await asyncio.gather(*tasks, restart)
-                used_faults = await faults
-                rss_end = service.memory()["rss"] // 1024
-            lost = await lost_messages(url, tally.saved)
+            yield Stack(cluster, url, fake, service)
     finally:
         if service is not None:
             await asyncio.to_thread(service.stop)
         await asyncio.to_thread(cluster.stop)
+
+
+async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(seed)
+    env = {"BS_FEATURE_CHAT_DENYLIST": BLOCKED_USER, "BS_CHAT_USER_RATE_PER_MIN": "100000",
+           "BS_BREAKER_RESET_SEC": "2"}
+    async with service_stack(workdir, env) as stack:
+        service, base = stack.service, stack.service.url
+        users = [f"soak-user-{i}" for i in range(40)]
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            for i, user in enumerate(users):  # half the parents consent to memory
+                async with session.patch(f"{base}/api/v1/chat/profile", json={"consent_memory": i % 2 == 0},
+                                         headers={"X-User-Id": user}) as response:
+                    response.raise_for_status()
+            started = time.monotonic()
+            stop_at = started + duration_sec
+            tally = Tally()
+            warmup = asyncio.create_task(asyncio.sleep(duration_sec * WARMUP_SHARE))
+            tasks = [asyncio.create_task(parent_traffic(base, session, random.Random(rng.random()), stop_at, users,
+                                                        tally)) for _ in range(concurrency)]
+            faults = asyncio.create_task(_faults(stack.fake, random.Random(rng.random()), stop_at))
+            restart = asyncio.create_task(restart_database(stack.cluster, started + duration_sec / 2, 2.0))
+            await warmup
+            rss_start = service.memory()["rss"] // 1024
+            await asyncio.gather(*tasks, restart)
+            used_faults = await faults
+            rss_end = service.memory()["rss"] // 1024
+        lost = await lost_messages(stack.url, tally.saved)
     server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
     growth_limit = max(RSS_GROWTH_FLOOR_KIB, int(rss_start * RSS_GROWTH_LIMIT))
     checks = {"no_5xx": server_errors == 0, "no_lost_messages": lost == 0,
@@ -213,10 +231,15 @@ async def soak(duration_sec: float, concurrency: int, seed: int, workdir: Path) 
 
 def run(duration_sec: float, concurrency: int, seed: int) -> int:
     """`babyshield-chat soak`: print the report, exit 1 when a criterion failed."""
-    workdir = Path(tempfile.mkdtemp(prefix="bs-soak-"))
+    return run_in_workdir("bs-soak-", lambda workdir: soak(duration_sec, concurrency, seed, workdir))
+
+
+def run_in_workdir(prefix: str, report_of: Callable[[Path], Awaitable[dict[str, Any]]]) -> int:
+    """Run a tool in a fresh work directory, print its JSON report, exit 1 unless it `passed` (soak, drill)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     os.chmod(workdir, 0o755)  # the postgres user must reach the cluster under it when run as root
     try:
-        report = asyncio.run(soak(duration_sec, concurrency, seed, workdir))
+        report = asyncio.run(report_of(workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(report, indent=2))
