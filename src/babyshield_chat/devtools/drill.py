@@ -205,6 +205,7 @@ async def _run(service: ServiceProcess, cluster: EmbeddedPostgres, url: str, dur
         "max_latency_sec": round(tally.max_latency_sec, 3), "latency_limit_sec": limit,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "not_ready_while_draining": draining_refusals,
+        "unanswered_kinds": dict(tally.transport_error_kinds),
         "refused_after_listener_closed": tally.refused, "slow_bodies": slow_result,
         "breakers_open_from_client_input": opened_by_input, "postgres_freeze_sec": FREEZE_SEC,
         "postgres_restarts": 1, "exit_code": exit_code, "checks": checks, "passed": all(checks.values()),

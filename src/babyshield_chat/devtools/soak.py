@@ -79,6 +79,7 @@ class Tally:
     saved: set[str] = field(default_factory=set)  # assistant message ids acknowledged as stored
     transport_errors: int = 0
     error_codes: collections.Counter = field(default_factory=collections.Counter)  # the envelope's `code`
+    transport_error_kinds: collections.Counter = field(default_factory=collections.Counter)
     refused: int = 0  # connections refused: the request never reached a server (the drill's stopped listener)
     max_latency_sec: float = 0.0  # of the answers (200)
 
@@ -105,8 +106,9 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict, user: str,
                 tally.max_latency_sec = max(tally.max_latency_sec, time.monotonic() - started)
     except aiohttp.ClientConnectorError:
         tally.refused += 1
-    except (TimeoutError, aiohttp.ClientError):
+    except (TimeoutError, aiohttp.ClientError) as exc:
         tally.transport_errors += 1
+        tally.transport_error_kinds[type(exc).__name__] += 1
 
 
 async def parent_traffic(base: str, session: aiohttp.ClientSession, rng: random.Random, stop_at: float,
