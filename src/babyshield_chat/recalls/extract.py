@@ -58,8 +58,10 @@ MAX_FIRM_WORDS = 6
 # "SafetyCraft Brand Drop Side Cribs", "Graco®-branded ...".
 _BRAND_WORD = re.compile(r"([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2}?)\W{0,2}[- ](?i:brand(?:ed)?)\b")
 
-# "model YJ MGC 5×5", "Model Number 914", "model numbers: BJ90121", "model #30025".
-_MODEL_LABEL = re.compile(r"\bmodels?(?:\s+(?:no\.?|nos\.?|numbers?|#))?\s*[:#]?\s*", re.IGNORECASE)
+# "model YJ MGC 5×5", "Model Number 914", "model numbers: BJ90121", "model #30025", "style number 80026".
+_MODEL_LABEL = re.compile(
+    r"\b(?:models?|styles?|item|catalog)(?:\s+(?:no\.?|nos\.?|numbers?|#))?\s*[:#]?\s*", re.IGNORECASE
+)
 # One printed code: letters, digits, and inner hyphens, dots, slashes or ×.
 _CODE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./\u00d7]*")
 _LIST_GLUE = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*/\s*|\s+)")
@@ -112,7 +114,7 @@ def _is_code(token: str) -> bool:
 
 
 def models_from_name(name: str) -> list[str]:
-    """Model numbers printed after "model" in a product name, as printed."""
+    """Model numbers printed after "model" (or "style", "item", "catalog") in a product name, as printed."""
     found: list[str] = []
     for label in _MODEL_LABEL.finditer(name):
         rest = name[label.end() :]

@@ -124,10 +124,28 @@ def _runs(tokens: list[str]) -> list[tuple[int, int]]:
     return runs
 
 
+_SENTENCE = re.compile(r"[^.?!;\n]+[.?!;\n]*")
+
+
 def product_phrase(question: str) -> str | None:
-    """The product the question names, as typed (folded), or None when it names none."""
-    tokens = _TOKEN.findall(fold(question))
-    asks = bool(_ASKS_ABOUT_RECALLS.search(fold(question)))
+    """The product the question names, as typed (folded), or None when it names none.
+
+    The sentence that asks about recalls or safety is read first: in "is the
+    peloton tread+ recalled? my toddler plays near it" the product is in the
+    question, not in what follows it.
+    """
+    folded = fold(question)
+    asking = [s for s in _SENTENCE.findall(folded) if _ASKS_ABOUT_RECALLS.search(s)]
+    if asking and len(asking[0]) < len(folded):
+        found = _phrase_in(asking[0])
+        if found is not None:
+            return found
+    return _phrase_in(folded)
+
+
+def _phrase_in(folded: str) -> str | None:
+    tokens = _TOKEN.findall(folded)
+    asks = bool(_ASKS_ABOUT_RECALLS.search(folded))
     best: tuple[int, int, int] | None = None  # (score, -start, end) of the chosen run
     for start, end in _runs(tokens):
         run = tokens[start:end]

@@ -35,6 +35,8 @@ class Freshness:
     last_import_at: dt.datetime | None
     #: Distinct recalls: records of one recall from several sources count once.
     recalls_loaded: int = 0
+    #: The newest recall date in the data: with the last import, what "how fresh" means (spec 4b.10).
+    newest_recall: dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,9 +137,11 @@ async def freshness(conn: asyncpg.Connection) -> Freshness:
     row = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM recalls) AS n,
                   (SELECT count(DISTINCT coalesce(recall_group, agency || '-' || recall_number)) FROM recalls) AS groups,
-                  (SELECT max(finished_at) FROM recall_imports WHERE finished_at IS NOT NULL) AS at"""
+                  (SELECT max(finished_at) FROM recall_imports WHERE finished_at IS NOT NULL) AS at,
+                  (SELECT max(recall_date) FROM recalls) AS newest"""
     )
-    return Freshness(records_loaded=row["n"], last_import_at=row["at"], recalls_loaded=row["groups"])
+    return Freshness(records_loaded=row["n"], last_import_at=row["at"], recalls_loaded=row["groups"],
+                     newest_recall=row["newest"])
 
 
 def _whole_groups(where: str, order: str) -> str:

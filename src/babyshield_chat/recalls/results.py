@@ -26,7 +26,8 @@ from babyshield_chat.recalls.severity import Severity
 #: The columns of `recalls` (aliased `m`) that `merge_groups` reads.
 MEMBER_COLUMNS = (
     "m.agency, m.recall_number, m.recall_group, m.source, m.recall_date, m.title, m.hazard, m.remedy, m.url, "
-    "m.category, m.deaths, m.serious_injuries, m.incidents, m.units, m.reannounced"
+    "m.category, m.deaths, m.serious_injuries, m.incidents, m.units, m.reannounced, "
+    "cardinality(m.upcs) > 0 AS lists_codes"
 )
 # Current CPSC recall pages; the 2013 records link to an older site layout.
 _CURRENT_PAGE = "https://www.cpsc.gov/Recalls/"
@@ -57,6 +58,8 @@ class Recall:
     score: float = 1.0
     sources: tuple[Source, ...] = ()
     severity: Severity = field(default_factory=Severity)
+    #: Some record of the recall lists the product codes (UPC/GTIN) it covers.
+    lists_codes: bool = False
 
     @property
     def id(self) -> str:
@@ -108,6 +111,7 @@ def _merge(group: str, rows: list[Mapping[str, Any]], match_kind: str) -> Recall
         match_kind=match_kind,
         sources=tuple(Source(evidence_id(r["agency"], r["recall_number"]), r["source"], r["url"]) for r in rows),
         severity=severity,
+        lists_codes=any(r.get("lists_codes") for r in rows),
     )
 
 

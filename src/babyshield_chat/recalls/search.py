@@ -27,7 +27,10 @@ crib") and an optional brand from the scanned product. Three steps:
    with no brand at all is kept (ranked after those
    that match). Ranking, best first: the brand matched; every unit found; the
    phrase's last two words found in that order in the name or slug ("rock
-   <-> play", "side <-> crib"); coverage (in tenths); then
+   <-> play", "side <-> crib"); coverage (in tenths); "every unit" and
+   coverage leave out the soft words ("newborn", "baby": the 2019 recall of
+   all Rock 'n Play models is as relevant to a "Newborn Rock 'n Play" as the
+   newborn model's own 2013 mold recall, and severity then decides); then
    severity (deaths, serious injuries, incidents, units sold,
    re-announcement); then recency; then trigram word similarity of the phrase
    to the record's name; last the richer, newer source
@@ -62,8 +65,11 @@ from babyshield_chat.recalls.results import MEMBER_COLUMNS, Recall, merge_groups
 DEFAULT_MIN_COVERAGE = 0.75
 #: A misspelt word is replaced by a known one at least this similar (pg_trgm similarity).
 DEFAULT_MIN_SPELLING_SIMILARITY = 0.4
-#: Words shorter than this are never respelt (too few trigrams to judge).
-MIN_RESPELL_CHARS = 4
+#: When no word of the phrase is known as typed, a respelling must be at least this similar: a lone
+#: unknown word ("galletas") is more likely another language than a typo of a known one ("gallery").
+DEFAULT_MIN_LONE_SPELLING_SIMILARITY = 0.5
+#: Words shorter than this are never respelt (too few trigrams to judge: "rice" is not a typo of "rico").
+MIN_RESPELL_CHARS = 5
 #: A respelling differs in length by at most this much ("fischer" -> "fisher", never -> "fischerform").
 MAX_RESPELL_LENGTH_CHANGE = 2
 #: A run of words is a brand when at least this share of the recalls containing it have it as a brand.
@@ -108,14 +114,23 @@ class Plan:
         return sum(u.weight for u in self.units)
 
     @property
+    def hard_total(self) -> float:
+        """The weight of the words that name the product: all but "baby", "newborn", "kids" (the total if none)."""
+        return sum(u.weight for u in self.units if u.word not in SOFT_WORDS) or self.total
+
+    @property
     def any_query(self) -> str | None:
         lexemes = {lexeme for u in self.units for lexeme in u.lexemes}
         return " | ".join(sorted(lexemes)) or None
 
     @property
     def head_query(self) -> str | None:
-        """The last word of a phrase of several: the noun it names ("drop side *crib*"), which must be found."""
-        return self.units[-1].tsquery("ABC") if len(self.units) >= 2 else None
+        """The last word of a phrase of several: the noun it names ("drop side *crib*"), which must be found.
+
+        It must be in the product's name (or model numbers): a cereal is not the promotional toy of a recall
+        whose page slug says "cereal".
+        """
+        return self.units[-1].tsquery("A") if len(self.units) >= 2 else None
 
     @property
     def phrase_query(self) -> str | None:
@@ -179,7 +194,7 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
         _VOCABULARY, tokens, joins, [k for _, _, k in windows], MIN_RESPELL_CHARS, MAX_RESPELL_LENGTH_CHANGE
     )
     known: dict[str, int] = {}
-    fixes: dict[str, tuple[str, int]] = {}
+    fixes: dict[str, tuple[str, int, float]] = {}
     brands: dict[str, bool] = {}
     for row in rows:
         if row["kind"] == "brand":
@@ -187,8 +202,13 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
             brands[row["key"]] = row["brand_df"] >= DEFAULT_MIN_BRAND_SHARE * term_df
         elif row["df"] is not None:
             known[row["key"]] = row["df"]
-        elif row["fix"] is not None and row["sim"] >= DEFAULT_MIN_SPELLING_SIMILARITY:
-            fixes[row["key"]] = (row["fix"], row["fix_df"])
+        elif (row["fix"] is not None and row["sim"] >= DEFAULT_MIN_SPELLING_SIMILARITY
+              and not (row["fix"].startswith(row["key"]) or row["key"].startswith(row["fix"]))):
+            # A known word that only adds or drops an ending ("cooky" -> "cook", "puff" -> "puffy") is another
+            # word, not the typo of this one.
+            fixes[row["key"]] = (row["fix"], row["fix_df"], row["sim"])
+    if not any(token in known for token in tokens):
+        fixes = {w: fix for w, fix in fixes.items() if fix[2] >= DEFAULT_MIN_LONE_SPELLING_SIMILARITY}
 
     # The brand's words leave the phrase: the product brand's when the name
     # repeats it ("Fisher-Price Rock 'n Play"), else a brand found in the phrase.
@@ -223,16 +243,16 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
 # $1..$3 units (key-field query, hazard query, weight); $4 phrase query; $5
 # brand key; $6 phrase text; $7 retrieval query; $8 total weight; $9 minimum
 # coverage; $10 recalls wanted; $11 head query; $12 records ranked before the
-# trigram tie-break.
+# trigram tie-break; $13 which units are soft words; $14 the weight of the others.
 _RANKED = f"""
 WITH units AS (
-    SELECT to_tsquery('simple', u.key_q) AS key_q, to_tsquery('simple', u.hazard_q) AS hazard_q, u.w
-    FROM unnest($1::text[], $2::text[], $3::float8[]) AS u(key_q, hazard_q, w)
+    SELECT to_tsquery('simple', u.key_q) AS key_q, to_tsquery('simple', u.hazard_q) AS hazard_q, u.w, u.soft
+    FROM unnest($1::text[], $2::text[], $3::float8[], $13::bool[]) AS u(key_q, hazard_q, w, soft)
 ),
 candidates AS MATERIALIZED (
     SELECT r.recall_group, r.agency, r.recall_number, {source_rank_sql("r.source")} AS source_rank,
            r.recall_date, r.deaths, r.serious_injuries, r.incidents, r.units, r.reannounced,
-           r.name_text, hits.key_hits, hits.hazard_hits,
+           r.name_text, hits.key_hits, hits.hazard_hits, hits.hard_hits, hits.hard_hazard_hits,
            coalesce(r.search_doc @@ to_tsquery('simple', $4::text), false) AS phrase,
            CASE WHEN $5::text IS NULL THEN NULL
                 WHEN strpos(r.compact_text, $5) > 0 OR $5 = ANY (r.group_brands) THEN true
@@ -242,7 +262,11 @@ candidates AS MATERIALIZED (
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.key_q), 0) AS key_hits,
                coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.hazard_q AND NOT r.search_doc @@ u.key_q), 0)
-                   AS hazard_hits
+                   AS hazard_hits,
+               coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.key_q
+                                         AND (NOT u.soft OR $14::float8 = $8::float8)), 0) AS hard_hits,
+               coalesce(sum(u.w) FILTER (WHERE r.search_doc @@ u.hazard_q AND NOT r.search_doc @@ u.key_q
+                                         AND (NOT u.soft OR $14::float8 = $8::float8)), 0) AS hard_hazard_hits
         FROM units u
     ) AS hits
     WHERE CASE WHEN $7::text IS NOT NULL THEN r.search_doc @@ to_tsquery('simple', $7)
@@ -250,8 +274,8 @@ candidates AS MATERIALIZED (
       AND ($11::text IS NULL OR r.search_doc @@ to_tsquery('simple', $11))
 ),
 kept AS (
-    SELECT c.*, c.key_hits >= $8::float8 * 0.999 AS complete,
-           floor(10 * (c.key_hits + 0.5 * c.hazard_hits) / $8::float8) AS coverage
+    SELECT c.*, c.hard_hits >= $14::float8 * 0.999 AS complete,
+           floor(10 * (c.hard_hits + 0.5 * c.hard_hazard_hits) / $14::float8) AS coverage
     FROM candidates c
     WHERE c.brand_ok IS DISTINCT FROM false AND (c.key_hits + 0.5 * c.hazard_hits) >= $9::float8 * $8::float8
 ),
@@ -309,7 +333,8 @@ async def run(conn: asyncpg.Connection, query: Plan, *, limit: int = DEFAULT_LIM
         [u.tsquery("ABC") for u in query.units], [u.tsquery("D") for u in query.units],
         [u.weight for u in query.units], query.phrase_query, query.brand, query.text,
         retrieval_query(query, min_coverage), total, min_coverage if query.units else 0.0, limit,
-        query.head_query, limit * SHORTLIST_PER_RECALL,
+        query.head_query, limit * SHORTLIST_PER_RECALL, [u.word in SOFT_WORDS for u in query.units],
+        query.hard_total if query.units else 1.0,
     )
     return merge_groups(rows, match_kind="name")
 
