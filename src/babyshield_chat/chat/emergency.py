@@ -26,6 +26,10 @@ What counts as an emergency — decisions this module owns:
   baby is choking?") does trigger: the emergency answer also answers the
   hypothetical, while missing a real emergency costs far more.
 
+Urgent, not 911 (spec 4b.9): swallowed water beads and a fever of 100.4 °F
+(38 °C) or more in a baby under 3 months (`chat.fever`) are `amber`, with
+Poison Control and the emergency room, or the pediatrician now.
+
 Levels: `red` is life-threatening now — not breathing, unresponsive, choking,
 drowning, ongoing seizure, anaphylaxis, swallowed button battery (it can burn
 through the oesophagus within about two hours). `amber` is urgent but not
@@ -37,6 +41,7 @@ signs that make it a 911 call in the call to action.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -50,9 +55,14 @@ from babyshield_chat.chat.emergency_text import (
     headline,
     reason,
 )
-from babyshield_chat.chat.locales import parse_locale
+from babyshield_chat.chat.fever import young_infant_fever
+from babyshield_chat.chat.locales import Locale, answer_language, parse_locale
 from babyshield_chat.chat.model import Answer, Emergency
 from babyshield_chat.chat.text import fold
+from babyshield_chat.vocabulary import EmergencyLevel
+
+#: The category of a fever in a baby under 3 months (spec 4b.9).
+FEVER_CATEGORY = "young_infant_fever"
 
 #: Words before a phrase that may negate it ("he is not choking").
 DEFAULT_NEGATION_WINDOW_WORDS = 3
@@ -121,25 +131,34 @@ def _rule_matches(rule: rules.Rule, sentences: list[str], resolved: bool) -> boo
     return False
 
 
+def _match(category: str, level: EmergencyLevel, loc: Locale) -> EmergencyMatch:
+    emergency = Emergency(level=level, reason=reason(category, loc.language),
+                          call_to_action=call_to_action(category, level, loc))
+    return EmergencyMatch(category=category, emergency=emergency)
+
+
 def match_emergency(text: str, locale: str | None = None) -> EmergencyMatch | None:
-    """The highest-priority emergency the message reports, with its category."""
+    """The highest-priority emergency the message reports, with its category.
+
+    The 911 cases (`red`) come first; then a fever in a baby under 3 months
+    (`chat.fever`, amber, spec 4b.9); then the other urgent cases.
+    """
     folded = fold(text)
     if not folded:
         return None
     sentences = [s for s in rules.SENTENCE_BREAK.split(folded) if s.strip()]
-    if not any(_ANY_PHRASE.search(sentence) for sentence in sentences):
+    fever = young_infant_fever(folded)
+    if not fever and not any(_ANY_PHRASE.search(sentence) for sentence in sentences):
         return None  # the usual case, decided by one scan per sentence
     resolved = bool(rules.RESOLVED.search(folded))
-    loc = parse_locale(locale)
+    # The region decides the numbers; the message's own language, the words.
+    loc = dataclasses.replace(parse_locale(locale), language=answer_language(locale, text))
     for rule in rules.RULES:
+        if rule.level != "red" and fever:
+            break
         if _rule_matches(rule, sentences, resolved):
-            emergency = Emergency(
-                level=rule.level,
-                reason=reason(rule.category, loc.language),
-                call_to_action=call_to_action(rule.category, rule.level, loc),
-            )
-            return EmergencyMatch(category=rule.category, emergency=emergency)
-    return None
+            return _match(rule.category, rule.level, loc)
+    return _match(FEVER_CATEGORY, "amber", loc) if fever else None
 
 
 def detect_emergency(text: str, locale: str | None) -> Emergency | None:
@@ -148,18 +167,18 @@ def detect_emergency(text: str, locale: str | None) -> Emergency | None:
     return match.emergency if match else None
 
 
-def emergency_answer(emergency: Emergency, locale: str | None) -> Answer:
+def emergency_answer(emergency: Emergency, locale: str | None, message: str = "") -> Answer:
     """The whole answer for an emergency: what to do now, no checks, no evidence."""
-    loc = parse_locale(locale)
+    language = answer_language(locale, message)
     category = category_of_reason(emergency.reason)
     flags = ["emergency", f"emergency:{category}"] if category else ["emergency"]
     return Answer(
-        summary=f"{headline(emergency.level, loc.language)} {emergency.call_to_action}",
-        reasons=[emergency.reason, *first_aid(category, loc.language)],
+        summary=f"{headline(emergency.level, language)} {emergency.call_to_action}",
+        reasons=[emergency.reason, *first_aid(category, language)],
         checks=[],
         flags=flags,
         evidence=[],
         suggested_questions=[],
-        disclaimer=disclaimer(loc.language),
+        disclaimer=disclaimer(language),
         emergency=emergency,
     )

@@ -75,6 +75,12 @@ _MEDICINE_ES = (
 )
 _OWN_DOSE_ES = rf"(?!su\s+{_MEDICINE_ES}\b)"
 
+# Water beads (superabsorbent polymer beads) swell inside the body and can block the intestines (spec 4b.9).
+_WATER_BEADS = (
+    r"(?:(?:water|gel|jelly|sensory|expanding|hydrogel|polymer)\s*(?:beads?|balls?|pearls?|marbles?)|orbeez)"
+)
+_WATER_BEADS_ES = r"(?:(?:bolitas?|bolas?|perlas?|esferas?)\s+de\s+(?:hidrogel|gel|agua)|hidrogel|orbeez)"
+
 _BATTERY = r"batter(?:y|ies)(?!\s*(?:cover|compartment|door|lid|case|charger|life|pack|operated|powered|box))"
 _BATTERY_ES = r"(?:pilas?|baterias?)(?!\s+(?:recargable|del\s+juguete))"
 
@@ -219,6 +225,18 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:swallowed|ate)\s+(?:a\s+|the\s+)?(?:button|coin)\s+cell\b",
             rf"\b{_SWALLOW_ES}{_GAP}{_BATTERY_ES}\b",
             r"\b(?:pila|bateria)s?\s+(?:de\s+boton\s+)?en\s+(?:la\s+|el\s+)?(?:nariz|oreja|oido|garganta)\b",
+        ),
+        resolvable=False,
+    ),
+    Rule(
+        "water_beads",
+        "amber",
+        _compile(
+            rf"\b{_SWALLOW}{_GAP}{_WATER_BEADS}",
+            rf"\b{_WATER_BEADS}\s+(?:was\s+|were\s+|got\s+|has\s+been\s+|have\s+been\s+)?(?:swallowed|ingested|eaten)\b",
+            rf"\b{_WATER_BEADS}\s+(?:is\s+|are\s+|was\s+|got\s+)?(?:stuck\s+)?(?:in|up)\s+(?:his|her|their|the)\s+"
+            r"(?:nose|ears?|throat|mouth)\b",
+            rf"\b{_SWALLOW_ES}{_GAP}{_WATER_BEADS_ES}",
         ),
         resolvable=False,
     ),

@@ -29,6 +29,14 @@ _REASONS: dict[str, tuple[str, str]] = {
         "Es posible que su hijo haya ingerido un producto químico o un medicamento.",
     ),
     "magnet": ("Your child may have swallowed a magnet.", "Es posible que su hijo se haya tragado un imán."),
+    "water_beads": (
+        "Your child may have swallowed water beads.",
+        "Es posible que su hijo se haya tragado bolitas de hidrogel.",
+    ),
+    "young_infant_fever": (
+        "A baby under 3 months with a fever of 100.4 °F (38 °C) or more needs a doctor now.",
+        "Un bebé menor de 3 meses con fiebre de 38 °C (100.4 °F) o más necesita un médico ahora.",
+    ),
     "allergic_reaction": (
         "Your child may be having an allergic reaction.",
         "Es posible que su hijo esté teniendo una reacción alérgica.",
@@ -112,6 +120,30 @@ _FIRST_AID: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "Dos o más imanes tragados pueden atraerse a través del intestino y causar lesiones graves, aunque su hijo "
             "parezca estar bien.",
+        ),
+    ),
+    "water_beads": (
+        (
+            "Water beads keep swelling inside the body and can block the intestines, even when your child seems "
+            "fine at first.",
+            "Do not make your child vomit; take the package with you if you have it.",
+        ),
+        (
+            "Las bolitas de hidrogel siguen hinchándose dentro del cuerpo y pueden obstruir el intestino, aunque al "
+            "principio su hijo parezca estar bien.",
+            "No provoque el vómito; lleve el envase si lo tiene.",
+        ),
+    ),
+    "young_infant_fever": (
+        (
+            "Do not give fever medicine before a doctor says so: in a young baby it can hide what the doctor needs "
+            "to see.",
+            "If your baby is hard to wake, struggling to breathe or turning blue, call your emergency number.",
+        ),
+        (
+            "No le dé medicina para la fiebre antes de que lo indique un médico: en un bebé pequeño puede ocultar lo "
+            "que el médico necesita ver.",
+            "Si al bebé le cuesta despertarse, respira con dificultad o se pone azul, llame al número de emergencias.",
         ),
     ),
     "allergic_reaction": (
@@ -234,6 +266,17 @@ def call_to_action(category: str, level: str, loc: Locale) -> str:
             f"Call {_poison_line(loc)} now. "
             f"If your child is not breathing, is unresponsive or has a seizure, call {dial}."
         )
+    if category == "young_infant_fever":
+        if es:
+            return ("Llame ahora al pediatra, o vaya a urgencias si no puede hablar con él: una fiebre de 38 °C "
+                    "(100.4 °F) o más en un bebé menor de 3 meses necesita un médico hoy.")
+        return ("Call your pediatrician now, or go to the emergency room if you cannot reach them: a fever of "
+                "100.4 °F (38 °C) or more in a baby under 3 months needs a doctor today.")
+    if category == "water_beads":
+        if es:
+            return f"Llame ahora {_poison_line(loc)} y vaya a urgencias; si le cuesta respirar, llame {al}{dial}."
+        return (f"Call {_poison_line(loc)} now and go to the emergency room; if your child has trouble breathing, "
+                f"call {dial}.")
     if category == "magnet":
         extra = ""
         if loc.poison_control:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-Language = Literal["en", "es"]
+from babyshield_chat.chat.text import fold
+from babyshield_chat.vocabulary import Language
 
 #: Region assumed when the locale names none (spec: US is the default).
 DEFAULT_REGION = "US"
@@ -78,3 +78,45 @@ def parse_locale(value: str | None) -> Locale:
     language: Language = "es" if match.group(1).lower() == "es" else "en"
     region = match.group(3)
     return Locale(language=language, region=region.upper() if region else None)
+
+
+# Words that mark a message as Spanish or English (folded: no accents). Each
+# list holds short function words a question in that language can hardly avoid
+# and the other language does not use ("no", "a" and "me" are in both).
+_SPANISH_WORDS = frozenset(
+    "el la los las lo le les es esta este esto estos estas puede puedo pueden mi mis su sus de del que para por "
+    "con una unos unas tiene tengo hijo hija bebe nino nina hay usar dar tomar comer dormir embarazada meses anos "
+    "semanas retirado retirada retirados seguro segura alergico alergica gracias hola cual cuando donde como "
+    "porque pero tambien muy".split()
+)
+_ENGLISH_WORDS = frozenset(
+    "the is it its this that these my our can could should would for with and of to be been was were are does "
+    "do has have my baby son daughter child kid old months weeks years recalled recall safe okay ok thanks "
+    "thank hello hi what which when how why use".split()
+)
+_WORD = re.compile(r"[a-z]+")
+#: How many more marker words one language needs before the message's language overrides the locale.
+LANGUAGE_MARGIN = 2
+
+
+def message_language(message: str) -> Language | None:
+    """The language a message is clearly written in, or None when it is too short or mixed to tell."""
+    folded = fold(message)
+    words = _WORD.findall(folded)
+    spanish = sum(w in _SPANISH_WORDS for w in words) + (2 if re.search(r"[\u00bf\u00a1]", message) else 0)
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    if spanish >= english + LANGUAGE_MARGIN:
+        return "es"
+    if english >= spanish + LANGUAGE_MARGIN:
+        return "en"
+    return None
+
+
+def answer_language(locale: str | None, message: str = "") -> Language:
+    """The answer's language: the message's when it is clearly English or Spanish, else the locale's.
+
+    A parent whose phone is set to English may still ask in Spanish (and the
+    other way round); the answer follows the words they typed. A short or
+    mixed message ("ok?", "Graco 4Ever") says nothing, so the locale decides.
+    """
+    return message_language(message) or parse_locale(locale).language
