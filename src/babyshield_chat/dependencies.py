@@ -96,8 +96,11 @@ class RulesThenLlm:
         # Spec step 3: unsure rules ask the LLM when there is one, else the intent is unclear.
         answer = await self._llm.classify(text, product) if self._llm is not None else None
         if answer is None:
-            return IntentResult(intent="unclear_intent", confidence=result.confidence, source=result.source)
-        return IntentResult(intent=answer.intent, confidence=answer.confidence, source="llm")
+            return IntentResult(intent="unclear_intent", confidence=result.confidence, source=result.source,
+                                concerns=result.concerns)
+        concerns = result.concerns | ({answer.intent} if answer.intent != "unclear_intent" else set())
+        return IntentResult(intent=answer.intent, confidence=answer.confidence, source="llm",
+                            concerns=frozenset(concerns))
 
 
 def tool_guard(breakers: BreakerRegistry, on_retry: Callable[[str], None]):

@@ -54,6 +54,30 @@ TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
 ToolOutcome = Literal["ok", "error", "timeout", "circuit_open", "cancelled"]
 TOOL_OUTCOMES: Final[tuple[ToolOutcome, ...]] = get_args(ToolOutcome)
 
+# --- findings: what the answer leads with (spec 4b.7) -----------------------
+
+#: The kinds of finding, most serious first: the order every writer follows
+#: (spec 4b.7; a recall matched by its code or model number, with no deaths
+#: reported, sits right after the recalls with deaths or serious injuries; a
+#: warning about this product comes before a recall that may be another product's).
+FindingKind = Literal[
+    "serious_recall", "recall", "unsuitable", "allergen", "pregnancy", "caution", "possible_recall", "info",
+    "unchecked", "pass",
+]
+FINDING_KINDS: Final[tuple[FindingKind, ...]] = get_args(FindingKind)
+
+#: How the first sentence answers when a finding leads: "yes" (it is recalled, it contains what was asked),
+#: "no" (not for this use: "No" or "Stop using it"), "caution" (only with care), "unknown" (could not be
+#: checked), "none" (nothing in the checks speaks against it; never "safe").
+FindingAnswer = Literal["yes", "no", "caution", "unknown", "none"]
+FINDING_ANSWERS: Final[tuple[FindingAnswer, ...]] = get_args(FindingAnswer)
+
+#: Where a fact about the child or the pregnancy came from (spec 4b.6).
+FactSource = Literal["message", "profile"]
+
+#: The answer languages.
+Language = Literal["en", "es"]
+
 # --- synthesis and fallback (steps 5 and 6) ----------------------------------
 
 #: Who wrote the answer: the LLM, the offline writer as the configured synthesizer, or the fallback writer.

@@ -42,6 +42,10 @@ DEFAULT_CONFIDENT = 0.6
 #: Score at which `strength` reaches one half.
 DEFAULT_SATURATION = 0.4
 
+#: An intent scoring at least this is one of the message's concerns (spec 4b.5), whichever intent is primary:
+#: one phrase of middling weight ("nap in it", "does it have soy") is a question asked.
+DEFAULT_CONCERN_SCORE = 0.5
+
 @dataclass(frozen=True)
 class IntentResult:
     """An intent, how sure the classifier is, and which classifier said so."""
@@ -49,6 +53,8 @@ class IntentResult:
     intent: RuleIntent
     confidence: float
     source: str
+    #: Every intent the message asks about, the primary one included (spec 4b.5); empty when none scored.
+    concerns: frozenset[RuleIntent] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.confidence <= 1.0:
@@ -167,7 +173,9 @@ _WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
         (r"\bwhen\s+can\s+(?:my|a|the|babies|toddlers|kids)\b", 0.9),
         (r"\b(?:newborns?|infants?|toddlers?|preemies?)\b", 0.3),
         (r"\b(?:small\s+parts|choking\s+hazards?|choke)\b", 0.6),
-        (r"\b(?:sleep|sleeping|asleep|overnight|nap|naps|napping)\b", 0.5),
+        # "nap in it", "for naps", "napping": the activity, not a product named "Nap Nanny".
+        (r"\b(?:sleep|sleeping|asleep|overnight|naps|napping)\b|\b(?:to|a|for|her|his|their)\s+nap\b"
+         r"|\bnap\s+(?:in|on|time)\b", 0.5),
         (r"\b(?:weight|height)\s+limit\b|\bout\s*grow(?:n)?\b", 0.7),
         (r"\b(?:forward|rear)[\s-]facing\b", 0.7),
         (r"\b(?:que|cual)\s+edad\b|\bedad\b", 1.0),
@@ -240,6 +248,7 @@ def classify_text(text: str) -> IntentResult:
     scores = score(text)
     if not scores:
         return IntentResult(intent=UNCLEAR_INTENT, confidence=0.0, source="rules")
+    concerns = frozenset(intent for intent, total in scores.items() if total >= DEFAULT_CONCERN_SCORE)
     # Ties go to the intent listed first in RULE_INTENTS: deterministic, and
     # the order puts the safety-critical intents (recall, pregnancy, allergy) first.
     ranked = sorted(scores.items(), key=lambda item: (-item[1], RULE_INTENTS.index(item[0])))
@@ -248,7 +257,7 @@ def classify_text(text: str) -> IntentResult:
     strength = best / (best + DEFAULT_SATURATION)
     margin = (best - runner_up) / best
     confidence = round(strength * (0.5 + 0.5 * margin), 3)
-    return IntentResult(intent=best_intent, confidence=confidence, source="rules")
+    return IntentResult(intent=best_intent, confidence=confidence, source="rules", concerns=concerns)
 
 
 class RuleClassifier:

@@ -19,7 +19,19 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from babyshield_chat.vocabulary import FALLBACK_REASONS, EmergencyLevel, FallbackReason, Intent, SynthesizerKind, ToolName
+from babyshield_chat.vocabulary import (
+    FALLBACK_REASONS,
+    EmergencyLevel,
+    FactSource,
+    FallbackReason,
+    FindingAnswer,
+    FindingKind,
+    Intent,
+    Language,
+    RuleIntent,
+    SynthesizerKind,
+    ToolName,
+)
 
 CheckStatus = Literal["pass", "warn", "fail", "unknown"]
 EvidenceType = Literal["recall", "regulation", "guideline", "label"]
@@ -66,6 +78,41 @@ class Profile(_Frozen):
     allergies: list[Allergy] = Field(default_factory=list, max_length=50)
     pregnancy_trimester: Literal[1, 2, 3] | None = None
     child_birthdate: dt.date | None = None
+
+
+class ChildAge(_Frozen):
+    """How old the child is, and who said so (spec 4b.6).
+
+    `weeks` is kept when the parent counted in weeks ("my 5 week old"), and
+    `newborn` when they said "newborn", so the answer repeats it their way.
+    """
+
+    months: int = Field(ge=0, le=240)
+    weeks: int | None = Field(default=None, ge=0)
+    newborn: bool = False
+    source: FactSource
+
+
+class Pregnancy(_Frozen):
+    """The parent's pregnancy as far as it is known: "30 weeks pregnant", "third trimester", or only "pregnant"."""
+
+    trimester: Literal[1, 2, 3] | None = None
+    weeks: int | None = Field(default=None, ge=1, le=45)
+    source: FactSource
+
+
+class Stated(_Frozen):
+    """Facts the message itself states, for this answer only and never stored (spec 4b.6).
+
+    `allergies` are the child's allergies as the parent wrote them ("dairy");
+    `asked_allergens` are allergens the question asks about without calling
+    them an allergy ("does it have soy?").
+    """
+
+    child_age: ChildAge | None = None
+    pregnancy: Pregnancy | None = None
+    allergies: list[str] = Field(default_factory=list)
+    asked_allergens: list[str] = Field(default_factory=list)
 
 
 class Check(_Frozen):
@@ -130,6 +177,26 @@ class ToolResult(_Frozen):
         return ToolReport(name=self.name, ok=self.ok, latency_ms=self.latency_ms, error=self.error)
 
 
+class Finding(_Frozen):
+    """One thing the checks found, ready to be said (spec 4b.7).
+
+    The chat domain ranks findings once (`chat.findings`), most serious first,
+    and every writer leads with the first: `lead` is the first sentence that
+    answers the question from it, `statement` says the same on its own for
+    a later place in the answer, both in the answer's language. `answer` is
+    how the lead answers ("no": "No" or "Stop using it"), which is also what an
+    LLM's summary is checked against.
+    """
+
+    kind: FindingKind
+    answer: FindingAnswer
+    status: CheckStatus
+    lead: str
+    statement: str
+    tool: ToolName | None = None
+    check: str | None = None
+
+
 class SynthesisRequest(_Frozen):
     """Everything a writer may use. The question is data, never instructions."""
 
@@ -139,6 +206,13 @@ class SynthesisRequest(_Frozen):
     product: Product | None = None
     profile: Profile = Field(default_factory=Profile)
     tool_results: list[ToolResult] = Field(default_factory=list)
+    #: The answer's language (the message's, else the locale's: `chat.locales.answer_language`).
+    language: Language = "en"
+    #: Everything the message asks about; `intent` is the primary one (spec 4b.5).
+    concerns: list[RuleIntent] = Field(default_factory=list)
+    stated: Stated = Field(default_factory=Stated)
+    #: Ranked, most serious first; every writer leads with the first (spec 4b.7).
+    findings: list[Finding] = Field(default_factory=list)
 
 
 class Synthesizer(Protocol):

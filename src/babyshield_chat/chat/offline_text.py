@@ -4,19 +4,13 @@ Kept apart from the writer's logic so that wording can be reviewed (and
 translated) in one place. Nothing here decides anything: `offline_writer`
 picks the sentence, this module only says it in the right language.
 
-No sentence here calls a product "safe". The strongest positive statement,
-`ALL_CLEAR`, is only used when every check passed, and even then it speaks of
-the checks, not of the product.
+No sentence here calls a product "safe". The findings' own sentences (what
+leads an answer) are in `findings_text`.
 """
 
 from __future__ import annotations
 
 from babyshield_chat.chat.tools.common import Says
-
-#: Said only when every check passed and every tool ran.
-ALL_CLEAR = Says(
-    "No problems found in the checks we ran.", "No se encontraron problemas en las comprobaciones realizadas."
-)
 
 #: What each tool covers, as the object of "could not check ...".
 TOOL_TOPICS: dict[str, Says] = {
@@ -28,63 +22,8 @@ TOOL_TOPICS: dict[str, Says] = {
     "alternatives": Says("alternatives", "las alternativas"),
 }
 
-#: Which tool answers which intent, for the summary's first sentence.
-INTENT_TOOL: dict[str, str] = {
-    "recall_details": "recall_lookup",
-    "allergy_question": "allergen_check",
-    "pregnancy_risk": "pregnancy_check",
-    "age_appropriateness": "age_check",
-    "ingredient_info": "ingredient_info",
-    "alternative_products": "alternatives",
-}
-
-# Lead sentences per tool and outcome: "fail", "warn", "unknown", "pass", "missing".
+# The lead of an ingredient question, per outcome of the ingredient check.
 LEADS: dict[str, dict[str, Says]] = {
-    "allergen_check": {
-        "fail": Says(
-            "It contains an allergen from your child's profile.", "Contiene un alérgeno del perfil de su hijo."
-        ),
-        # Every matching allergy was stated in the message (spec 4b.6: never "from your child's profile").
-        "fail_stated": Says(
-            "It contains something your child is allergic to.", "Contiene algo a lo que su hijo es alérgico."
-        ),
-        "warn": Says(
-            "Possibly, but check with your pediatrician first.",
-            "Posiblemente, pero consúltelo antes con su pediatra.",
-        ),
-        "unknown": Says(
-            "We could not fully check it against your child's allergies.",
-            "No pudimos comprobarlo del todo frente a las alergias de su hijo.",
-        ),
-        "pass": Says(
-            "None of its ingredients matches the allergies in your profile.",
-            "Ninguno de sus ingredientes coincide con las alergias de su perfil.",
-        ),
-    },
-    "pregnancy_check": {
-        "fail": Says("It is better avoided during pregnancy.", "Es mejor evitarlo durante el embarazo."),
-        "warn": Says("Use it with care during pregnancy.", "Úselo con precaución durante el embarazo."),
-        "unknown": Says(
-            "We could not check it against pregnancy guidance.",
-            "No pudimos comprobarlo frente a las recomendaciones para el embarazo.",
-        ),
-        "pass": Says(
-            "None of its ingredients is on our pregnancy watch list.",
-            "Ninguno de sus ingredientes está en nuestra lista de vigilancia para el embarazo.",
-        ),
-    },
-    "age_check": {
-        "fail": Says("It is not suitable for your child right now.", "No es adecuado para su hijo por ahora."),
-        "warn": Says("It can be used, with care.", "Se puede usar, con precaución."),
-        "unknown": Says(
-            "We could not fully check it against your child's age.",
-            "No pudimos comprobarlo del todo frente a la edad de su hijo.",
-        ),
-        "pass": Says(
-            "It matches your child's age in the checks we ran.",
-            "Es acorde a la edad de su hijo según las comprobaciones realizadas.",
-        ),
-    },
     "ingredient_info": {
         "fail": Says(
             "Here is what is in it; some ingredients need a closer look.",
@@ -102,12 +41,6 @@ LEADS: dict[str, dict[str, Says]] = {
 }
 
 GENERIC_LEADS: dict[str, Says] = {
-    "fail": Says("We found a problem with this product.", "Encontramos un problema con este producto."),
-    "warn": Says("This product needs some care.", "Este producto requiere cierta precaución."),
-    "unknown": Says(
-        "We could not check everything, so we cannot rule out problems.",
-        "No pudimos comprobarlo todo, así que no podemos descartar problemas.",
-    ),
     "none": Says(
         "No checks could be run for this question.", "No se pudo hacer ninguna comprobación para esta pregunta."
     ),
@@ -224,24 +157,6 @@ ADD_BIRTHDATE = Says("How do I add my child's birthdate?", "¿Cómo añado la fe
 # --- recall answers: every one says how fresh the recall data is ---
 
 RECALL: dict[str, Says] = {
-    "match": Says(
-        "Yes, it appears in a recall: {title} ({date}).",
-        "Sí, aparece en una retirada del mercado: {title} ({date}).",
-    ),
-    "match_many": Says(
-        "Yes, it appears in {count} recalls, including {title} ({date}).",
-        "Sí, aparece en {count} retiradas del mercado, entre ellas {title} ({date}).",
-    ),
-    "name_match": Says(
-        "It may be part of a recall: {title} ({date}). We matched it by name, so compare the model and lot numbers on "
-        "the notice.",
-        "Puede formar parte de una retirada: {title} ({date}). Coincide por el nombre, así que compare el modelo y el "
-        "lote con el aviso.",
-    ),
-    "none": Says(
-        "No recall in our data matches this product (recall data updated {as_of}).",
-        "Ninguna retirada de nuestros datos coincide con este producto (datos actualizados el {as_of}).",
-    ),
     "stale": Says(
         "We cannot confirm whether it has been recalled: our recall data was last updated {as_of}, too long ago to "
         "rely on.",
@@ -252,11 +167,6 @@ RECALL: dict[str, Says] = {
         "We cannot confirm whether it has been recalled: no recall data is loaded yet.",
         "No podemos confirmar si lo han retirado: todavía no hay datos de retiradas cargados.",
     ),
-    "unknown": Says(
-        "We cannot confirm whether it has been recalled.",
-        "No podemos confirmar si lo han retirado.",
-    ),
-    "fresh_note": Says("Recall data last updated {as_of}.", "Datos de retiradas actualizados el {as_of}."),
     "stale_note": Says(
         "Our recall data was last updated {as_of}, so recent recalls may be missing.",
         "Nuestros datos de retiradas se actualizaron el {as_of}, así que pueden faltar retiradas recientes.",
@@ -265,19 +175,14 @@ RECALL: dict[str, Says] = {
         "We do not know when the recall data was last updated.",
         "No sabemos cuándo se actualizaron por última vez los datos de retiradas.",
     ),
-    "item": Says(
-        "{title} ({agency} recall {number}, {date}). Hazard: {hazard}. Remedy: {remedy}.",
-        "{title} (retirada {agency} {number}, {date}). Peligro: {hazard}. Solución: {remedy}.",
-    ),
+    # One recall in the reasons, "Title (CPSC recall 13115, 2013-02-06)."; the hazard and remedy follow when given.
+    "number": Says("{agency} recall {number}", "retirada {agency} {number}"),
+    "hazard": Says("Hazard: {hazard}", "Peligro: {hazard}"),
+    "remedy": Says("Remedy: {remedy}", "Solución: {remedy}"),
     "no_date": Says("date not given", "sin fecha"),
-    "not_given": Says("not given", "no indicado"),
 }
 
 ALTERNATIVES: dict[str, Says] = {
-    "found": Says(
-        "Similar products with no recall on record: {names}.",
-        "Productos parecidos sin retiradas registradas: {names}.",
-    ),
     "standard": Says(
         "We do not recommend specific products; look for one that {standard}.",
         "No recomendamos productos concretos; busque uno que cumpla esta norma: {standard}.",

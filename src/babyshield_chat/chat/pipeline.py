@@ -29,7 +29,10 @@ from babyshield_chat.chat.conversation_ids import ConversationIds
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
-from babyshield_chat.chat.intents import IntentClassifier
+from babyshield_chat.chat.findings import rank
+from babyshield_chat.chat.intents import IntentClassifier, IntentResult, classify_text
+from babyshield_chat.chat.locales import answer_language
+from babyshield_chat.chat.message_facts import read_message
 from babyshield_chat.chat.model import (
     Answer,
     ConversationNotFound,
@@ -37,15 +40,17 @@ from babyshield_chat.chat.model import (
     Product,
     Profile,
     Reply,
+    Stated,
     SynthesisRequest,
     Synthesizer,
 )
+from babyshield_chat.chat.routing import Route, route as route_message
+from babyshield_chat.chat.small_talk import small_talk_answer
 from babyshield_chat.chat.synthesis import Written, write_answer
-from babyshield_chat.chat.tools.allergens import allergies_stated
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
-from babyshield_chat.chat.tools.registry import Guard, Observer, run_tools
-from babyshield_chat.vocabulary import EMERGENCY_INTENT, EXPLAIN_INTENT, UNCLEAR_INTENT, Intent, RuleIntent
+from babyshield_chat.chat.tools.registry import TOOLS_BY_INTENT, Guard, Observer, run_tools
+from babyshield_chat.vocabulary import EMERGENCY_INTENT, EXPLAIN_INTENT, UNCLEAR_INTENT, Intent
 from babyshield_chat.telemetry.logging import EventLog
 
 log = EventLog("babyshield_chat.pipeline")
@@ -105,7 +110,9 @@ class ChatPipeline:
         """Explain a scanned product's checks: no conversation, nothing stored."""
         with deadline_scope(Deadline.after(self.settings.budgets.total_sec)):
             profile = await self._profile(user_id)
-            written, short = await self._answer(EXPLAIN_QUESTION, EXPLAIN_INTENT, product, profile, locale)
+            route = Route(intent=EXPLAIN_INTENT, concerns=frozenset(), small_talk=None,
+                          tools=TOOLS_BY_INTENT[EXPLAIN_INTENT], product=product)
+            written, short = await self._answer(EXPLAIN_QUESTION, route, profile, Stated(), locale)
         reply = Reply(intent=EXPLAIN_INTENT, answer=written.answer, tools=written.tools,
                       synthesizer=written.synthesizer, fallback_reason=written.fallback_reason, memory_saved=False)
         return ChatResult(reply, circuit_open=short)
@@ -122,7 +129,7 @@ class ChatPipeline:
             # No database, no tools, no LLM: this answer must not wait on anything.
             reply = Reply(
                 conversation_id=conversation_id, message_id=message_id, intent=EMERGENCY_INTENT,
-                answer=emergency_answer(emergency, question.locale), tools=[], synthesizer="offline",
+                answer=emergency_answer(emergency, question.locale, question.message), tools=[], synthesizer="offline",
                 fallback_reason=None, memory_saved=False,
             )
             return ChatResult(reply)
@@ -137,9 +144,12 @@ class ChatPipeline:
             memory_ok = await self._check_owner(user_id, question.conversation_id)
             profile = await self._profile(user_id)
             with self.tracer.start_as_current_span("chat.classify") as span:
-                intent = await self._classify(question.message, question.product)
+                classified = await self._classify(question.message, question.product)
+                stated = read_message(question.message)
+                route = route_message(classified, question.message, question.product, profile, stated)
+                intent = route.intent
                 span.set_attribute("babyshield.intent", intent)
-            written, short = await self._answer(question.message, intent, question.product, profile, question.locale)
+            written, short = await self._answer(question.message, route, profile, stated, question.locale)
             # The closing writes share one short deadline of their own: a slow answer must not cost the
             # memory of it, and a frozen database must not hold the answer past the budget + 100 ms.
             with deadline_scope(Deadline.after(self._after_deadline_budget())):
@@ -160,37 +170,40 @@ class ChatPipeline:
             raise
         return ChatResult(reply, circuit_open=short)
 
-    async def _answer(self, question: str, intent: Intent, product: Product | None, profile: Profile,
+    async def _answer(self, question: str, route: Route, profile: Profile, stated: Stated,
                       locale: str | None) -> tuple[Written, bool]:
-        """Tools, then synthesis; also whether any breaker short-circuited on the way."""
-        stated = [a for a in allergies_stated(question) if a not in profile.allergies]
-        if stated:
-            # "My son is allergic to milk": checked for this answer, never written to the profile.
-            profile = profile.model_copy(update={"allergies": [*profile.allergies, *stated]})
+        """Tools, findings, then synthesis; also whether any breaker short-circuited on the way."""
+        language = answer_language(locale, question if route.intent != EXPLAIN_INTENT else "")
+        if route.small_talk is not None:
+            # Spec 4b.8: no tool, no search, no LLM; what the chat can do.
+            return Written(small_talk_answer(route.small_talk, language), [], "offline"), False
         ctx = ToolContext(
-            question=question, product=product, profile=profile, database=self.database, tracer=self.tracer,
+            question=question, product=route.product, profile=profile, database=self.database, tracer=self.tracer,
             now=dt.datetime.now(dt.UTC), recalls_max_age_days=self.settings.chat.recalls_max_age_days,
-            recall_freshness=self.recall_freshness,
+            recall_freshness=self.recall_freshness, stated=stated,
         )
-        runs = await run_tools(intent, ctx, budget_sec=self.settings.budgets.tool_sec, tracer=self.tracer,
+        runs = await run_tools(route.tools, ctx, budget_sec=self.settings.budgets.tool_sec, tracer=self.tracer,
                                guard=self.tool_guard, observe=self.observe_tool)
         request = SynthesisRequest(
-            question=question, intent=intent, locale=locale, product=product, profile=profile,
-            tool_results=[run.result for run in runs],
+            question=question, intent=route.intent, locale=locale, product=route.product, profile=profile,
+            tool_results=[run.result for run in runs], language=language, concerns=sorted(route.concerns),
+            stated=stated,
         )
+        # Ranked once, here: every writer (offline, fallback, the LLM's prompt and its check) uses these.
+        request = request.model_copy(update={"findings": rank(request)})
         written = await write_answer(request, synthesizer=self.synthesizer,
                                      budget_sec=self.settings.budgets.synth_sec, metrics=self.metrics,
                                      model=self.settings.llm.model)
         short = written.circuit_open or any(run.short_circuited for run in runs)
         return written, short
 
-    async def _classify(self, text: str, product: Product | None) -> RuleIntent:
+    async def _classify(self, text: str, product: Product | None) -> IntentResult:
         try:
             async with stage("router", self.settings.budgets.router_sec):
-                result = await self.classifier.classify(text, product)
-            return result.intent
+                return await self.classifier.classify(text, product)
         except StageTimeout:
-            return UNCLEAR_INTENT
+            # The rules alone still name the message's concerns; only the primary intent is unclear.
+            return dataclasses.replace(classify_text(text), intent=UNCLEAR_INTENT)
 
     # --- database stages: each bounded, each optional ---
 

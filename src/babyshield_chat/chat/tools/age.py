@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babyshield_chat.chat.model import Product, ToolResult
+from babyshield_chat.chat.model import ChildAge, Product, ToolResult
 from babyshield_chat.chat.text import fold
 from babyshield_chat.chat.tools.age_rules import PRODUCT_RULES, CategoryRule, RuleContext, apply_rules
-from babyshield_chat.chat.tools.child_age import child_age_months, format_age
+from babyshield_chat.chat.tools.child_age import format_age, profile_child_age, whose_age
 from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result
 from babyshield_chat.chat.tools.sleep_rules import SLEEP_RULES
 
@@ -28,7 +28,7 @@ TOOL_NAME = "age_check"
 RULES: tuple[CategoryRule, ...] = SLEEP_RULES + PRODUCT_RULES
 
 
-def _age_minimum(product: Product | None, age: int | None, birthdate: dt.date | None) -> CheckOutcome:
+def _age_minimum(product: Product | None, child: ChildAge | None, future_birthdate: bool) -> CheckOutcome:
     if product is None:
         return CheckOutcome(
             "age_minimum",
@@ -40,58 +40,49 @@ def _age_minimum(product: Product | None, age: int | None, birthdate: dt.date | 
         )
     grade = product.age_min_months
     if grade is None:
-        child = f" Your child is {format_age(age)}." if age is not None else ""
-        child_es = f" Su hijo tiene {format_age(age, 'es')}." if age is not None else ""
+        child_en = f"; {whose_age(child)}" if child is not None else ""
+        child_es = f"; {whose_age(child, 'es')}" if child is not None else ""
         return CheckOutcome(
             "age_minimum",
             "unknown",
-            Says(
-                f"The product does not state a minimum age.{child}", f"El producto no indica una edad mínima.{child_es}"
-            ),
+            Says(f"The product does not state a minimum age{child_en}.",
+                 f"El producto no indica una edad mínima{child_es}."),
         )
-    if birthdate is None:
+    if child is None:
+        why = Says(
+            "the birthdate in your profile is in the future",
+            "la fecha de nacimiento de su perfil es futura",
+        ) if future_birthdate else Says(
+            "tell us how old your child is, or add the birthdate to your profile, to compare",
+            "díganos qué edad tiene su hijo, o añada la fecha de nacimiento a su perfil, para compararla",
+        )
         return CheckOutcome(
             "age_minimum",
             "unknown",
-            Says(
-                f"Labelled for {format_age(grade)} and up; add your child's birthdate to your profile to compare.",
-                f"Indicado a partir de {format_age(grade, 'es')}; añada la fecha de nacimiento de su hijo a su "
-                "perfil para compararla.",
-            ),
+            Says(f"Labelled for {format_age(grade)} and up; {why.en}.",
+                 f"Indicado a partir de {format_age(grade, 'es')}; {why.es}."),
         )
-    if age is None or age < 0:
-        return CheckOutcome(
-            "age_minimum",
-            "unknown",
-            Says(
-                f"Labelled for {format_age(grade)} and up; the birthdate in your profile is in the future.",
-                f"Indicado a partir de {format_age(grade, 'es')}; la fecha de nacimiento de su perfil es futura.",
-            ),
-        )
-    if age < grade:
-        return CheckOutcome(
-            "age_minimum",
-            "fail",
-            Says(
-                f"Labelled for {format_age(grade)} and up; your child is {format_age(age)}.",
-                f"Indicado a partir de {format_age(grade, 'es')}; su hijo tiene {format_age(age, 'es')}.",
-            ),
-        )
+    status = "fail" if child.months < grade else "pass"
     return CheckOutcome(
         "age_minimum",
-        "pass",
+        status,
         Says(
-            f"Labelled for {format_age(grade)} and up; your child is {format_age(age)}.",
-            f"Indicado a partir de {format_age(grade, 'es')}; su hijo tiene {format_age(age, 'es')}.",
+            f"Labelled for {format_age(grade)} and up; {whose_age(child)}.",
+            f"Indicado a partir de {format_age(grade, 'es')}; {whose_age(child, 'es')}.",
         ),
     )
 
 
-def check_age(product: Product | None, child_birthdate: dt.date | None, today: dt.date) -> ToolResult:
-    """Compare the child's age with the product's grading and its category's rules."""
-    months = child_age_months(child_birthdate, today) if child_birthdate else None
-    age = months if months is not None and months >= 0 else None
-    outcomes = [_age_minimum(product, months, child_birthdate)]
+def check_age(product: Product | None, child_birthdate: dt.date | None, today: dt.date, *,
+              stated: ChildAge | None = None) -> ToolResult:
+    """Compare the child's age with the product's grading and its category's rules.
+
+    An age `stated` in the message wins over the profile's birthdate (spec 4b.6).
+    """
+    child = stated or profile_child_age(child_birthdate, today)
+    future_birthdate = stated is None and child_birthdate is not None and child is None
+    age = child.months if child is not None else None
+    outcomes = [_age_minimum(product, child, future_birthdate)]
     citations: list[Citation] = []
     if product is not None and product.age_min_months is not None:
         citations.append(
@@ -99,19 +90,30 @@ def check_age(product: Product | None, child_birthdate: dt.date | None, today: d
         )
     matched: list[str] = []
     if product is not None:
-        ctx = RuleContext(
-            text=fold(f"{product.name or ''} {product.category or ''}"),
-            ingredients=fold(" ; ".join(product.ingredients)),
-            age=age,
-            age_min=product.age_min_months,
-        )
-        for outcome, cited in apply_rules(RULES, ctx):
+        for outcome, cited in apply_rules(RULES, rule_context(product, age)):
             outcomes.append(outcome)
             matched.append(outcome.name)
             citations.extend(cited)
     facts = {
         "child_age_months": age,
+        "child_age_source": child.source if child is not None else None,
         "age_min_months": product.age_min_months if product else None,
         "rules_matched": matched,
     }
     return build_result(TOOL_NAME, outcomes, facts, citations)
+
+
+def rule_context(product: Product, age: int | None) -> RuleContext:
+    """What the category rules look at for `product` and a child of `age` months."""
+    return RuleContext(
+        text=fold(f"{product.name or ''} {product.category or ''}"),
+        ingredients=fold(" ; ".join(product.ingredients)),
+        age=age,
+        age_min=product.age_min_months,
+    )
+
+
+def has_category_rule(product: Product) -> bool:
+    """Whether any category rule (safe sleep, walkers, honey, ...) concerns `product`."""
+    ctx = rule_context(product, None)
+    return any(rule.pattern.search(ctx.ingredients if rule.on_ingredients else ctx.text) for rule in RULES)

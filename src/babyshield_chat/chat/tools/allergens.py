@@ -55,7 +55,7 @@ ALLERGEN_NAMES: dict[str, Says] = {
     "fish": Says("fish", "pescado"),
     "crustacean_shellfish": Says("crustacean shellfish", "mariscos crustáceos"),
     "tree_nuts": Says("tree nuts", "frutos de cáscara"),
-    "peanut": Says("peanuts", "cacahuate (maní)"),
+    "peanut": Says("peanuts", "cacahuate"),
     "wheat": Says("wheat", "trigo"),
     "soy": Says("soy", "soya"),
     "sesame": Says("sesame", "sésamo"),
@@ -95,7 +95,8 @@ _SOURCES: dict[str, str] = {
         rf"\b{_NOT_DAIRY_BEFORE}(?:milk|butter)\b(?!\s*(?:thistle|weed))"
         r"|\bmilkfat\b|\bbuttermilk\b|\bdairy\b|\bcheese\b"
         r"|\bcream\b(?!\s+of\s+tartar)|\bcasein(?:ates?)?\b|\bcaseinates?\b|\bwhey\b|\blactose\b"
-        r"|\blactalbumin\b|\blactoglobulin\b|\blactoferrin\b|\bghee\b|\bcurds?\b|\byog(?:h)?urt\b|\bkefir\b"
+        r"|\blactalbumin\b|\blactoglobulin\b|\blactoferrin\b|\bcolostrum\b|\bcalostro\b|\bghee\b|\bcurds?\b"
+        r"|\byog(?:h)?urt\b|\bkefir\b"
         r"|\bcustard\b|\brecaldent\b|\bleche\b|\blacteos?\b|\bsuero\s+de\s+leche\b|\bmantequilla\b|\bqueso\b"
     ),
     "egg": (
@@ -186,32 +187,6 @@ def normalise_allergy(text: str) -> tuple[str, ...]:
         if pattern.search(folded):
             keys.extend(k for k in named if k not in keys)
     return tuple(sorted(keys, key=MAJOR_ALLERGENS.index))
-
-
-# Allergies a parent states in the question ("my son is allergic to milk"): the
-# answer must take them into account even when the profile does not list them.
-_STATED = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"(?<!not )(?<!n't )\ballergic\s+to\s+([^,.;:?!]+)",
-        r"\b((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+allerg(?:y|ies)\b",
-        r"(?<!no es )(?<!no son )\balergic[oa]s?\s+(?:a|al)\s+([^,.;:?!]+)",
-        r"\balergias?\s+(?:a|al)\s+([^,.;:?!]+)",
-    )
-)
-_STATED_MAX_WORDS = 4
-
-
-def allergies_stated(question: str) -> list[str]:
-    """The allergies a question states, as the parent wrote them (each names a major allergen)."""
-    folded = fold(question)
-    stated: list[str] = []
-    for pattern in _STATED:
-        for match in pattern.finditer(folded):
-            phrase = " ".join(match.group(1).split()[:_STATED_MAX_WORDS])
-            if normalise_allergy(phrase) and phrase not in stated:
-                stated.append(phrase)
-    return stated
 
 
 @dataclass(frozen=True)
@@ -338,34 +313,47 @@ def _unlisted_outcome(allergies: list[str], ingredients: list[str]) -> CheckOutc
     )
 
 
-def check_allergens(product: Product | None, profile: Profile, stated: Sequence[str] = ()) -> ToolResult:
-    """Check the product's ingredients against the profile's allergies.
+def _asked_outcome(allergen: str, matches: list[AllergenMatch], count: int) -> CheckOutcome:
+    """An allergen the question asks about ("does it have soy?") that no allergy names: present is `warn`."""
+    outcome = _allergen_outcome(allergen, matches, count)
+    return CheckOutcome(outcome.name, "warn", outcome.says) if outcome.status == "fail" else outcome
 
-    `stated`: the allergies the message itself states (already among the
-    profile's for this answer); a match on one of them says "you said".
+
+def check_allergens(product: Product | None, profile: Profile, stated: Sequence[str] = (),
+                    asked: Sequence[str] = ()) -> ToolResult:
+    """Check the product's ingredients against the child's allergies, and the allergens the question asks about.
+
+    `stated`: allergies the message itself states ("my son is allergic to
+    milk"), checked for this answer beside the profile's; a match on one of
+    them says "you said". `asked`: allergens the question only asks about
+    ("does it have soy?"); their presence is `warn`, not `fail`.
     """
     ingredients = [i for i in (product.ingredients if product else []) if i.strip()]
     recognised: list[str] = []
     unlisted: list[str] = []
-    for allergy in profile.allergies:
+    for allergy in [*profile.allergies, *(a for a in stated if a not in profile.allergies)]:
         keys = normalise_allergy(allergy)
         if keys:
             recognised.extend(k for k in keys if k not in recognised)
         elif allergy.strip():
             unlisted.append(allergy.strip())
     recognised.sort(key=MAJOR_ALLERGENS.index)
+    asked_keys = [k for a in asked for k in normalise_allergy(a) if k not in recognised]
+    asked_keys = sorted(dict.fromkeys(asked_keys), key=MAJOR_ALLERGENS.index)
 
     matches = find_allergens(product) if product and ingredients else []
     contains = {a: [m.ingredient for m in matches if m.allergen == a] for a in MAJOR_ALLERGENS}
     facts = {
         "allergies": recognised,
         "unlisted_allergies": unlisted,
+        "asked": asked_keys,
+        "from_message": sorted({k for a in stated for k in normalise_allergy(a)}, key=MAJOR_ALLERGENS.index),
         "ingredients_checked": len(ingredients),
         "matches": [m.as_fact() for m in matches],
         "contains": {a: items for a, items in contains.items() if items},
     }
 
-    if not recognised and not unlisted:
+    if not recognised and not unlisted and not asked_keys:
         present = [ALLERGEN_NAMES[a] for a in facts["contains"]]
         tail_en = f" The ingredients include {join_names(p.en for p in present)}." if present else ""
         tail_es = f" Los ingredientes incluyen {join_names((p.es for p in present), 'es')}." if present else ""
@@ -380,8 +368,9 @@ def check_allergens(product: Product | None, profile: Profile, stated: Sequence[
         return build_result(TOOL_NAME, [outcome], facts, [FALCPA] if present else [])
 
     if not ingredients:
-        what = join_names([ALLERGEN_NAMES[a].en for a in recognised] + unlisted)
-        what_es = join_names([ALLERGEN_NAMES[a].es for a in recognised] + unlisted, "es")
+        names = [ALLERGEN_NAMES[a] for a in [*recognised, *asked_keys]]
+        what = join_names([n.en for n in names] + unlisted)
+        what_es = join_names([n.es for n in names] + unlisted, "es")
         reason = "No product was given" if product is None else "The product has no ingredient list"
         reason_es = "No se indicó ningún producto" if product is None else "El producto no tiene lista de ingredientes"
         outcome = CheckOutcome(
@@ -393,14 +382,15 @@ def check_allergens(product: Product | None, profile: Profile, stated: Sequence[
         )
         return build_result(TOOL_NAME, [outcome], facts)
 
-    from_message = {key for allergy in stated for key in normalise_allergy(allergy)}
+    from_message = set(facts["from_message"])
     outcomes = [_allergen_outcome(a, matches, len(ingredients), stated=a in from_message) for a in recognised]
     failing = [o for o in outcomes if o.status == "fail"]
     facts["fail_from_message"] = bool(failing) and all(
         o.name.removeprefix("allergen_") in from_message for o in failing)
     if unlisted:
         outcomes.append(_unlisted_outcome(unlisted, ingredients))
-    citations = [FALCPA] if recognised else []
+    outcomes.extend(_asked_outcome(a, matches, len(ingredients)) for a in asked_keys)
+    citations = [FALCPA] if recognised or asked_keys else []
     if any(m.why == "extensively_hydrolysed" and m.allergen in recognised for m in matches):
         citations.append(AAP_HYPOALLERGENIC_FORMULA)
     return build_result(TOOL_NAME, outcomes, facts, citations)

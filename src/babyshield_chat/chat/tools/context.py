@@ -1,4 +1,4 @@
-"""What every tool receives: the product, the parent's profile, the question, the clock."""
+"""What every tool receives: the product, the parent's profile, what the message states, the question, the clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from opentelemetry import trace
 
 from babyshield_chat.db.pool import Database
-from babyshield_chat.chat.model import Product, Profile
+from babyshield_chat.chat.model import Product, Profile, Stated
 from babyshield_chat.chat.tools.recall_freshness import FreshnessCache
 
 
@@ -23,6 +23,8 @@ class ToolContext:
     recalls_max_age_days: int
     # The pipeline's cache of the recall data's age; None reads it on every call.
     recall_freshness: FreshnessCache | None = None
+    # Facts the message states (child's age, pregnancy, allergies): they win over the profile (spec 4b.6).
+    stated: Stated = dataclasses.field(default_factory=Stated)
 
     @property
     def today(self) -> dt.date:

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from babyshield_chat.chat.model import CheckStatus, Product, Profile, ToolResult
+from babyshield_chat.chat.model import CheckStatus, Pregnancy, Product, Profile, ToolResult
 from babyshield_chat.chat.text import fold
 from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result, join_names, none_of, worst
 
@@ -86,12 +86,17 @@ FDA_EPHEDRA = Citation(
 _DIETARY = re.compile(
     r"\b(?:food|formula|snacks?|drinks?|beverages?|juices?|teas?|coffee|supplements?|vitamins?|prenatal|gummies|gummy|"
     r"bars?|cereals?|puree|cheese|yog(?:h)?urt|sushi|fish|seafood|capsules?|tablets?|softgels?|chocolate|candy|"
-    r"smoothie|shake|powder|energy|soda|wine|beer|tincture|pills?|milk|meal)\b"
+    r"smoothie|shake|powder|energy|soda|wine|beer|tincture|pills?|milk|meal|"
+    r"comida|alimentos?|formula|bebidas?|jugos?|zumos?|te|cafe|suplementos?|vitaminas?|prenatal(?:es)?|gomitas|"
+    r"barras?|cereal(?:es)?|papillas?|quesos?|yogur|pescado|mariscos|capsulas?|tabletas?|pastillas?|chocolate|"
+    r"dulces?|batido|polvo|refresco|vino|cerveza|leche|galletas?)\b"
 )
 _TOPICAL = re.compile(
     r"\b(?:lotion|cream|serum|cleanser|face\s+wash|body\s+wash|wash|shampoo|conditioner|soap|ointment|balm|"
     r"skin|skincare|face|sunscreen|moisturi[sz]er|makeup|cosmetics?|toner|mask|peel|deodorant|perfume|nail|hair|"
-    r"stretch\s+marks?|topical|gel)\b"
+    r"stretch\s+marks?|topical|gel|"
+    r"crema|locion|serum|limpiador|jabon|champu|acondicionador|unguento|balsamo|piel|cara|facial|protector\s+solar|"
+    r"maquillaje|cosmeticos?|tonico|mascarilla|exfoliante|desodorante|perfume|unas|cabello|pelo|estrias)\b"
 )
 
 
@@ -305,8 +310,14 @@ CONCERNS: tuple[Concern, ...] = (
 )
 
 
-def _nsaid_status(trimester: int | None) -> CheckStatus:
-    # The third trimester begins at week 28, well past the 20-week line.
+#: FDA (2020): avoid NSAIDs from this week of pregnancy on.
+NSAID_AVOID_FROM_WEEK = 20
+
+
+def _nsaid_status(trimester: int | None, weeks: int | None = None) -> CheckStatus:
+    # The third trimester begins at week 28, well past the 20-week line; a stated week decides exactly.
+    if weeks is not None:
+        return "fail" if weeks >= NSAID_AVOID_FROM_WEEK else "warn"
     return "fail" if trimester == 3 else "warn"
 
 
@@ -326,16 +337,24 @@ class Finding:
         }
 
 
-def find_concerns(product: Product, trimester: int | None) -> list[Finding]:
-    """Every ingredient on the avoid/limit list, given how the product is used."""
+def find_concerns(product: Product, trimester: int | None, weeks: int | None = None) -> list[Finding]:
+    """Every ingredient on the avoid/limit list, given how the product is used.
+
+    The product's name counts as well, for a concern no ingredient shows: a
+    "Queso fresco" whose ingredients read "milk, salt, enzymes" is still a
+    soft cheese.
+    """
     use = product_use(product)
     findings: list[Finding] = []
-    for ingredient in product.ingredients:
+    named = [(ingredient, False) for ingredient in product.ingredients] + [(product.name or "", True)]
+    for ingredient, is_name in named:
         folded = fold(ingredient)
         for concern in CONCERNS:
             if use not in concern.applies_to or not concern.pattern.search(folded):
                 continue
-            status = _nsaid_status(trimester) if concern.key == "nsaid" else concern.status
+            if is_name and any(f.concern.key == concern.key for f in findings):
+                break
+            status = _nsaid_status(trimester, weeks) if concern.key == "nsaid" else concern.status
             findings.append(Finding(ingredient=ingredient, concern=concern, status=status))
             break  # one concern per ingredient: the first, most specific one
     return findings
@@ -367,17 +386,44 @@ def _summary(findings: list[Finding]) -> Says:
     return Says(" ".join(en), " ".join(es))
 
 
-def check_pregnancy(product: Product | None, profile: Profile) -> ToolResult:
-    """Check the product's ingredients against pregnancy guidance."""
-    trimester = profile.pregnancy_trimester
+def _stage(pregnancy: Pregnancy | None) -> Says:
+    """How far along, and who said so (spec 4b.6)."""
+    if pregnancy is None or (pregnancy.trimester is None and pregnancy.weeks is None):
+        return Says(" We do not know how far along you are.", " No sabemos de cuántas semanas está.")
+    if pregnancy.source == "message":
+        if pregnancy.weeks is not None:
+            return Says(f" You said you are {pregnancy.weeks} weeks pregnant.",
+                        f" Nos dijo que está embarazada de {pregnancy.weeks} semanas.")
+        return Says(f" You said you are in the {_ORDINAL[pregnancy.trimester].en} trimester.",
+                    f" Nos dijo que está en el {_ORDINAL[pregnancy.trimester].es} trimestre.")
+    return Says(f" Your profile says trimester {pregnancy.trimester}.",
+                f" Su perfil indica el trimestre {pregnancy.trimester}.")
+
+
+_ORDINAL = {1: Says("first", "primer"), 2: Says("second", "segundo"), 3: Says("third", "tercer")}
+
+
+def check_pregnancy(product: Product | None, profile: Profile, stated: Pregnancy | None = None) -> ToolResult:
+    """Check the product's ingredients against pregnancy guidance.
+
+    A pregnancy `stated` in the message (weeks, trimester) wins over the profile's trimester (spec 4b.6).
+    """
+    pregnancy = stated if stated is not None and (stated.trimester or stated.weeks) else None
+    if pregnancy is None and profile.pregnancy_trimester:
+        pregnancy = Pregnancy(trimester=profile.pregnancy_trimester, source="profile")
+    trimester = pregnancy.trimester if pregnancy else None
+    weeks = pregnancy.weeks if pregnancy else None
     ingredients = [i for i in (product.ingredients if product else []) if i.strip()]
     facts: dict[str, object] = {
         "trimester": trimester,
+        "weeks": weeks,
+        "stage_source": pregnancy.source if pregnancy else None,
         "use": product_use(product) if product else None,
         "ingredients_checked": len(ingredients),
         "findings": [],
     }
-    if not ingredients:
+    findings = find_concerns(product, trimester, weeks) if product is not None else []
+    if not ingredients and not findings:
         reason = Says(
             (
                 "No product was given, so its ingredients could not be checked for pregnancy."
@@ -392,7 +438,6 @@ def check_pregnancy(product: Product | None, profile: Profile) -> ToolResult:
         )
         return build_result(TOOL_NAME, [CheckOutcome("pregnancy", "unknown", reason)], facts)
 
-    findings = find_concerns(product, trimester)
     facts["findings"] = [f.as_fact() for f in findings]
     if not findings:
         says = Says(
@@ -406,13 +451,7 @@ def check_pregnancy(product: Product | None, profile: Profile) -> ToolResult:
     status = worst(f.status for f in findings)
     says = _summary(findings)
     if any(f.concern.key == "nsaid" for f in findings):
-        stage = (
-            Says(f" You are in trimester {trimester}.", f" Está en el trimestre {trimester}.")
-            if trimester
-            else Says(
-                " Your profile does not say how far along you are.", " Su perfil no indica de cuántas semanas está."
-            )
-        )
+        stage = _stage(pregnancy)
         says = Says(says.en + stage.en, says.es + stage.es)
     citations = [f.concern.citation for f in findings if f.concern.citation]
     return build_result(TOOL_NAME, [CheckOutcome("pregnancy", status, says)], facts, citations)

@@ -16,7 +16,9 @@ Guarantees:
   `unknown` with "this code looks mistyped": never "no recall found" for a
   code that is probably not the product's. It is still looked up as typed,
   since old recall records carry typos too.
-- A code or model match is `fail`; a name match is `warn`.
+- A code or model match is `fail`; a name match is `warn`. A valid scanned
+  code that no recall lists rules out, by name, the recalls that list the
+  codes they cover: only recalls without codes can still be this product.
 - Results are recalls, not records: one entry per recall with the sources
   that hold it (`facts["matches"][i]["sources"]`), one evidence item each,
   and counts in the details count recalls.
@@ -24,12 +26,15 @@ Guarantees:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from babyshield_chat.chat.model import Check, Evidence, ToolResult
+from babyshield_chat.chat.clean import short_title, shown_number
+from babyshield_chat.chat.model import Check, CheckStatus, Evidence, ToolResult
+from babyshield_chat.chat.tools.common import Says
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.recalls import repository as repo
-from babyshield_chat.recalls.gtin import Gtin, GtinError, parse_gtin
+from babyshield_chat.recalls.gtin import GTIN_LENGTHS, Gtin, GtinError, parse_gtin
 from babyshield_chat.recalls.phrase import is_category, product_phrase
 from babyshield_chat.recalls.results import Recall
 from babyshield_chat.telemetry.tracing import db_span
@@ -51,15 +56,16 @@ def _evidence(match: Recall) -> Evidence:
 def name_query(ctx: ToolContext) -> tuple[str, str | None, str] | None:
     """(phrase, brand, where it came from) for the name search, or None when there is nothing to search.
 
-    A product name is searched unless it is one word naming only a kind of
-    product ("Crib"); a phrase taken from the question likewise. The brand
-    narrows either (among records that have a brand).
+    A product name is searched unless, without a brand, it only names a kind
+    of product ("Crib", "Infant swing": the recalls of every swing are not
+    this one's); a phrase taken from the question likewise. The brand narrows
+    either (among records that have a brand).
     """
     product = ctx.product
     brand = product.brand if product and product.brand and product.brand.strip() else None
     if product and product.name and product.name.strip():
         name = product.name.strip()
-        if len(name.split()) >= 2 or not is_category(name):
+        if brand or not is_category(name):
             return name, brand, "product"
         return None
     phrase = product_phrase(ctx.question)
@@ -68,18 +74,28 @@ def name_query(ctx: ToolContext) -> tuple[str, str | None, str] | None:
     return None
 
 
-def _mistyped(code: str, gtin: Gtin | None) -> str:
-    why = gtin.problem if gtin and gtin.problem else f"{code} is not a valid product code"
-    return (f"The code {code} looks mistyped ({why}), so it may not be this product's: please re-scan the barcode "
-            "or type it again.")
+def _mistyped(code: str, gtin: Gtin | None) -> Says:
+    """ "This code looks mistyped ...: please re-scan" (spec 4b.4), never "no recall found"."""
+    if gtin is not None and gtin.check_digit_ok is False and len(gtin.given) in (11, *GTIN_LENGTHS):
+        why = Says("its last digit, the check digit, does not fit the others",
+                   "su último dígito, el de control, no cuadra con los demás")
+    else:
+        digits = len(gtin.given) if gtin is not None else len(code)
+        why = Says(f"no barcode has {digits} digits", f"ningún código de barras tiene {digits} dígitos")
+    return Says(
+        f"The code {code} looks mistyped ({why.en}), so it may not be this product's: please re-scan the barcode "
+        "or type it again.",
+        f"El código {code} parece mal escrito ({why.es}), así que puede no ser el de este producto: vuelva a "
+        "escanear el código de barras o escríbalo de nuevo.",
+    )
 
 
 async def recall_lookup(ctx: ToolContext) -> ToolResult:
     product = ctx.product
     matches: list[Recall] = []
     searched: list[str] = []
-    exact_key_searched = False
-    code_problem: str | None = None
+    exact_key_searched = code_searched = False
+    code_problem: Says | None = None
     name_from: str | None = None
     with db_span(ctx.tracer, "SELECT", "recalls"):
         async with ctx.database.connection() as conn:
@@ -94,7 +110,7 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
                     searched.append(f"UPC {product.upc} (looks mistyped)")
                 else:
                     searched.append(f"UPC {gtin.display}")
-                    exact_key_searched = True
+                    exact_key_searched = code_searched = True
                 if gtin is not None:
                     matches = await repo.find_by_codes(conn, gtin.candidates)
             if not matches and product and product.model:
@@ -103,11 +119,15 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
                 matches = await repo.find_by_model(conn, product.model)
             if not matches and (query := name_query(ctx)):
                 phrase, brand, name_from = query
-                searched.append(f"name '{phrase}'" + (f" (brand {brand})" if brand else ""))
+                searched.append(f"'{phrase}'" + (f" ({brand})" if brand else ""))
                 matches = await repo.find_by_name(conn, phrase, brand=brand)
+                if code_searched:
+                    # A valid code no recall lists rules out the recalls that list the codes they cover.
+                    matches = [m for m in matches if not m.lists_codes]
 
     as_of = fresh.last_import_at
     stale = as_of is None or ctx.now - as_of > dt.timedelta(days=ctx.recalls_max_age_days)
+    check = _check(matches, searched, fresh, stale, ctx, exact_key_searched and code_problem is None, code_problem)
     facts = {
         "matches": [m.as_fact() for m in matches],
         "match_kind": matches[0].match_kind if matches else None,
@@ -115,47 +135,86 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         "records_loaded": fresh.records_loaded,
         "recalls_loaded": fresh.recalls_loaded,
         "data_as_of": as_of.isoformat() if as_of else None,
+        "newest_recall": fresh.newest_recall.isoformat() if fresh.newest_recall else None,
         "stale": stale,
-        "code_problem": code_problem,
+        "code_problem": code_problem.en if code_problem else None,
+        "code_problem_es": code_problem.es if code_problem else None,
         "name_from": name_from,  # "product", "question", or None when no name was searched
+        "detail_es": {CHECK: check.es},
     }
-    check = _check(matches, searched, fresh, stale, ctx, exact_key_searched and code_problem is None, code_problem)
     return ToolResult(
-        name=NAME, ok=True, checks=[check], evidence=[_evidence(m) for m in matches], facts=facts, data_as_of=as_of,
+        name=NAME, ok=True, checks=[Check(name=CHECK, status=check.status, detail=check.en)],
+        evidence=[_evidence(m) for m in matches], facts=facts, data_as_of=as_of,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Verdict:
+    status: CheckStatus
+    en: str
+    es: str
+
+
+def _listed(matches: list[Recall], *, quoted: bool = False) -> str:
+    """ "Title (CPSC 13115, 2013-02-06); ..." for up to three recalls (a page slug is no number to show).
+
+    `quoted`: titles between quotation marks, as a Spanish sentence quotes the data's English.
+    """
+    items = []
+    for m in matches[:3]:
+        number = shown_number(m.recall_number)
+        when = m.recall_date.isoformat() if m.recall_date else None
+        label = ", ".join(p for p in (f"{m.agency} {number}" if number else m.agency, when) if p)
+        title = short_title(m.title)
+        items.append(f"{f'“{title}”' if quoted else title} ({label})")
+    return "; ".join(items)
 
 
 def _check(matches: list[Recall], searched: list[str], fresh: repo.Freshness, stale: bool, ctx: ToolContext,
-           exact_key_searched: bool, code_problem: str | None) -> Check:
+           exact_key_searched: bool, code_problem: Says | None) -> _Verdict:
     as_of = fresh.last_import_at.date().isoformat() if fresh.last_import_at else None
     recalls = fresh.recalls_loaded or fresh.records_loaded
     if matches:
-        exact = matches[0].match_kind in ("upc", "model")
-        titles = "; ".join(f"{m.agency} {m.recall_number} ({m.title})" for m in matches[:3])
-        if exact:
-            return Check(name=CHECK, status="fail", detail=f"Recalled: {titles}, matched by {matches[0].match_kind}.")
-        detail = f"Possible recall by a similar product name: {titles}. Compare the model number on the label."
-        return Check(name=CHECK, status="warn", detail=f"{detail} {code_problem}" if code_problem else detail)
+        kind = matches[0].match_kind
+        if kind in ("upc", "model"):
+            how = Says("its barcode", "su código de barras") if kind == "upc" else Says("its model number",
+                                                                                         "su número de modelo")
+            return _Verdict("fail", f"Recalled: {_listed(matches)}, matched by {how.en}.",
+                            f"Retirado del mercado: {_listed(matches, quoted=True)}; coincide por {how.es}.")
+        en = f"Possible recall by a similar product name: {_listed(matches)}. Compare the model number on the label."
+        es = (f"Posible retirada por un nombre de producto parecido: {_listed(matches, quoted=True)}. Revise el número "
+              "de modelo de la etiqueta.")
+        if code_problem:
+            en, es = f"{en} {code_problem.en}", f"{es} {code_problem.es}"
+        return _Verdict("warn", en, es)
     if fresh.records_loaded == 0:
-        return Check(name=CHECK, status="unknown", detail="No recall data is loaded, so recalls could not be checked.")
+        return _Verdict("unknown", "No recall data is loaded, so recalls could not be checked.",
+                        "No hay datos de retiradas cargados, así que no se pudieron comprobar.")
     if stale:
-        return Check(
-            name=CHECK, status="unknown",
-            detail=f"The recall data was last updated {as_of}, more than {ctx.recalls_max_age_days} days ago; "
-                   "it is too old to rule out a recall.",
+        return _Verdict(
+            "unknown",
+            f"The recall data was last updated {as_of}, more than {ctx.recalls_max_age_days} days ago; "
+            "it is too old to rule out a recall.",
+            f"Los datos de retiradas se actualizaron el {as_of}, hace más de {ctx.recalls_max_age_days} días; "
+            "son demasiado antiguos para descartar una retirada.",
         )
     if code_problem:
-        return Check(name=CHECK, status="unknown", detail=code_problem)
+        return _Verdict("unknown", code_problem.en, code_problem.es)
     if not searched:
-        return Check(name=CHECK, status="unknown", detail="No UPC, model or product name to look up.")
+        return _Verdict("unknown",
+                        "We need the product to look it up: scan its barcode, or give its brand and model.",
+                        "Necesitamos el producto para buscarlo: escanee su código de barras o indique marca y modelo.")
     if not exact_key_searched:
         # A name that matches nothing proves little: recalls name products their own way.
-        return Check(
-            name=CHECK, status="unknown",
-            detail=f"No recall matched {', '.join(searched)} in {recalls} recalls as of {as_of}, "
-                   "but without a UPC or model number a recall cannot be ruled out.",
+        what = ", ".join(searched)
+        return _Verdict(
+            "unknown",
+            f"None of the {recalls} recalls in our data (as of {as_of}) names {what}, but recalls name products "
+            "their own way: without a barcode (UPC) or model number a recall cannot be ruled out.",
+            f"Ninguna de las {recalls} retiradas de nuestros datos (al {as_of}) nombra {what}, pero las retiradas "
+            "nombran los productos a su manera: sin el código de barras (UPC) o el número de modelo no se puede "
+            "descartar una retirada.",
         )
-    return Check(
-        name=CHECK, status="pass",
-        detail=f"No recall found for {', '.join(searched)} in {recalls} recalls as of {as_of}.",
-    )
+    what = ", ".join(searched)
+    return _Verdict("pass", f"No recall found for {what} in {recalls} recalls as of {as_of}.",
+                    f"Ninguna retirada para {what} entre {recalls} retiradas al {as_of}.")

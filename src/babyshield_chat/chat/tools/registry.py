@@ -1,7 +1,8 @@
-"""Which tools run for which intent, and running them under budget.
+"""Which tools answer which intent, and running them under budget.
 
-`TOOLS_BY_INTENT` is the one table of the pipeline's step 4. `run_tools`
-runs an intent's tools concurrently, each in its own stage of
+`TOOLS_BY_INTENT` is the one table of the pipeline's step 4 (the routing
+takes the union of it over a message's concerns). `run_tools`
+runs the chosen tools concurrently, each in its own stage of
 `min(tool budget, time left)`, behind its `tool:<name>` breaker when a guard
 is given. A tool that fails, times out or is short-circuited yields
 `ok: false` and `unknown` checks with the reason: never `pass`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from opentelemetry import trace
 
@@ -80,10 +81,10 @@ def failed(name: ToolName, reason: str, latency_ms: int = 0) -> ToolResult:
 
 
 async def run_tools(
-    intent: Intent, ctx: ToolContext, *, budget_sec: float, tracer: trace.Tracer,
+    names: Sequence[ToolName], ctx: ToolContext, *, budget_sec: float, tracer: trace.Tracer,
     guard: Guard | None = None, observe: Observer | None = None,
 ) -> list[ToolRun]:
-    names = TOOLS_BY_INTENT.get(intent, ())
+    """Run the named tools concurrently (the routing decides which: `chat.routing.tools_for`)."""
     return list(await asyncio.gather(*(
         _run_one(name, ctx, budget_sec=budget_sec, tracer=tracer, guard=guard, observe=observe) for name in names
     )))

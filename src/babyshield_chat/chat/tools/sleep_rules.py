@@ -4,8 +4,9 @@ The Safe Sleep for Babies Act of 2022 bans inclined sleepers and padded crib
 bumpers (with the infant sleep product standard, 16 CFR 1241); the FDA warns
 against sleep positioners; the AAP's 2022 safe-sleep recommendations rule out
 pillows, loungers, weighted and in-bed sleep products; the 2011 crib
-standards (16 CFR 1219/1220) ended drop-side cribs; and a bassinet is for a
-baby who cannot yet roll over (16 CFR 1218).
+standards (16 CFR 1219/1220) ended drop-side cribs; sitting devices (swings,
+bouncers, car seats, strollers) are not for routine sleep (AAP 2022); and a
+bassinet is for a baby who cannot yet roll over (16 CFR 1218).
 """
 
 from __future__ import annotations
@@ -160,6 +161,19 @@ def _drop_side(ctx: RuleContext) -> CheckOutcome:
     )
 
 
+def _sitting_device(ctx: RuleContext) -> CheckOutcome:
+    return CheckOutcome(
+        "sitting_device",
+        "warn",
+        Says(
+            "Swings, bouncers, rockers, car seats and strollers are not for routine sleep: if your baby falls asleep "
+            "in one, move them to a firm, flat crib or bassinet (AAP 2022).",
+            "Los columpios, hamacas, mecedoras, sillas de auto y cochecitos no son para dormir habitualmente: si el "
+            "bebé se duerme en uno, páselo a una cuna o moisés firme y plano (AAP 2022).",
+        ),
+    )
+
+
 def _bassinet(ctx: RuleContext) -> CheckOutcome | None:
     if ctx.age is not None and ctx.age < BASSINET_ROLLING_MONTHS:
         return None
@@ -216,5 +230,13 @@ SLEEP_RULES: tuple[CategoryRule, ...] = (
         (AAP_SAFE_SLEEP,),
     ),
     CategoryRule(compile_rule(r"\bdrop[\s-]?side\b"), _drop_side, (CFR_1219, CFR_1220)),
+    CategoryRule(
+        compile_rule(
+            r"\b(?:infant\s+|baby\s+)?(?:swings?|bouncers?|rockers?)\b(?!\s+(?:set|toy|horse|chair))"
+            r"|\bcar\s+seats?\b|\bstrollers?\b|\bcolumpio|\bhamaca\b"
+        ),
+        _sitting_device,
+        (AAP_SAFE_SLEEP,),
+    ),
     CategoryRule(compile_rule(r"\bbassinets?\b|\bcradles?\b|\bmoses\s+baskets?\b|\bmoises\b"), _bassinet, (CFR_1218,)),
 )

@@ -1,0 +1,132 @@
+"""What a message asks, and which tools answer it (spec 4b.5 and 4b.8).
+
+The router's classifier names the primary intent and, from the same rule
+scores, every concern the message raises ("Is it recalled and is it OK for my
+2 month old to nap in it?": recall and age). `route` adds what the writers
+need to answer as asked: whether the message asks about *using* the product
+("can I give ...", "is it ok", "safe?") or about sleep, and whether it is
+small talk. The tools run are then the union of:
+
+- the tools of each concern (`registry.TOOLS_BY_INTENT`);
+- when the intent is unclear or a use is asked about and a product is
+  scanned, every check the product and what is known allow: the recall
+  look-up; the age check when the child's age is known or the product has
+  an age grading or a category rule (safe sleep, walkers, honey, ...); the
+  allergen check when allergies are known or asked about; the pregnancy
+  check when a pregnancy is known;
+- the check of each fact the message states about the scanned product (an
+  age, an allergy, a pregnancy): the parent said it because it matters;
+- the age check of a product a category rule concerns (safe sleep, walkers,
+  magnets, honey, ...), whatever was asked: "is my drop side crib
+  recalled?" also learns that drop-side cribs may not be sold;
+- a product named in the message but not scanned ("can my baby sleep in a
+  rock n play?") is checked by that name, as if scanned with only a name.
+
+Without a product (none scanned, none named) only the recall look-up runs,
+for a recall question (it asks which product); a message whose tools all
+need a product gets the `no_product` reply. Small talk runs no tool at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from babyshield_chat.chat.intents import IntentResult
+from babyshield_chat.chat.model import Product, Profile, Stated
+from babyshield_chat.chat.small_talk import SmallTalk, kind_of
+from babyshield_chat.chat.text import fold
+from babyshield_chat.chat.tools.age import has_category_rule
+from babyshield_chat.chat.tools.registry import TOOLS_BY_INTENT
+from babyshield_chat.recalls.phrase import product_phrase
+from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleIntent, ToolName
+
+# The message asks whether the product may be used, given, worn, slept in ...
+_ASKS_USE = re.compile(
+    r"\b(?:ok|okay|safe|safely|fine|alright|suitable|appropriate|good\s+for|right\s+for|bad\s+for|dangerous|"
+    r"use|using|give|giving|eat|drink|take|wear|sleep|nap|sit|ride|feed|put\s+(?:him|her|them|my|the|baby)|"
+    r"can\s+(?:i|we|he|she|they|my|our|the|a|baby|you\s+use)|should\s+(?:i|we)|let\s+(?:him|her)|"
+    r"puede|puedo|podemos|usar|usarlo|usarla|dar(?:le)?|tomar|comer|dormir|segur[oa]|bien\s+para|adecuad[oa]|"
+    r"apt[oa])\b"
+)
+# The message asks about sleep: a lounger "ok for naps" is a sleep question; "Nap Nanny" is a product.
+_ASKS_SLEEP = re.compile(
+    r"\b(?:sleep|sleeps|sleeping|slept|asleep|overnight|naps|napping|bedtime|co-?sleep\w*|bed-?shar\w*|"
+    r"dormir|duerm\w*|siesta)\b|\b(?:to|a|for|her|his|their)\s+nap\b|\bnap\s+(?:in|on|time)\b"
+    r"|\bat\s+night\b|\bnight\s*time\b|\bpor\s+la\s+noche\b"
+)
+
+
+def asks_use(message: str) -> bool:
+    """Whether the message asks if the product may be used, given, slept in ... ("is it ok", "can I give")."""
+    return bool(_ASKS_USE.search(fold(message)))
+
+
+def asks_sleep(message: str) -> bool:
+    """Whether the message asks about sleep ("nap in it", "overnight", "dormir")."""
+    return bool(_ASKS_SLEEP.search(fold(message)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """The primary intent, every concern, small talk, and the tools that answer."""
+
+    intent: Intent
+    concerns: frozenset[RuleIntent]
+    small_talk: SmallTalk | None
+    tools: tuple[ToolName, ...]
+    #: The product the checks look at: the scanned one, or one named in the message (only its name).
+    product: Product | None = None
+
+
+def scanned(product: Product | None) -> bool:
+    """Whether the request carries a product with anything in it."""
+    return product is not None and any(
+        (product.name, product.brand, product.model, product.upc, product.category, product.ingredients,
+         product.age_min_months is not None)
+    )
+
+
+def route(result: IntentResult, message: str, product: Product | None, profile: Profile, stated: Stated) -> Route:
+    """Route one message: its intent and concerns (from the classifier), what it asks, its tools."""
+    concerns = frozenset(result.concerns | ({result.intent} if result.intent != UNCLEAR_INTENT else set()))
+    use = asks_use(message)
+    if not scanned(product):
+        phrase = product_phrase(message)
+        product = Product(name=phrase) if phrase else None
+    has_facts = stated.child_age is not None or stated.pregnancy is not None or bool(stated.allergies)
+    talk = kind_of(message, asks_about_product=bool(concerns) or use or (has_facts and product is not None),
+                   names_product=product is not None)
+    tools: tuple[ToolName, ...] = ()
+    if talk is None:
+        tools = tools_for(result.intent, concerns, asks_use=use, product=product, profile=profile, stated=stated)
+        talk = None if tools else "no_product"
+    return Route(intent=result.intent, concerns=concerns, small_talk=talk, tools=tools, product=product)
+
+
+def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: bool, product: Product | None,
+              profile: Profile, stated: Stated) -> tuple[ToolName, ...]:
+    """The union of the tools the message needs, in the registry's order (see the module docstring)."""
+    names: set[ToolName] = {tool for concern in concerns for tool in TOOLS_BY_INTENT[concern]}
+    if product is None:
+        # Without a product only a recall question has an answer ("which product?"); the checks need one.
+        return ("recall_lookup",) if "recall_details" in concerns else ()
+    age_known = stated.child_age is not None or profile.child_birthdate is not None
+    allergies_known = bool(profile.allergies or stated.allergies or stated.asked_allergens)
+    pregnancy_known = stated.pregnancy is not None or profile.pregnancy_trimester is not None
+    if intent == UNCLEAR_INTENT or asks_use:
+        names.add("recall_lookup")
+        if age_known or product.age_min_months is not None or has_category_rule(product):
+            names.add("age_check")
+        if allergies_known:
+            names.add("allergen_check")
+        if pregnancy_known:
+            names.add("pregnancy_check")
+    if stated.child_age is not None or has_category_rule(product):
+        # A banned or unsafe kind of product (an inclined sleeper, a drop-side crib) is said whatever was asked.
+        names.add("age_check")
+    if stated.allergies or stated.asked_allergens:
+        names.add("allergen_check")
+    if stated.pregnancy is not None:
+        names.add("pregnancy_check")
+    return tuple(name for name in TOOL_NAMES if name in names)
