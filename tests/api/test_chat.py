@@ -66,8 +66,15 @@ async def test_rock_n_play_question_cites_the_2013_mold_recall(apps, loaded):
 
 async def test_infant_formula_question_finds_fda_records(apps, loaded):
     client = await apps.client(DEV, database_url=loaded)
-    body = await ask(client, "Was this infant formula recalled?", product={"name": "infant formula"})
+    body = await ask(client, "Was this infant formula recalled?", product={"name": "Similac Advance infant formula"})
     assert any(e["id"].startswith("FDA-") for e in body["answer"]["evidence"])
+
+
+async def test_a_name_that_only_names_a_kind_of_product_asks_for_the_product(apps, loaded):
+    client = await apps.client(DEV, database_url=loaded)
+    body = await ask(client, "Was this infant formula recalled?", product={"name": "infant formula"})
+    assert cited_recalls(body) == []
+    assert body["answer"]["summary"].startswith("Which product do you mean? Scan its barcode")
 
 
 async def test_every_cited_recall_was_returned_by_a_tool(apps, loaded):

@@ -8,6 +8,13 @@ from babyshield_chat.chat.emergency import detect_emergency, emergency_answer, m
 
 # (message, expected category or None, expected level or None)
 EMERGENCIES_EN = [
+    # Urgent, not 911 (spec 4b.9).
+    ("my 6 week old has a fever of 100.6", "young_infant_fever", "amber"),
+    ("2 month old, temp is 38.3 C, is this thermometer right?", "young_infant_fever", "amber"),
+    ("my toddler swallowed water beads", "water_beads", "amber"),
+    ("I think my son ate some of the water beads from this kit", "water_beads", "amber"),
+    ("she swallowed an orbeez", "water_beads", "amber"),
+    ("my 1 month old is not breathing and has a fever of 101", "not_breathing", "red"),
     ("My baby is choking!", "choking", "red"),
     ("help my son is choking on a grape", "choking", "red"),
     ("my kid choked on a piece of this toy and is coughing", "choking", "red"),
@@ -44,6 +51,8 @@ EMERGENCIES_EN = [
 ]
 
 EMERGENCIES_ES = [
+    ("mi bebé de 2 meses tiene 38.5 de fiebre", "young_infant_fever", "amber"),
+    ("mi hijo se tragó unas bolitas de hidrogel", "water_beads", "amber"),
     ("mi bebé se está ahogando", "choking", "red"),
     ("Mi hija se atragantó con una uva", "choking", "red"),
     ("mi hijo se tragó una pila", "battery", "red"),
@@ -65,6 +74,10 @@ EMERGENCIES_ES = [
 ]
 
 NEAR_MISSES = [
+    "are water beads ok for toddlers to play with?",
+    "my 5 month old has a fever of 100.8, can she use this teether?",
+    "my 2 month old had a fever last week, is this thermometer accurate?",
+    "what temperature counts as a fever for a newborn?",
     "the battery cover is loose",
     "does this toy have small magnets?",
     "battery",
@@ -202,10 +215,11 @@ def test_spanish_locales_get_the_call_to_action_in_spanish() -> None:
     assert us.reason.startswith("Es posible que su hijo")
 
 
-def test_spanish_text_with_an_english_locale_is_still_detected_and_answered_in_english() -> None:
+def test_spanish_text_with_an_english_locale_is_answered_in_spanish_with_the_regions_numbers() -> None:
     emergency = detect_emergency("mi hijo se tragó una pila", "en-US")
 
-    assert emergency.reason == "Your child may have swallowed a battery."
+    assert emergency.reason == "Es posible que su hijo se haya tragado una pila."
+    assert "911" in emergency.call_to_action and "1-800-222-1222" in emergency.call_to_action
 
 
 def test_emergency_answer_tells_what_to_do_now_without_checks_or_evidence() -> None:
@@ -221,6 +235,22 @@ def test_emergency_answer_tells_what_to_do_now_without_checks_or_evidence() -> N
     assert answer.checks == [] and answer.evidence == []
     assert "emergency:battery" in answer.flags
     assert "not a medical service" in answer.disclaimer
+
+
+def test_a_young_infants_fever_sends_the_parent_to_the_pediatrician_or_the_emergency_room() -> None:
+    emergency = detect_emergency("my 6 week old has a fever of 100.6", "en-US")
+
+    assert emergency.level == "amber"
+    assert emergency.call_to_action.startswith("Call your pediatrician now, or go to the emergency room")
+    assert "911" not in emergency.call_to_action
+
+
+def test_swallowed_water_beads_send_the_parent_to_poison_control_and_the_emergency_room() -> None:
+    emergency = detect_emergency("my toddler swallowed water beads", "en-US")
+
+    assert emergency.level == "amber"
+    assert "Poison Control at 1-800-222-1222" in emergency.call_to_action
+    assert "emergency room" in emergency.call_to_action
 
 
 def test_amber_answer_says_urgent_not_life_threatening() -> None:

@@ -88,5 +88,5 @@ def test_every_rule_has_english_and_spanish_phrasings_and_a_unique_category() ->
 def test_ingestions_never_resolve_but_states_do() -> None:
     by_category = {rule.category: rule for rule in rules.RULES}
 
-    assert not any(by_category[c].resolvable for c in ("battery", "magnet", "poisoning"))
+    assert not any(by_category[c].resolvable for c in ("battery", "magnet", "poisoning", "water_beads"))
     assert all(by_category[c].resolvable for c in ("choking", "burn", "head_injury"))

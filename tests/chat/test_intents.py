@@ -183,3 +183,19 @@ async def test_rule_classifier_implements_the_protocol_and_ignores_the_product()
     assert with_product == without
     assert with_product.intent == "recall_details"
     assert with_product.source == "rules"
+
+
+def test_every_concern_of_a_message_is_named_beside_the_primary_intent() -> None:
+    result = classify_text("Is it recalled and is it OK for my 2 month old to nap in it?")
+
+    assert result.concerns >= {"recall_details", "age_appropriateness"}
+
+
+def test_a_lone_weak_hint_is_no_concern() -> None:
+    assert classify_text("what temperature counts as a fever for a newborn?").concerns == frozenset()
+
+
+def test_a_product_named_nap_nanny_is_not_a_question_about_naps() -> None:
+    result = classify_text("Nap Nanny recliner - recalled?")
+
+    assert (result.intent, result.concerns) == ("recall_details", frozenset({"recall_details"}))

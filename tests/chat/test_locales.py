@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from babyshield_chat.chat.locales import parse_locale
+from babyshield_chat.chat.locales import answer_language, parse_locale
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,17 @@ def test_emergency_number_is_known_or_none_never_guessed(tag, number) -> None:
 )
 def test_us_poison_control_only_where_it_answers(tag, has_line) -> None:
     assert (parse_locale(tag).poison_control == "1-800-222-1222") is has_line
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "language"),
+    [
+        ("en-US", "mi hija es alérgica a la leche, ¿puede tomar esto?", "es"),
+        ("es-MX", "Is this stroller recalled?", "en"),
+        ("es-MX", "ok?", "es"),
+        ("en-US", "Graco 4Ever", "en"),
+        (None, "¿Está retirado?", "es"),
+    ],
+)
+def test_the_answer_follows_the_language_the_parent_wrote_in_else_the_locale(locale, message, language) -> None:
+    assert answer_language(locale, message) == language

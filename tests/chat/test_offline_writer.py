@@ -24,7 +24,7 @@ from babyshield_chat.chat.tools.ingredients import ingredient_info
 STATUSES = ("pass", "warn", "fail", "unknown")
 AS_OF = dt.datetime(2026, 3, 14, 2, 0, tzinfo=dt.timezone.utc)
 SAFE_CLAIM = re.compile(r"\b(?:safe|seguro|segura|no problems|sin problemas|ok|okay|fine)\b", re.IGNORECASE)
-ALL_CLEAR_EN = "No problems found in the checks we ran."
+NOTHING_AGAINST = "Nothing in the checks we ran speaks against it"
 
 SHEETS = Product(name="4moms breeze playard sheet", upc="817980011137")
 SHEETS_RECALL = Evidence(
@@ -42,6 +42,8 @@ SHEETS_MATCH = {
     "remedy": "Refund",
     "url": SHEETS_RECALL.url,
     "agency": "CPSC",
+    "deaths": 0,
+    "serious_injuries": 0,
 }
 
 
@@ -63,8 +65,11 @@ def recall_result(
             "matches": matches or [],
             "match_kind": match_kind,
             "data_as_of": as_of.isoformat() if as_of else None,
+            "newest_recall": "2026-02-20",
             "stale": stale,
             "records_loaded": records,
+            "recalls_loaded": records,
+            "searched": ["UPC 817980011137"],
         },
         data_as_of=as_of,
     )
@@ -78,9 +83,12 @@ def tool(name: str, status: str, ok: bool = True) -> ToolResult:
     )
 
 
-def request(intent: str, *results: ToolResult, locale: str | None = "en-US") -> SynthesisRequest:
+def request(intent: str, *results: ToolResult, locale: str | None = "en-US", question: str = "Is it recalled?"
+            ) -> SynthesisRequest:
+    language = "es" if locale and locale.startswith("es") else "en"
     return SynthesisRequest(
-        question="Tell me about this product", intent=intent, locale=locale, tool_results=list(results)
+        question=question, intent=intent, locale=locale, tool_results=list(results), language=language,
+        concerns=[intent] if intent in ("recall_details", "allergy_question", "age_appropriateness") else [],
     )
 
 
@@ -93,22 +101,20 @@ def claims(answer) -> str:
     list(itertools.product(STATUSES, STATUSES)),
 )
 @pytest.mark.parametrize("intent", ["explain_scan", "unclear_intent", "age_appropriateness", "allergy_question"])
-def test_nothing_is_called_safe_unless_every_check_passed(first: str, second: str, intent: str) -> None:
-    answer = compose(request(intent, tool("age_check", first), tool("allergen_check", second)))
+def test_nothing_is_called_safe_whatever_the_checks_found(first: str, second: str, intent: str) -> None:
+    answer = compose(request(intent, tool("age_check", first), tool("allergen_check", second),
+                             question="Is it ok for my son?"))
 
     text = claims(answer)
-    assert not SAFE_CLAIM.search(text.replace(ALL_CLEAR_EN, "")), text
-    if first == second == "pass" and intent in {"explain_scan", "unclear_intent"}:
-        assert answer.summary == ALL_CLEAR_EN
-    else:
-        assert ALL_CLEAR_EN not in text
+    assert not SAFE_CLAIM.search(text), text
+    assert answer.summary.startswith(NOTHING_AGAINST) == (first == second == "pass")
 
 
 @pytest.mark.parametrize("status", STATUSES)
 def test_a_failed_tool_rules_out_the_all_clear_and_is_named(status: str) -> None:
     answer = compose(request("explain_scan", tool("age_check", status), tool("recall_lookup", "", ok=False)))
 
-    assert ALL_CLEAR_EN not in claims(answer)
+    assert NOTHING_AGAINST not in claims(answer)
     assert "The check of recalls could not be completed" in claims(answer)
     assert "unchecked:recall_lookup" in answer.flags
     assert ("recall_lookup", "unknown") in {(c.name, c.status) for c in answer.checks}
@@ -146,38 +152,55 @@ class TestRecallAnswers:
     def test_match_answers_yes_with_the_recall_and_how_fresh_the_data_is(self) -> None:
         answer = compose(request("recall_details", recall_result("fail", matches=[SHEETS_MATCH], match_kind="upc")))
 
-        assert answer.summary.startswith("Yes, it appears in a recall: Thorley Industries 4moms breeze")
-        assert "Hazard: Entrapment. Remedy: Refund." in answer.reasons[0]
-        assert "Recall data last updated 2026-03-14." in answer.reasons
+        assert answer.summary == "Yes, it was recalled: Thorley Industries 4moms breeze Cotton Jersey Playard Sheets " \
+                                 "(2013-02-06)."
+        assert answer.reasons[0].endswith("(CPSC recall 13115, 2013-02-06). Hazard: Entrapment. Remedy: Refund.")
+        assert "Recall data checked 2026-03-14; newest recall 2026-02-20." in answer.reasons
         assert "recalled" in answer.flags
         assert answer.evidence == [SHEETS_RECALL]
         assert answer.suggested_questions[0] == "What should I do with the recalled product?"
 
-    @pytest.mark.parametrize("status", ["warn", "fail"])
-    def test_name_only_match_is_a_possibility_not_a_certainty(self, status: str) -> None:
-        answer = compose(request("recall_details", recall_result(status, matches=[SHEETS_MATCH], match_kind="name")))
+    def test_a_use_question_about_a_recalled_product_is_told_to_stop(self) -> None:
+        answer = compose(request("unclear_intent", recall_result("fail", matches=[SHEETS_MATCH], match_kind="upc"),
+                                 question="can my baby sleep on these?"))
 
-        assert answer.summary.startswith("It may be part of a recall")
+        assert answer.summary.startswith("No, stop using it: it was recalled (Thorley Industries")
+
+    def test_a_recall_after_deaths_says_so_first(self) -> None:
+        deadly = {**SHEETS_MATCH, "deaths": 8}
+
+        answer = compose(request("recall_details", recall_result("warn", matches=[deadly], match_kind="name")))
+
+        assert answer.summary.startswith("Yes, there is a recall after 8 reported deaths: Thorley Industries")
+        assert "stop using it" in answer.summary
+
+    def test_name_only_match_is_a_lead_to_compare_not_a_certainty(self) -> None:
+        answer = compose(request("recall_details", recall_result("warn", matches=[SHEETS_MATCH], match_kind="name")))
+
+        assert answer.summary.startswith("There is a recall of Thorley Industries 4moms breeze")
         assert "compare the model and lot numbers" in answer.summary
+        assert not answer.summary.startswith("Yes")
 
     def test_possible_recall_is_flagged_apart_from_a_confirmed_one(self) -> None:
         answer = compose(request("recall_details", recall_result("warn", matches=[SHEETS_MATCH], match_kind="name")))
 
         assert "possible_recall" in answer.flags and "recalled" not in answer.flags
 
-    def test_several_matches_are_counted(self) -> None:
-        second = {**SHEETS_MATCH, "recall_number": "13116", "title": "Other sheets"}
+    def test_every_recall_is_in_the_reasons_once_with_its_source_number(self) -> None:
+        second = {**SHEETS_MATCH, "recall_number": "2024/Some-Recall-Page-Slug", "title": "Other sheets"}
 
         answer = compose(
             request("recall_details", recall_result("fail", matches=[SHEETS_MATCH, second], match_kind="model"))
         )
 
-        assert answer.summary.startswith("Yes, it appears in 2 recalls, including Thorley")
+        assert answer.reasons[1].startswith("Other sheets (CPSC, 2013-02-06).")
+        assert "Slug" not in " ".join(answer.reasons)
 
-    def test_no_match_in_fresh_data_says_so_with_the_date_and_nothing_more(self) -> None:
+    def test_no_match_in_fresh_data_says_what_was_looked_up_and_how_fresh(self) -> None:
         answer = compose(request("recall_details", recall_result("pass")))
 
-        assert answer.summary == "No recall in our data matches this product (recall data updated 2026-03-14)."
+        assert answer.summary == ("No recall in our data matches UPC 817980011137 (recall data checked 2026-03-14; "
+                                  "newest recall 2026-02-20).")
         assert not SAFE_CLAIM.search(claims(answer))
         assert "recalled" not in answer.flags
 
@@ -205,8 +228,45 @@ class TestRecallAnswers:
     def test_spanish_recall_answer(self) -> None:
         answer = compose(request("recall_details", recall_result("pass"), locale="es-MX"))
 
-        assert answer.summary.startswith("Ninguna retirada de nuestros datos coincide")
-        assert "Datos de retiradas actualizados el 2026-03-14." in answer.reasons
+        assert answer.summary.startswith("Ninguna retirada de nuestros datos coincide con UPC 817980011137")
+        assert "Datos de retiradas comprobados el 2026-03-14; retirada más reciente: 2026-02-20." in answer.reasons
+
+    def test_spanish_answer_quotes_the_recall_title_as_published(self) -> None:
+        answer = compose(request("recall_details", recall_result("fail", matches=[SHEETS_MATCH], match_kind="upc"),
+                                 locale="es-MX"))
+
+        assert answer.summary == ("Sí, lo retiraron del mercado: “Thorley Industries 4moms breeze Cotton Jersey "
+                                  "Playard Sheets” (2013-02-06).")
+        assert answer.reasons[0].startswith("“Thorley Industries")
+        assert "Peligro: Entrapment. Solución: Refund." in answer.reasons[0]
+
+
+class TestCleanText:
+    def test_a_hazard_ending_in_a_full_stop_gets_one_full_stop(self) -> None:
+        match = {**SHEETS_MATCH, "hazard": "The sheet can detach and entrap a baby.", "remedy": "Stop using it."}
+
+        answer = compose(request("recall_details", recall_result("fail", matches=[match], match_kind="upc")))
+
+        assert "Hazard: The sheet can detach and entrap a baby. Remedy: Stop using it." in answer.reasons[0]
+        assert ".." not in " ".join(answer.reasons)
+
+    def test_a_long_hazard_is_cut_at_a_sentence_with_an_ellipsis(self) -> None:
+        hazard = "The sheet can detach and entrap a baby. " + "Other words follow here. " * 20
+        match = {**SHEETS_MATCH, "hazard": hazard}
+
+        answer = compose(request("recall_details", recall_result("fail", matches=[match], match_kind="upc")))
+
+        said = answer.reasons[0].split("Hazard: ")[1]
+        assert said.startswith("The sheet can detach and entrap a baby.") and "…" in said
+        assert len(said) < len(hazard)
+
+    def test_a_missing_remedy_is_left_out_not_given_as_empty(self) -> None:
+        match = {**SHEETS_MATCH, "remedy": None}
+
+        answer = compose(request("recall_details", recall_result("fail", matches=[match], match_kind="upc")))
+
+        assert "Remedy" not in answer.reasons[0] and "not given" not in " ".join(answer.reasons)
+        assert answer.reasons[0].endswith("Hazard: Entrapment.")
 
 
 def test_evidence_is_only_what_tools_returned_deduplicated() -> None:
@@ -230,22 +290,21 @@ def test_recall_facts_without_evidence_do_not_become_evidence() -> None:
     assert compose(request("recall_details", result)).evidence == []
 
 
-def test_allergy_answer_from_the_real_tool_leads_with_the_match() -> None:
+def test_allergy_answer_from_the_real_tool_says_no_and_where_the_allergy_came_from() -> None:
     product = Product(name="Similac Advance", ingredients=["Nonfat Milk", "Lactose", "Soy Oil"])
     result = check_allergens(product, Profile(allergies=["dairy"]))
 
     answer = compose(
         SynthesisRequest(
-            question="My son is allergic to milk, is this formula OK?",
+            question="Is this formula OK for my son?",
             intent="allergy_question",
             product=product,
             tool_results=[result],
         )
     )
 
-    assert (
-        answer.summary == "It contains an allergen from your child's profile. Contains milk: Nonfat Milk and Lactose."
-    )
+    assert answer.summary == ("No: it contains milk (Nonfat Milk and Lactose), and your child's profile lists an "
+                              "allergy to milk.")
     assert "allergen_match" in answer.flags
     assert [c.status for c in answer.checks] == ["fail"]
     assert answer.evidence[0].id == "21-usc-343w"
@@ -256,14 +315,13 @@ def test_checks_are_all_tool_checks_in_the_answer_language() -> None:
     result = check_allergens(product, Profile(allergies=["leche", "huevo"]))
 
     answer = compose(
-        SynthesisRequest(
-            question="¿Tiene leche?", intent="allergy_question", locale="es-ES", product=product, tool_results=[result]
-        )
+        SynthesisRequest(question="¿Tiene leche?", intent="allergy_question", locale="es-ES", product=product,
+                         tool_results=[result], language="es")
     )
 
     assert [c.name for c in answer.checks] == ["allergen_milk", "allergen_egg"]
     assert answer.checks[0].detail == "Contiene leche: Nonfat Milk."
-    assert answer.summary.startswith("Contiene un alérgeno del perfil de su hijo.")
+    assert answer.summary.startswith("No: contiene leche (Nonfat Milk), y el perfil de su hijo indica alergia a: leche.")
 
 
 def test_other_locales_are_answered_in_english() -> None:
@@ -289,18 +347,6 @@ def test_ingredient_answer_explains_each_ingredient() -> None:
     assert "Water: Water." in answer.reasons
     assert any(r.startswith("Fragrance: An undisclosed mix") for r in answer.reasons)
     assert "ingredient_caution" in answer.flags
-
-
-def test_alternatives_are_listed_by_brand_and_name() -> None:
-    alternatives = ToolResult(
-        name="alternatives",
-        ok=True,
-        facts={"alternatives": [{"brand": "Graco", "name": "Pack 'n Play"}, {"name": "Travel crib"}]},
-    )
-
-    answer = compose(request("alternative_products", alternatives))
-
-    assert answer.summary == "Similar products with no recall on record: Graco Pack 'n Play and Travel crib."
 
 
 def test_without_a_catalogue_the_answer_names_the_standard_and_the_recalls_to_avoid() -> None:
@@ -333,7 +379,7 @@ def test_alternatives_without_a_category_ask_for_it() -> None:
 
 
 def test_unclear_question_without_tools_asks_what_the_parent_wants_to_know() -> None:
-    answer = compose(request("unclear_intent"))
+    answer = compose(request("unclear_intent", question="hmm"))
 
     assert answer.summary == "I'm not sure what you would like to know about this product."
     assert answer.checks == [] and answer.evidence == []
@@ -365,7 +411,8 @@ def test_missing_birthdate_suggests_adding_it() -> None:
             Check(
                 name="age_minimum",
                 status="unknown",
-                detail="Labelled for 6 months and up; add your child's birthdate to your profile to compare.",
+                detail="Labelled for 6 months and up; tell us how old your child is, or add the birthdate to your "
+                       "profile, to compare.",
             )
         ],
     )

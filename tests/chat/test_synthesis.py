@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from babyshield_chat.chat.model import Answer, SynthesisError, SynthesisRequest
+from babyshield_chat.chat.model import Answer, Check, Finding, SynthesisError, SynthesisRequest, ToolResult
 from babyshield_chat.chat.synthesis import write_answer
 from babyshield_chat.telemetry import Telemetry
 from babyshield_chat.telemetry.testing import metric_points
@@ -40,3 +40,47 @@ async def test_without_an_llm_the_offline_writer_answers_and_nothing_falls_back(
 
     assert (written.synthesizer, written.fallback_reason) == ("offline", None)
     assert [line for line in logs.lines() if line["event"] == "fallback"] == []
+
+
+class Writes:
+    """A synthesizer that writes the summary it is given (as an LLM would)."""
+
+    def __init__(self, summary: str) -> None:
+        self.summary = summary
+
+    async def write(self, request: SynthesisRequest) -> Answer:
+        return Answer(summary=self.summary, reasons=["A reason.. with two stops."], disclaimer="d")
+
+
+NOT_FOR_SLEEP = Finding(kind="unsuitable", answer="no", status="warn", tool="age_check", check="not_for_sleep",
+                        lead="No: loungers are not for sleep.", statement="Loungers are not for sleep.")
+LOUNGER_REQUEST = SynthesisRequest(
+    question="can she nap in it?", intent="age_appropriateness", findings=[NOT_FOR_SLEEP], language="es",
+    tool_results=[ToolResult(name="age_check", ok=True,
+                             checks=[Check(name="not_for_sleep", status="warn", detail="Not for sleep.")],
+                             facts={"detail_es": {"not_for_sleep": "No es para dormir."}})],
+)
+
+
+async def test_an_llm_summary_that_contradicts_the_top_finding_falls_back_as_invalid_output(logs):
+    telemetry = Telemetry.for_tests()
+
+    written = await write_answer(LOUNGER_REQUEST, synthesizer=Writes("Sí, es seguro para la siesta."), budget_sec=1.0,
+                                 metrics=telemetry.metrics, model="gpt-4o-mini")
+
+    assert (written.synthesizer, written.fallback_reason) == ("fallback", "invalid_output")
+    assert written.answer.summary.startswith("No: loungers are not for sleep.")
+    [line] = [line for line in logs.lines() if line["event"].startswith("LLM answer contradicts")]
+    assert line["finding"] == "unsuitable" and "siesta" not in str(line)
+    [point] = metric_points(telemetry, "chat_fallbacks_total")
+    assert point.attributes == {"reason": "invalid_output"}
+
+
+async def test_an_llm_answer_that_agrees_gets_the_checks_in_the_answer_language_and_clean_text():
+    written = await write_answer(LOUNGER_REQUEST, synthesizer=Writes("No, no es para dormir.."), budget_sec=1.0,
+                                 metrics=None, model="gpt-4o-mini")
+
+    assert written.synthesizer == "llm"
+    assert written.answer.summary == "No, no es para dormir."
+    assert written.answer.reasons == ["A reason. with two stops."]
+    assert [c.detail for c in written.answer.checks] == ["No es para dormir."]

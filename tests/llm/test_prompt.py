@@ -8,9 +8,12 @@ import pytest
 
 from babyshield_chat.chat.model import (
     Check,
+    ChildAge,
     Evidence,
+    Finding,
     Product,
     Profile,
+    Stated,
     SynthesisRequest,
     ToolResult,
 )
@@ -107,3 +110,27 @@ def test_classifier_is_told_every_routable_intent() -> None:
         "question": "Is this OK while pregnant?",
         "product": {"name": "Lotion", "ingredients": []},
     }
+
+
+def test_the_writer_gets_the_ranked_findings_the_language_and_the_facts_from_the_message() -> None:
+    top = Finding(kind="recall", answer="yes", status="fail", lead="Yes, it was recalled: Acme Sleeper (2024-01-02).",
+                  statement="It was recalled.", tool="recall_lookup", check="recall")
+    request = request_with("mi bebé de 3 meses, ¿está retirado?").model_copy(update={
+        "findings": [top], "language": "es", "concerns": ["recall_details"],
+        "stated": Stated(child_age=ChildAge(months=3, source="message")),
+        "freshness": "Datos de retiradas comprobados el 2025-01-02; retirada más reciente: 2024-12-01.",
+    })
+
+    data = unfence(synthesis_messages(request)[1]["content"])
+
+    assert data["findings"][0]["lead"] == top.lead and data["findings"][0]["answer"] == "yes"
+    assert data["language"] == "es" and data["concerns"] == ["recall_details"]
+    assert data["facts_from_message"] == {"child_age": {"months": 3, "source": "message"}}
+    assert data["freshness"].startswith("Datos de retiradas")
+
+
+def test_the_instructions_say_to_answer_from_the_top_finding_and_never_call_it_safe() -> None:
+    system = synthesis_messages(request_with("x"))[0]["content"]
+
+    assert "findings[0]" in system and '"No" or "Stop using it"' in system
+    assert "never that they come from the profile" in " ".join(system.split())

@@ -63,6 +63,8 @@ def test_a_headline_is_not_taken_for_a_firm(slug):
         ("Water-absorbing polymer balls, model number 7280 and model number 7289,", ["7280", "7289"]),
         ("Baby Jogger Car Seat Adaptors for Strollers, model numbers: BJ90121 for single strollers", ["BJ90121"]),
         ("Super Safari Set model #30025, Deluxe Circus Train Set model #30040", ["30025", "30040"]),
+        ("Sassy Refreshing Rings Infant Teethers/Rattles style number 80026", ["80026"]),
+        ("Wooden blocks, item no. 4561-A", ["4561-A"]),
     ],
 )
 def test_model_numbers_printed_in_names_are_found(name, models):

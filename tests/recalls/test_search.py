@@ -194,3 +194,27 @@ async def test_equal_matches_come_richer_source_first_then_by_id_whatever_the_ro
         records += first
         await repo.upsert(conn_empty, first)
         await reindex.refresh(conn_empty, changed=True)
+
+
+async def test_a_soft_word_the_recall_lacks_does_not_outrank_a_recall_after_deaths(conn):
+    # "Newborn" is in the 2013 mold recall's name only; the all-models recall after deaths covers the newborn model.
+    found = await ids(conn, "Newborn Rock 'n Play Sleeper", brand="Fisher-Price")
+    assert found[0] in (ROCK_N_PLAY_2019, ROCK_N_PLAY_2023)
+    assert found.index(ROCK_N_PLAY_MOLD_2013) > found.index(ROCK_N_PLAY_2019)
+
+
+async def test_the_products_noun_must_be_in_a_recalls_product_name_not_only_its_page(conn):
+    # A Quaker recall of a promotional toy has "cereal" only in its page slug.
+    assert await ids(conn, "Oat cereal") == []
+
+
+@pytest.mark.parametrize("phrase", ["Rice crackers", "Toddler cookies", "Galletas"])
+async def test_real_words_are_not_respelt_into_other_products(conn, phrase):
+    query = await plan(conn, phrase)
+    assert [u.lexemes[0] for u in query.units] == [u.word for u in query.units]  # kept as typed
+    assert await ids(conn, phrase) == []
+
+
+async def test_a_typo_is_still_respelt(conn):
+    found = await ids(conn, "fischer price rock n play")
+    assert ROCK_N_PLAY_2019 in found[:2]

@@ -290,6 +290,11 @@ def _of_result(result: ToolResult, asked: _Asked, language: Language) -> Iterabl
     for check in result.checks:
         if result.name == "recall_lookup":
             yield _recall_findings(result, check, asked, language)
+            problem = result.facts.get("code_problem_es" if language == "es" else "code_problem")
+            if problem and check.status in ("fail", "warn"):
+                # Found by name although the code looks mistyped: the parent should still re-scan (spec 4b.4).
+                yield Finding(kind="unchecked", answer="unknown", status="unknown", lead=problem, statement=problem,
+                              tool=result.name, check="code")
         elif result.name == "age_check":
             yield _age_finding(check, result, asked, language)
         elif result.name == "allergen_check":

@@ -205,14 +205,15 @@ def allergies_stated(message: str) -> list[str]:
 
 
 def _shortest_naming(words: list[str]) -> str | None:
-    """The shortest ending of `words` that names the same allergens as all of them ("son has a milk" -> "milk")."""
+    """The shortest run of `words` naming the same allergens as all of them ("son has a milk" -> "milk")."""
     keys = normalise_allergy(" ".join(words))
     if not keys:
         return None
-    for start in range(len(words) - 1, -1, -1):
-        ending = " ".join(words[start:])
-        if normalise_allergy(ending) == keys:
-            return ending
+    for size in range(1, len(words) + 1):
+        for start in range(len(words) - size + 1):
+            run = " ".join(words[start: start + size])
+            if normalise_allergy(run) == keys:
+                return run
     return " ".join(words)
 
 

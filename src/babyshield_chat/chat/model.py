@@ -213,6 +213,8 @@ class SynthesisRequest(_Frozen):
     stated: Stated = Field(default_factory=Stated)
     #: Ranked, most serious first; every writer leads with the first (spec 4b.7).
     findings: list[Finding] = Field(default_factory=list)
+    #: "Recall data checked 2026-12-02; newest recall 2026-08-13." when recalls were looked up (spec 4b.10).
+    freshness: str | None = None
 
 
 class Synthesizer(Protocol):

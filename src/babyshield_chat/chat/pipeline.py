@@ -29,7 +29,7 @@ from babyshield_chat.chat.conversation_ids import ConversationIds
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
-from babyshield_chat.chat.findings import rank
+from babyshield_chat.chat.findings import freshness, rank
 from babyshield_chat.chat.intents import IntentClassifier, IntentResult, classify_text
 from babyshield_chat.chat.locales import answer_language
 from babyshield_chat.chat.message_facts import read_message
@@ -190,7 +190,10 @@ class ChatPipeline:
             stated=stated,
         )
         # Ranked once, here: every writer (offline, fallback, the LLM's prompt and its check) uses these.
-        request = request.model_copy(update={"findings": rank(request)})
+        recall = next((r for r in request.tool_results if r.name == "recall_lookup" and r.ok), None)
+        request = request.model_copy(update={
+            "findings": rank(request), "freshness": freshness(recall, language) if recall is not None else None,
+        })
         written = await write_answer(request, synthesizer=self.synthesizer,
                                      budget_sec=self.settings.budgets.synth_sec, metrics=self.metrics,
                                      model=self.settings.llm.model)

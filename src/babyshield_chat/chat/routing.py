@@ -44,7 +44,7 @@ from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleI
 # The message asks whether the product may be used, given, worn, slept in ...
 _ASKS_USE = re.compile(
     r"\b(?:ok|okay|safe|safely|fine|alright|suitable|appropriate|good\s+for|right\s+for|bad\s+for|dangerous|"
-    r"use|using|give|giving|eat|drink|take|wear|sleep|nap|sit|ride|feed|put\s+(?:him|her|them|my|the|baby)|"
+    r"use|using|give|giving|eat|drink|take|wear|sit|ride|feed|put\s+(?:him|her|them|my|the|baby)|"
     r"can\s+(?:i|we|he|she|they|my|our|the|a|baby|you\s+use)|should\s+(?:i|we)|let\s+(?:him|her)|"
     r"puede|puedo|podemos|usar|usarlo|usarla|dar(?:le)?|tomar|comer|dormir|segur[oa]|bien\s+para|adecuad[oa]|"
     r"apt[oa])\b"
@@ -59,7 +59,8 @@ _ASKS_SLEEP = re.compile(
 
 def asks_use(message: str) -> bool:
     """Whether the message asks if the product may be used, given, slept in ... ("is it ok", "can I give")."""
-    return bool(_ASKS_USE.search(fold(message)))
+    folded = fold(message)
+    return bool(_ASKS_USE.search(folded) or _ASKS_SLEEP.search(folded))
 
 
 def asks_sleep(message: str) -> bool:

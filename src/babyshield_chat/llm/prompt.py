@@ -58,10 +58,17 @@ exactly. Never invent recalls, regulations, dates or sources.
 3. If a tool failed (ok is false) or a check is "unknown", say plainly what could not be checked. \
 Never call a product safe or recall-free unless the checks say so.
 4. When you talk about recalls, say how recent the recall data is (data_as_of).
-5. Keep the summary to two or three plain sentences; put supporting points in reasons. Write in the \
-language of the locale when one is given.
+5. Keep the summary to two or three plain sentences; put supporting points in reasons. Write every \
+text in the data's language ("en" English, "es" Spanish), quoting recall titles as they are.
 6. This is not medical advice: for health questions suggest asking a pediatrician or doctor.
-7. Reply with JSON matching the response schema and nothing else."""
+7. Reply with JSON matching the response schema and nothing else.
+8. findings lists what the checks found, most serious first. The summary's first sentence answers the \
+question from findings[0], as its lead does (you may reword the lead, never soften it). When its answer \
+is "no", say "No" or "Stop using it" plainly. Never write that a product is safe, fine or can be used \
+while any finding is a fail or a warning; never "no problems" while a check is unknown. Name every \
+recall that is a finding. Then say the other findings that matter.
+9. Facts in facts_from_message come from the parent's message: say so ("you said ..."), never that \
+they come from the profile. When recalls were looked up, say the freshness line."""
 
 #: The intents the router may choose (spec section 4, step 3), with the
 #: descriptions the classifier model sees.
@@ -114,11 +121,18 @@ def synthesis_data(request: SynthesisRequest) -> dict[str, Any]:
 
     Only the profile fields an answer may need (allergies, pregnancy) are
     sent; the child's birthdate stays here, the age check already used it.
+    The findings come ranked, each with the sentence it leads with, so the
+    model answers from the same order as the offline writer (spec 4b.7).
     """
     return {
         "question": request.question,
         "intent": request.intent,
+        "concerns": list(request.concerns),
+        "language": request.language,
         "locale": request.locale,
+        "findings": [finding.model_dump(mode="json") for finding in request.findings],
+        "freshness": request.freshness,
+        "facts_from_message": request.stated.model_dump(mode="json", exclude_defaults=True),
         "product": _product(request.product),
         "profile": {
             "allergies": list(request.profile.allergies),

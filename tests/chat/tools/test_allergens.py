@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from babyshield_chat.chat.model import Product, Profile
-from babyshield_chat.chat.tools.allergens import allergies_stated, check_allergens, find_allergens, normalise_allergy
+from babyshield_chat.chat.tools.allergens import check_allergens, find_allergens, normalise_allergy
 from babyshield_chat.chat.tools.common import localized_detail
 
 SIMILAC_PRO_ADVANCE = Product(
@@ -264,16 +264,30 @@ def test_spanish_detail_is_available_for_every_check() -> None:
     assert localized_detail(check, result, "en").startswith("Contains milk:")
 
 
-@pytest.mark.parametrize(
-    ("question", "stated"),
-    [
-        ("My son is allergic to milk, is this formula OK?", ["milk"]),
-        ("tiene alergia al huevo", ["huevo"]),
-        ("mi hija es alérgica a la leche", ["la leche"]),
-        ("he is not allergic to milk", []),
-        ("is this formula ok?", []),
-        ("allergic to dogs, is this blanket ok?", []),
-    ],
-)
-def test_allergies_stated_in_a_question_are_found(question, stated):
-    assert allergies_stated(question) == stated
+def test_spanish_ingredient_names_of_milk_are_milk() -> None:
+    product = Product(name="Fórmula infantil", ingredients=["suero de leche", "lactosa", "caseinato de sodio"])
+
+    [check] = check_allergens(product, Profile(allergies=["leche"])).checks
+
+    assert check.status == "fail"
+    assert check.detail == "Contains milk: suero de leche, lactosa and caseinato de sodio."
+
+
+def test_an_allergen_only_asked_about_is_a_warning_when_present_and_a_pass_when_absent() -> None:
+    product = Product(name="Bars", ingredients=["oats", "soy protein isolate"])
+
+    result = check_allergens(product, Profile(), asked=["soy", "milk"])
+
+    assert [(c.name, c.status) for c in result.checks] == [("allergen_milk", "pass"), ("allergen_soy", "warn")]
+    assert result.facts["asked"] == ["milk", "soy"]
+
+
+def test_an_allergy_stated_in_the_message_is_checked_beside_the_profiles() -> None:
+    product = Product(name="Cookies", ingredients=["wheat flour", "butter"])
+
+    result = check_allergens(product, Profile(allergies=["wheat"]), stated=["dairy"])
+
+    assert {c.name: c.status for c in result.checks} == {"allergen_milk": "fail", "allergen_wheat": "fail"}
+    assert result.facts["from_message"] == ["milk"]
+    milk = next(c for c in result.checks if c.name == "allergen_milk")
+    assert milk.detail.startswith("You said your child is allergic to milk")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from babyshield_chat.chat.model import Product, Profile
+from babyshield_chat.chat.model import Pregnancy, Product, Profile
 from babyshield_chat.chat.tools.common import localized_detail
 from babyshield_chat.chat.tools.pregnancy import check_pregnancy, find_concerns, product_use
 
@@ -92,7 +92,40 @@ def test_nsaids_are_the_one_trimester_aware_rule(trimester: int | None, status: 
 def test_nsaid_detail_says_when_the_stage_is_unknown() -> None:
     _, only = check(IBUPROFEN, None)
 
-    assert "does not say how far along" in only.detail
+    assert "We do not know how far along you are." in only.detail
+
+
+@pytest.mark.parametrize(("weeks", "status"), [(19, "warn"), (20, "fail"), (30, "fail")])
+def test_weeks_stated_in_the_message_decide_the_nsaid_rule_and_are_credited_to_it(weeks, status) -> None:
+    stated = Pregnancy(trimester=2 if weeks < 28 else 3, weeks=weeks, source="message")
+
+    [only] = check_pregnancy(IBUPROFEN, Profile(pregnancy_trimester=1), stated).checks
+
+    assert only.status == status
+    assert f"You said you are {weeks} weeks pregnant." in only.detail
+
+
+def test_a_trimester_stated_in_the_message_wins_over_the_profile() -> None:
+    stated = Pregnancy(trimester=3, source="message")
+
+    [only] = check_pregnancy(IBUPROFEN, Profile(pregnancy_trimester=1), stated).checks
+
+    assert only.status == "fail"
+    assert "You said you are in the third trimester." in only.detail
+
+
+def test_the_product_name_counts_when_no_ingredient_shows_the_concern() -> None:
+    queso = Product(name="Queso fresco cheese", ingredients=["milk", "salt", "enzymes"])
+
+    [only] = check_pregnancy(queso, Profile(pregnancy_trimester=1)).checks
+
+    assert only.status == "warn"
+    assert "pasteurised" in only.detail and "Queso fresco cheese" in only.detail
+
+
+def test_spanish_names_tell_a_cream_from_a_food() -> None:
+    assert product_use(Product(name="Crema de noche con retinol")) == "topical"
+    assert product_use(Product(name="Ibuprofeno 200 mg tabletas")) == "dietary"
 
 
 def test_trimester_does_not_change_rules_that_do_not_depend_on_it() -> None:

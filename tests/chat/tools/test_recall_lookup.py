@@ -41,8 +41,33 @@ async def test_the_writers_get_recalls_with_their_sources_and_severity(database)
 async def test_a_mistyped_code_tells_why_and_what_to_do(database):
     result = await recall_lookup(context(database, product=Product(upc="817980011138")))
     (check,) = result.checks
-    assert check.status == "unknown" and "expected 7" in check.detail and "type it again" in check.detail
+    assert check.status == "unknown" and "the check digit, does not fit" in check.detail
+    assert "type it again" in check.detail
     assert result.facts["code_problem"] == check.detail
+    assert "vuelva a escanear" in result.facts["detail_es"]["recall"]
+
+
+async def test_a_valid_code_no_recall_lists_rules_out_name_matches_that_list_their_codes(database):
+    # The 4moms breeze sheets recall lists its UPC; a valid code that is not it cannot be that recall.
+    by_name = await recall_lookup(context(database, product=Product(name="4moms breeze Cotton Jersey Playard Sheets")))
+    with_code = await recall_lookup(context(database, product=Product(
+        upc="036000291452", name="4moms breeze Cotton Jersey Playard Sheets")))
+
+    assert "CPSC-13115" in {m["id"] for m in by_name.facts["matches"]}
+    assert "CPSC-13115" not in {m["id"] for m in with_code.facts["matches"]}
+
+
+async def test_a_name_that_only_names_a_kind_of_product_is_not_searched(database):
+    result = await recall_lookup(context(database, product=Product(name="Infant swing")))
+
+    assert result.facts["matches"] == [] and result.facts["searched"] == []
+    assert result.checks[0].status == "unknown"
+
+
+async def test_the_freshness_has_the_newest_recall_date(database):
+    result = await recall_lookup(context(database, product=Product(upc="036000291452")))
+
+    assert result.facts["newest_recall"] == "2026-08-13"
 
 
 async def test_a_mistyped_code_with_a_matching_name_warns_and_still_says_the_code_looks_wrong(database):

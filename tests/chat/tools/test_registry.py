@@ -31,7 +31,7 @@ async def test_a_failing_tool_reads_unknown_and_its_span_keeps_the_type_not_the_
         raise RuntimeError(f"cannot parse {ctx.question}")
 
     monkeypatch.setitem(registry.TOOLS, "age_check", broken)
-    [run] = [run for run in await registry.run_tools("explain_scan", context(telemetry), budget_sec=0.5,
+    [run] = [run for run in await registry.run_tools(registry.TOOLS_BY_INTENT["explain_scan"], context(telemetry), budget_sec=0.5,
                                                       tracer=telemetry.tracer) if run.result.name == "age_check"]
 
     assert (run.outcome, run.result.ok) == ("error", False)
@@ -46,7 +46,7 @@ async def test_a_skipped_tool_is_a_short_circuit_that_reads_unknown(monkeypatch,
         raise CircuitOpen(f"tool:{name}", 1.0)
 
     seen = []
-    runs = await registry.run_tools("recall_details", context(telemetry), budget_sec=0.5, tracer=telemetry.tracer,
+    runs = await registry.run_tools(("recall_lookup",), context(telemetry), budget_sec=0.5, tracer=telemetry.tracer,
                                     guard=refuse, observe=lambda *args: seen.append(args[:2]))
 
     [run] = runs

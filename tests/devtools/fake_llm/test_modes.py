@@ -22,7 +22,8 @@ def test_updates_replace_only_the_fields_given() -> None:
 
 
 def test_every_documented_fault_is_accepted() -> None:
-    assert set(FAULTS) == {"none", "server_error", "rate_limited", "hang", "garbage", "truncated", "invent_evidence"}
+    assert set(FAULTS) == {"none", "server_error", "rate_limited", "hang", "garbage", "truncated", "invent_evidence",
+                           "contradict"}
     for fault in FAULTS:
         assert FakeMode().updated({"fault": fault}).fault == fault
 

@@ -97,7 +97,8 @@ _SOURCES: dict[str, str] = {
         r"|\bcream\b(?!\s+of\s+tartar)|\bcasein(?:ates?)?\b|\bcaseinates?\b|\bwhey\b|\blactose\b"
         r"|\blactalbumin\b|\blactoglobulin\b|\blactoferrin\b|\bcolostrum\b|\bcalostro\b|\bghee\b|\bcurds?\b"
         r"|\byog(?:h)?urt\b|\bkefir\b"
-        r"|\bcustard\b|\brecaldent\b|\bleche\b|\blacteos?\b|\bsuero\s+de\s+leche\b|\bmantequilla\b|\bqueso\b"
+        r"|\bcustard\b|\brecaldent\b|\bleche\b|\blacteos?\b|\bsuero\s+(?:de\s+leche|lacteo)\b|\bmantequilla\b|\bqueso\b"
+        r"|\blactosa\b|\bcasein(?:a|ato)s?\b|\bnata\b|\byogur\b"
     ),
     "egg": (
         r"\beggs?\b(?!\s*plant)|\balbum[ei]n\b|\bovalbumin\b|\bovomucoid\b|\bovomucin\b|\bovotransferrin\b"

@@ -5,7 +5,9 @@ the request the way a well-behaved model would: the data fenced in the user
 message (:func:`babyshield_chat.llm.prompt.unfence`) and the strict JSON
 schema in ``response_format``. It then fills the schema from the data, so the
 reply always matches whatever schema was asked for, and an answer cites only
-evidence present in the input, unless told to invent some.
+evidence present in the input, unless told to invent some. An answer's words
+come from the ranked findings of the prompt (`writing`): grounded, or, for
+the ``contradict`` fault, against them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from babyshield_chat.devtools.fake_llm.writing import contradicting_summary, grounded_texts
 from babyshield_chat.llm.prompt import unfence
 from babyshield_chat.vocabulary import RuleIntent
 
@@ -66,11 +69,15 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
-def reply_content(request: Mapping[str, Any], *, invent_evidence: bool = False) -> str:
-    """The assistant message content answering a chat-completions request."""
+def reply_content(request: Mapping[str, Any], *, invent_evidence: bool = False, contradict: bool = False) -> str:
+    """The assistant message content answering a chat-completions request.
+
+    An answer is written from the findings of the prompt (`writing`), or,
+    with `contradict`, says the opposite of them.
+    """
     data = _request_data(request)
     schema = _requested_schema(request)
-    context = _context(data, invent_evidence=invent_evidence)
+    context = _context(data, invent_evidence=invent_evidence, contradict=contradict)
     if schema is None:
         return str(context["summary"])
     return json.dumps(_instance(schema, context, schema.get("$defs", {})), ensure_ascii=False)
@@ -127,7 +134,7 @@ def _requested_schema(request: Mapping[str, Any]) -> dict[str, Any] | None:
     return schema if isinstance(schema, dict) else None
 
 
-def _context(data: Mapping[str, Any], *, invent_evidence: bool) -> dict[str, Any]:
+def _context(data: Mapping[str, Any], *, invent_evidence: bool, contradict: bool = False) -> dict[str, Any]:
     """Values for the schema's top-level fields, from the request's data."""
     results = [r for r in data.get("tool_results") or [] if isinstance(r, Mapping)]
     checks = [c for r in results for c in r.get("checks") or [] if isinstance(c, Mapping)]
@@ -142,7 +149,7 @@ def _context(data: Mapping[str, Any], *, invent_evidence: bool) -> dict[str, Any
         summary = "I have no product facts to answer from."
     if failed:
         summary += " Could not check: " + ", ".join(failed) + "."
-    return {
+    context = {
         "summary": summary,
         "reasons": [str(c.get("detail", "")) for c in checks],
         "checks": checks,
@@ -154,6 +161,10 @@ def _context(data: Mapping[str, Any], *, invent_evidence: bool) -> dict[str, Any
         "intent": _guess_intent(str(data.get("question", ""))),
         "confidence": 0.9,
     }
+    context.update(grounded_texts(data) or {})
+    if contradict:
+        context["summary"] = contradicting_summary(data)
+    return context
 
 
 def _guess_intent(question: str) -> str:

@@ -15,7 +15,9 @@ from typing import Any, Literal, get_args
 
 __all__ = ["FAULTS", "FakeMode", "Fault", "Latency"]
 
-Fault = Literal["none", "server_error", "rate_limited", "hang", "garbage", "truncated", "invent_evidence"]
+Fault = Literal[
+    "none", "server_error", "rate_limited", "hang", "garbage", "truncated", "invent_evidence", "contradict"
+]
 FAULTS: tuple[str, ...] = get_args(Fault)
 
 Distribution = Literal["fixed", "uniform", "normal"]

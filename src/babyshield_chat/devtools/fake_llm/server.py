@@ -17,7 +17,8 @@ Faults: ``none``; ``server_error`` (every request answers 500);
 ``rate_limited`` (429 with ``Retry-After``); ``hang`` (never answers until the
 client gives up or the mode is reset); ``garbage`` (content that is not
 JSON); ``truncated`` (JSON cut in half); ``invent_evidence`` (cites a recall
-that no tool returned). ``latency`` and ``error_rate`` (share of requests
+that no tool returned); ``contradict`` (a schema-valid answer whose summary
+says the opposite of the findings: "Yes, it is safe to use."). ``latency`` and ``error_rate`` (share of requests
 answering 500) combine with any of them.
 """
 
@@ -178,7 +179,8 @@ async def _answer(request: web.Request, state: FakeLlmState, sequence: int) -> w
     if mode.fault == "garbage":
         content = "Sorry, I would rather write a poem about strollers."
     else:
-        content = reply_content(body, invent_evidence=mode.fault == "invent_evidence")
+        content = reply_content(body, invent_evidence=mode.fault == "invent_evidence",
+                                contradict=mode.fault == "contradict")
         if mode.fault == "truncated":
             content = content[: len(content) // 2]
     return web.json_response(completion_body(model, content, prompt_tokens=prompt_tokens(body), sequence=sequence))
