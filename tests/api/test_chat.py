@@ -74,7 +74,8 @@ async def test_a_name_that_only_names_a_kind_of_product_asks_for_the_product(app
     client = await apps.client(DEV, database_url=loaded)
     body = await ask(client, "Was this infant formula recalled?", product={"name": "infant formula"})
     assert cited_recalls(body) == []
-    assert body["answer"]["summary"].startswith("Which product do you mean? Scan its barcode")
+    assert body["answer"]["summary"].startswith("“infant formula” names a kind of product, not one product: scan its "
+                                                "barcode")
 
 
 async def test_every_cited_recall_was_returned_by_a_tool(apps, loaded):

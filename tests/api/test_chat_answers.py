@@ -257,3 +257,11 @@ async def test_a_spanish_answer_is_spanish_throughout(client):
     spanish = re.sub(r"(?:Peligro|Solución): [^|]*?(?=“|$)", " ", QUOTED.sub(" ", spanish))
     assert first(body).startswith("Sí, hay una retirada tras 8 muertes notificadas")
     assert ENGLISH.findall(spanish) == []
+
+
+async def test_a_generic_car_seat_is_never_told_to_stop_for_another_products_recall(client):
+    # "Infant car seat" shares words with a recall of cooling pads for car seats; it names a kind, not a product.
+    body = await ask(client, "can my newborn sleep in this car seat overnight?", product={"name": "Infant car seat"})
+
+    assert body["answer"]["evidence"] == [] or all(e["type"] != "recall" for e in body["answer"]["evidence"])
+    assert first(body).startswith("No: swings, bouncers, rockers, car seats and strollers are not for routine sleep")

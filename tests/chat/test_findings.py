@@ -143,7 +143,7 @@ def test_an_allergen_asked_about_is_answered_yes_without_being_a_danger() -> Non
     [top] = rank(request("does it have soy?", result))
 
     assert (top.kind, top.answer) == ("info", "yes")
-    assert top.lead == "Yes, contains soy: soy protein isolate."
+    assert top.lead == "Yes, it contains soy: soy protein isolate."
 
 
 def test_an_allergy_lead_says_where_the_allergy_came_from() -> None:

@@ -46,6 +46,9 @@ def test_the_phrase_is_never_the_question_minus_stop_words():
 
 
 @pytest.mark.parametrize(("phrase", "category"), [("crib", True), ("Strollers", True), ("infant formula", True),
-                                                   ("boppy", False), ("drop side crib", False), ("rock n play", False)])
-def test_one_product_word_is_a_category_not_a_product(phrase, category):
+                                                   ("Infant car seat", True), ("Wooden puzzle toy", True),
+                                                   ("Padded crib bumper", True), ("Baby walker", True),
+                                                   ("boppy", False), ("drop side crib", False), ("rock n play", False),
+                                                   ("Boppy Newborn Lounger", False), ("Acme Turbo Stroller", False)])
+def test_a_phrase_of_product_and_kind_words_is_a_category_not_a_product(phrase, category):
     assert is_category(phrase) is category

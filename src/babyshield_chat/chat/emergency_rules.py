@@ -33,6 +33,8 @@ _KID_ES = (
 _WORD = r"(?:(?!(?:not|never|no|nunca)\b)[\w'-]+\s+)"
 # Up to three such words between a verb and its object ("swallowed one of the magnets").
 _GAP = rf"\s+{_WORD}{{0,3}}?"
+# "choking" as parents type it in a hurry ("chocking").
+_CHOKING = r"cho(?:c)?king"
 # A hazard word right after the phrase turns it into a topic ("choking hazard").
 _NOT_TOPIC = r"(?![\s-]*(?:hazards?|warnings?|risks?|dangers?|labels?|tests?|tubes?|sizes?|prevention))"
 
@@ -191,10 +193,10 @@ RULES: tuple[Rule, ...] = (
         "red",
         _compile(
             r"\b(?:is|'s|are|was|were|keeps|kept|started|starting|been|seems\s+to\s+be|appears\s+to\s+be)\s+"
-            rf"{_WORD}?choking{_NOT_TOPIC}",
-            rf"\b{_KID}\s+choking{_NOT_TOPIC}",
-            r"\bchok(?:ing|ed)\s+on\b",
-            rf"\b{_KID}\s+(?:just\s+)?choked\b",
+            rf"{_WORD}?{_CHOKING}{_NOT_TOPIC}",
+            rf"\b{_KID}\s+{_CHOKING}{_NOT_TOPIC}",
+            r"\bcho(?:c)?k(?:ing|ed)\s+on\b",
+            rf"\b{_KID}\s+(?:just\s+)?cho(?:c)?ked\b",
             r"\b(?:something|food|a\s+piece|it)\s+(?:is\s+)?stuck\s+in\s+(?:his|her|their|the)\s+throat\b",
             r"\bse\s+(?:esta\s+)?(?:ahogando|atragantando|atorando)\b",
             r"\b(?:ahogandose|atragantandose|atorandose)\b",

@@ -54,6 +54,8 @@ Form = Literal["recall", "use", "explain"]
 # Age-check warnings that make a product unsuitable whatever is asked, and those that do when sleep is.
 _UNSUITABLE_WARNINGS = frozenset({"walker"})
 _SLEEP_WARNINGS = frozenset({"not_for_sleep", "in_bed_sleeper", "weighted_sleep", "infant_pillow", "sitting_device"})
+# Warnings that matter only when the question is about sleep.
+_ONLY_ABOUT_SLEEP = frozenset({"sitting_device"})
 # Which tools answer which concern: their findings come first within a kind.
 _CONCERN_TOOLS: dict[str, tuple[str, ...]] = {
     "recall_details": ("recall_lookup",),
@@ -73,6 +75,7 @@ class _Asked:
     sleep: bool
     tools: frozenset[str]  # the tools of the concerns asked about
     intent: str
+    recall_only: bool  # the message asks about recalls and nothing else
 
 
 def _asked(request: SynthesisRequest) -> _Asked:
@@ -84,7 +87,8 @@ def _asked(request: SynthesisRequest) -> _Asked:
     else:
         form = "use"
     tools = frozenset(tool for concern in concerns for tool in _CONCERN_TOOLS.get(concern, ()))
-    return _Asked(form=form, sleep=asks_sleep(request.question), tools=tools, intent=request.intent)
+    return _Asked(form=form, sleep=asks_sleep(request.question), tools=tools, intent=request.intent,
+                  recall_only=form == "recall" and concerns == {"recall_details"})
 
 
 def _say(says: Says, language: Language, **values: Any) -> str:
@@ -184,6 +188,8 @@ def _recall_unknown(result: ToolResult, detail: str, language: Language) -> str:
     if facts.get("code_problem"):
         return detail
     searched = facts.get("searched") or []
+    if not searched and facts.get("kind_only"):
+        return _say(say.KIND_ONLY, language, name=facts["kind_only"])
     if not searched:
         return _say(say.WHICH_PRODUCT, language)
     count = facts.get("recalls_loaded") or facts.get("records_loaded") or 0
@@ -209,9 +215,10 @@ def _graded(check: Check, result: ToolResult, detail: str, language: Language) -
         folded = statement.lower()
         lead = statement if folded.startswith(say.CAUTION_OPENINGS) else _opened(say.CAUTION, detail, language)
         return _finding("caution", "caution", check, result, lead, statement)
+    # What was found, or not, is said whole: "Contains honey ... Your child is 14 months, past that age."
     if check.status == "unknown":
-        return _finding("unchecked", "unknown", check, result, _opened(say.UNCHECKED, detail, language), statement)
-    return _finding("pass", "none", check, result, _opened(say.NOTHING_AGAINST, detail, language), statement)
+        return _finding("unchecked", "unknown", check, result, _opened(say.UNCHECKED, detail, language), detail)
+    return _finding("pass", "none", check, result, _opened(say.NOTHING_AGAINST, detail, language), detail)
 
 
 def _allergen_finding(check: Check, result: ToolResult, language: Language) -> Finding:
@@ -296,6 +303,8 @@ def _of_result(result: ToolResult, asked: _Asked, language: Language) -> Iterabl
                 yield Finding(kind="unchecked", answer="unknown", status="unknown", lead=problem, statement=problem,
                               tool=result.name, check="code")
         elif result.name == "age_check":
+            if check.name in _ONLY_ABOUT_SLEEP and not asked.sleep:
+                continue  # "swings are not for routine sleep" answers a sleep question only
             yield _age_finding(check, result, asked, language)
         elif result.name == "allergen_check":
             yield _allergen_finding(check, result, language)
@@ -314,13 +323,14 @@ def rank(request: SynthesisRequest) -> list[Finding]:
 
     def order(item: tuple[int, Finding]) -> tuple[int, int, int, int, int, int]:
         index, finding = item
-        answers_recall_question = 0 if asked.form != "recall" or finding.tool == "recall_lookup" else 1
+        answers_recall_question = 0 if not asked.recall_only or finding.tool == "recall_lookup" else 1
         asked_about = 0 if finding.tool in asked.tools else 1
         tool = TOOL_NAMES.index(finding.tool) if finding.tool in TOOL_NAMES else len(TOOL_NAMES)
         return (answers_recall_question, FINDING_KINDS.index(finding.kind), -STATUS_SEVERITY[finding.status],
                 asked_about, tool, index)
 
-    return [finding for _, finding in sorted(enumerate(found), key=order)]
+    ranked = [finding for _, finding in sorted(enumerate(found), key=order)]
+    return [f.model_copy(update={"asked": True}) if f.tool in asked.tools else f for f in ranked]
 
 
 def findings_of(request: SynthesisRequest) -> list[Finding]:

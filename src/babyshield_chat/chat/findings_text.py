@@ -25,8 +25,8 @@ UNCHECKED = Says("We could not check everything:", "No pudimos comprobarlo todo:
 NOTHING_AGAINST = Says(
     "Nothing in the checks we ran speaks against it:", "Nada de lo que comprobamos lo desaconseja:"
 )
-#: An asked-about allergen is in it ("does it have soy?").
-YES = Says("Yes,", "Sí,")
+#: An asked-about allergen is in it ("does it have soy?"): "Yes, it contains soy: ...".
+YES = Says("Yes, it", "Sí,")
 
 # Sentences that already open as a warning are not prefixed again.
 CAUTION_OPENINGS = ("use with care", "stop using", "usar con precaucion", "deje de usar", "use it only")
@@ -107,6 +107,12 @@ HARM: dict[str, Says] = {
 
 # --- recalls that could not be checked, or were not found ---
 
+KIND_ONLY = Says(
+    "“{name}” names a kind of product, not one product: scan its barcode, or tell us its brand and model name, "
+    "and we will look it up in our recall data.",
+    "“{name}” nombra un tipo de producto, no un producto concreto: escanee su código de barras o díganos su marca "
+    "y modelo, y lo buscaremos en nuestros datos de retiradas.",
+)
 WHICH_PRODUCT = Says(
     "Which product do you mean? Scan its barcode, or tell us its brand and model name, and we will look it up in "
     "our recall data.",

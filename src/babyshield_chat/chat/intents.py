@@ -85,7 +85,8 @@ _KID_AGE = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 # (pattern, weight) per intent. A pattern counts once however often it occurs.
 _WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
     "recall_details": (
-        (r"\brecall(?:s|ed|ing)?\b", 1.0),
+        # "recall", and as typed in a hurry: "recal", "recaled", "reccalled".
+        (r"\brec+al+(?:s|ed|ing)?\b", 1.0),
         (r"\b(?:pulled|removed|taken)\s+(?:off|from)\s+(?:the\s+)?(?:shelves|market|stores)\b", 0.9),
         (r"\b(?:is|am|are)\s+(?:\w+\s+)?affected\b|\bif\s+(?:it'?s|it\s+is|mine\s+is|ours\s+is)\s+affected\b", 0.7),
         (r"\b(?:safety\s+)?(?:alerts?|notices?)\s+(?:for|about|on)\b", 0.6),
@@ -117,13 +118,14 @@ _WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
         (r"\b(?:trying\s+to\s+conceive|trying\s+to\s+get\s+pregnant|ttc)\b", 0.8),
         (r"\b(?:my\s+)?(?:ob|obgyn|ob-gyn|midwife)\b", 0.5),
         (r"\b(?:embarazad[ao]s?|embarazo|gestacion|gestante|trimestre|en\s+estado|en\s+cinta)\b", 1.0),
-        (r"\b(?:lactancia|amamantando|dando\s+(?:el\s+)?pecho)\b", 0.7),
+        # "en la lactancia", not a "cojín de lactancia" (a nursing pillow).
+        (r"\b(?:(?:en|durante)\s+(?:la\s+)?lactancia|amamantando|dando\s+(?:el\s+)?pecho)\b", 0.7),
     ),
     "allergy_question": (
-        (r"\ballerg(?:y|ies|ic|en|ens)\b", 1.0),
+        (r"\bal+er+g(?:y|ies|ic|en|ens)\b", 1.0),
         (r"\bintoleran(?:t|ce)\b", 0.8),
         (r"\b(?:cmpa|cow'?s\s+milk\s+protein)\b", 1.0),
-        (r"\b(?:celiac|coeliac)\b", 0.9),
+        (r"\b(?:celiac|coeliac|celiaquia)\b", 0.9),
         (rf"\b(?:contain|contains|have|has|with|any)\s+(?:any\s+)?(?:traces?\s+of\s+)?{_ALLERGEN_WORDS}\b", 0.7),
         (rf"\b{_ALLERGEN_WORDS}[\s-]free\b", 0.8),
         (rf"\b(?:is|are)\s+there\s+(?:any\s+)?{_ALLERGEN_WORDS}\s+in\b", 0.7),
@@ -179,7 +181,7 @@ _WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
         (r"\b(?:weight|height)\s+limit\b|\bout\s*grow(?:n)?\b", 0.7),
         (r"\b(?:forward|rear)[\s-]facing\b", 0.7),
         (r"\b(?:que|cual)\s+edad\b|\bedad\b", 1.0),
-        (r"\b\d+\s*(?:meses|semanas|anos)\b", 0.5),
+        (r"(?<!embarazada de )\b\d+\s*(?:meses|semanas|anos)\b(?!\s+de\s+(?:embarazo|gestacion))", 0.5),
         (r"\b(?:adecuad[oa]|apropiad[oa]|apt[oa])\s+para\b", 0.8),
         (r"\bpara\s+(?:un|una|mi)\s+(?:bebe|nin[oa]|hij[oa])\s+de\s+\d+", 0.8),
         (r"\bdemasiado\s+(?:pequen[oa]|chic[oa]|grande)\b|\bmuy\s+(?:pequen[oa]|chiquit[oa])\s+para\b", 0.9),

@@ -46,8 +46,9 @@ _NUMBER_WORDS: dict[str, int] = {
     "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "dieciocho": 18,
 }
 _NUMBER = r"(?P<n>\d{1,2}(?:\.5)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+# Units as typed, typos included ("mnth", "monts").
 _UNIT_EN = (
-    r"(?P<unit>weeks?|wks?|w|months?|mos?|mths?|m|years?|yrs?|yo|y/o|y\.o\.?)"
+    r"(?P<unit>weeks?|wee?ks?|wks?|w|months?|mon?ths?|mnths?|monts?|mos?|mths?|m|years?|yrs?|yo|y/o|y\.o\.?)"
 )
 _UNIT_ES = r"(?P<unit>semanas?|mes(?:es)?|anos?)"
 # What must not follow a number of weeks or months for it to be the child's age.
@@ -107,9 +108,12 @@ _PREGNANT = re.compile(
 _STATED_ALLERGIES = tuple(
     re.compile(pattern)
     for pattern in (
-        r"(?<!not )(?<!n't )\ballergic\s+to\s+([^,.;:?!]+)",
-        r"\b((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+allerg(?:y|ies)\b",
-        r"\b([\w']+)[\s-]allergic\b",
+        # "allergic", and as typed: "alergic", "allergic", "alergy".
+        r"(?<!not )(?<!n't )\bal+er+gic\s+to\s+([^,.;:?!]+)",
+        r"\b((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+al+er+g(?:y|ies)\b",
+        r"\b([\w']+)[\s-]al+er+gic\b",
+        # Celiac disease names wheat: "he is celiac", "es celíaco", "has coeliac disease".
+        r"\b(?:is|es|esta|has|have|tiene|with|con)\s+(?:a\s+)?(celiac|coeliac|celiac[oa]|celiaquia)\b",
         r"(?<!no es )(?<!no son )\balergic[oa]s?\s+(?:a|al)\s+([^,.;:?!]+)",
         r"\balergias?\s+(?:a|al)\s+([^,.;:?!]+)",
     )

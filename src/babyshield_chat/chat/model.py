@@ -195,6 +195,8 @@ class Finding(_Frozen):
     statement: str
     tool: ToolName | None = None
     check: str | None = None
+    #: It answers a concern the message raised ("is it recalled?"): said even when nothing was found.
+    asked: bool = False
 
 
 class SynthesisRequest(_Frozen):

@@ -9,7 +9,8 @@ answer shape of spec section 1 the same way:
   (`chat.findings`, spec 4b.7), so the first sentence answers the question
   as asked ("No: labelled for 6 months and up; you said your baby is 3
   months old."). Up to `DEFAULT_MAX_MORE` sentences follow for the other
-  findings that matter (another concern of the message, a second problem).
+  findings that matter: a second problem, and the answer to every other
+  concern of the message, even when it is "we could not tell".
 - Nothing is called safe; when every check passed the answer says what the
   checks found, and nothing more.
 - A tool that failed (`ok=False`) is named: its topic is "not covered", it
@@ -71,7 +72,9 @@ def summary_of(findings: list[Finding], language: Language) -> str:
     for finding in findings[1:]:
         if len(sentences) > DEFAULT_MAX_MORE:
             break
-        worth_saying = finding.kind in _SAID_IN_SUMMARY or (top.kind == "pass" and finding.kind == "pass")
+        # What matters, and the answer to every concern the message raised (once per tool).
+        answers_concern = finding.asked and finding.tool not in {tool for tool, _ in said}
+        worth_saying = finding.kind in _SAID_IN_SUMMARY or answers_concern or (top.kind == finding.kind == "pass")
         if not worth_saying or (finding.tool, finding.check) in said or finding.statement in sentences:
             continue
         sentences.append(finding.statement)

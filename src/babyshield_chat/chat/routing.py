@@ -20,7 +20,9 @@ small talk. The tools run are then the union of:
   magnets, honey, ...), whatever was asked: "is my drop side crib
   recalled?" also learns that drop-side cribs may not be sold;
 - a product named in the message but not scanned ("can my baby sleep in a
-  rock n play?") is checked by that name, as if scanned with only a name.
+  rock n play?") is checked by that name, as if scanned with only a name (a
+  kind named in passing, "which thermometer is best?", only when a rule is
+  about that kind: "can she sleep in a lounger?").
 
 Without a product (none scanned, none named) only the recall look-up runs,
 for a recall question (it asks which product); a message whose tools all
@@ -38,7 +40,7 @@ from babyshield_chat.chat.small_talk import SmallTalk, kind_of
 from babyshield_chat.chat.text import fold
 from babyshield_chat.chat.tools.age import has_category_rule
 from babyshield_chat.chat.tools.registry import TOOLS_BY_INTENT
-from babyshield_chat.recalls.phrase import product_phrase
+from babyshield_chat.recalls.phrase import is_category, product_phrase
 from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleIntent, ToolName
 
 # The message asks whether the product may be used, given, worn, slept in ...
@@ -94,7 +96,10 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
     use = asks_use(message)
     if not scanned(product):
         phrase = product_phrase(message)
-        product = Product(name=phrase) if phrase else None
+        named = Product(name=phrase) if phrase else None
+        # A kind named in passing ("which thermometer is best?") is no product to check, unless a rule is about
+        # that kind ("can my baby sleep in a lounger?").
+        product = named if named and (not is_category(phrase) or has_category_rule(named)) else None
     has_facts = stated.child_age is not None or stated.pregnancy is not None or bool(stated.allergies)
     talk = kind_of(message, asks_about_product=bool(concerns) or use or (has_facts and product is not None),
                    names_product=product is not None)
@@ -130,4 +135,6 @@ def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: 
         names.add("allergen_check")
     if stated.pregnancy is not None:
         names.add("pregnancy_check")
+    if not product.ingredients and intent != "ingredient_info":
+        names.discard("ingredient_info")  # "what does that label mean?" about a toy has no ingredients to explain
     return tuple(name for name in TOOL_NAMES if name in names)

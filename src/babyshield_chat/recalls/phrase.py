@@ -19,10 +19,12 @@ name. A word cannot when it is filler (`FILLER`: pronouns, verbs such as
   right before the word that asks ("similac alimentum recall"): a brand on
   its own.
 
-Of several, the longest with a product word wins, then the first. What is
+Of several, the longest with a product word wins, then the first; a run
+that only names a kind ("bed sleeper") counts no more than a bare brand
+("swaddleme by your bed sleeper": "swaddleme" is what is asked about). What is
 returned is the run as typed (folded), never the question minus stop words.
-`is_category` tells a one-word phrase that only names a kind of product
-("crib"), which matches too many recalls to be a search.
+`is_category` tells a phrase that only names a kind of product ("crib",
+"infant car seat"), which matches too many recalls to be a search.
 """
 
 from __future__ import annotations
@@ -83,19 +85,35 @@ SOFT_WORDS: frozenset[str] = frozenset(
     "baby babies infant infants newborn newborns toddler toddlers kid kids child children childrens".split()
 )
 
+#: Words that only say what kind of product it is, how it is made or what it does ("infant car seat",
+#: "wooden puzzle", "padded crib bumper"): with product words alone they name a kind, not a product.
+KIND_WORDS: frozenset[str] = frozenset(
+    """
+    car high activity doorway door plush wooden wood silicone rubber plastic metal cotton organic fabric foam soft
+    nursing stacking ride-on ride musical light-up lightup magnetic building portable battery-powered battery
+    powered electric electronic digital ear forehead ring padded inclined weighted folding foldable convertible
+    travel mini large small classic deluxe premium basic teething sensory interactive learning training feeding
+    sleeping sleep bath reusable disposable
+    """.split()
+)
+
 # Words after which a bare brand may follow ("is the boppy recalled", "any recall on similac").
 _POINTERS = frozenset("the this that my our a an his her their on for about el la este esta mi sobre".split())
 # Words that say the question is about recalls or safety.
 _ASKS_ABOUT_RECALLS = re.compile(
-    r"\b(?:recall\w*|safe\w*|unsafe|danger\w*|hazard\w*|problem\w*|issue\w*|defect\w*|ok|okay|"
+    r"\b(?:rec+al+\w*|safe\w*|unsafe|danger\w*|hazard\w*|problem\w*|issue\w*|defect\w*|ok|okay|"
     r"retirad\w*|segur\w*|peligr\w*)\b"
 )
 _CONNECTORS = frozenset({"'n", "'n'", "n'", "n", "and", "&", "+", "y"})
 _TOKEN = re.compile(r"'n'?|n'|&|\+|[a-z0-9]+(?:'[a-z]+)?(?:[-\u00d7][a-z0-9]+)*")
 
 
+# "recal", "recaled", "reccalled": the recall words as typed in a hurry are filler too.
+_RECALL_WORD = re.compile(r"rec+al+(?:s|ed|ing)?")
+
+
 def _is_filler(token: str) -> bool:
-    return token.replace("'", "") in FILLER or token in FILLER
+    return token.replace("'", "") in FILLER or token in FILLER or _RECALL_WORD.fullmatch(token) is not None
 
 
 def _is_product_word(token: str) -> bool:
@@ -154,7 +172,8 @@ def _phrase_in(folded: str) -> str | None:
         if not substantive:
             continue
         if any(_is_product_word(t) for t in run):
-            score = 2 * len(run)
+            # A run of kind words only ("bed sleeper") ranks with a bare brand, below a run that names a product.
+            score = len(run) if is_category(" ".join(run)) else 2 * len(run)
         elif asks and ((start > 0 and tokens[start - 1] in _POINTERS)
                        or (start == 0 and end < len(tokens) and _ASKS_ABOUT_RECALLS.fullmatch(tokens[end]))):
             score = len(run)
@@ -169,6 +188,12 @@ def _phrase_in(folded: str) -> str | None:
 
 
 def is_category(phrase: str) -> bool:
-    """A phrase of one product word ("crib", "strollers"): a kind of product, not a product."""
-    words = [w for w in _TOKEN.findall(fold(phrase)) if w not in SOFT_WORDS]
-    return len(words) == 1 and _is_product_word(words[0])
+    """A phrase that names a kind of product, not a product: "crib", "strollers", "infant car seat".
+
+    Product words, with only soft words ("baby") and kind words ("wooden",
+    "car", "padded") beside them: the recalls of every such product are not
+    this one's, so it is no search (a brand or any other word makes it one).
+    """
+    words = [w for w in _TOKEN.findall(fold(phrase)) if w not in SOFT_WORDS and w not in _CONNECTORS]
+    nouns = [w for w in words if _is_product_word(w)]
+    return bool(nouns) and all(w in KIND_WORDS or _is_product_word(w) for w in words) and len(nouns) <= 2

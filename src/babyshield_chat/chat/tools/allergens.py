@@ -251,17 +251,18 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int, *
                 f"{none_of(count, 'es')} una fuente conocida de {name.es}.",
             ),
         )
-    found = join_names(dict.fromkeys(m.ingredient for m in mine if m.status == status))
+    ingredients = dict.fromkeys(m.ingredient for m in mine if m.status == status)
+    found, found_es = join_names(ingredients), join_names(ingredients, "es")
     if status == "fail":
         if stated:  # spec 4b.6: the answer says where the fact came from
             return CheckOutcome(check, "fail", Says(
                 f"You said your child is allergic to {name.en}, and it contains {name.en}: {found}.",
-                f"Nos dijo que su hijo es alérgico a {name.es}, y contiene {name.es}: {found}.",
+                f"Nos dijo que su hijo es alérgico a {name.es}, y contiene {name.es}: {found_es}.",
             ))
         return CheckOutcome(
             check,
             "fail",
-            Says(f"Contains {name.en}: {found}.", f"Contiene {name.es}: {found}."),
+            Says(f"Contains {name.en}: {found}.", f"Contiene {name.es}: {found_es}."),
         )
     whys = {m.why for m in mine}
     if "extensively_hydrolysed" in whys:
@@ -269,7 +270,7 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int, *
             f"{found} is an extensively hydrolysed milk protein: such formulas are made for cow's milk protein "
             "allergy and most allergic babies tolerate them, but they still come from milk, so use it only as your "
             "pediatrician advises.",
-            f"{found} es proteína de leche extensamente hidrolizada: estas fórmulas están hechas para la alergia "
+            f"{found_es} es proteína de leche extensamente hidrolizada: estas fórmulas están hechas para la alergia "
             "a la proteína de la leche de vaca y la mayoría de los bebés alérgicos las toleran, pero siguen viniendo "
             "de la leche; úsela solo como le indique su pediatra.",
         )
@@ -277,7 +278,7 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int, *
         says = Says(
             f"{found} is a highly refined soy oil, exempt from allergen labelling because refining removes "
             "most soy protein; most soy-allergic children tolerate it, but ask your pediatrician.",
-            f"{found} es aceite de soya muy refinado, exento del etiquetado de alérgenos porque el refinado quita "
+            f"{found_es} es aceite de soya muy refinado, exento del etiquetado de alérgenos porque el refinado quita "
             "casi toda la proteína; la mayoría de los niños alérgicos a la soya lo toleran, pero consulte a su "
             "pediatra.",
         )
@@ -285,7 +286,7 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int, *
         says = Says(
             f"The label warns it may contain {name.en} ({found}); such warnings are voluntary and not "
             "standardised, so the risk cannot be ruled out.",
-            f"La etiqueta advierte que puede contener {name.es} ({found}); estas advertencias son voluntarias "
+            f"La etiqueta advierte que puede contener {name.es} ({found_es}); estas advertencias son voluntarias "
             "y no están reguladas, así que no se puede descartar el riesgo.",
         )
     return CheckOutcome(check, "warn", says)

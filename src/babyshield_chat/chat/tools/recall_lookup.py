@@ -140,6 +140,8 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         "code_problem": code_problem.en if code_problem else None,
         "code_problem_es": code_problem.es if code_problem else None,
         "name_from": name_from,  # "product", "question", or None when no name was searched
+        # A product name that only names a kind ("Baby walker"), so it was not searched.
+        "kind_only": product.name.strip() if product and product.name and not name_from and not searched else None,
         "detail_es": {CHECK: check.es},
     }
     return ToolResult(

@@ -7,7 +7,8 @@ so does the fake, deterministically, which lets the answer benchmark's `llm`
 mode and the tests exercise the LLM path for real:
 
 - `grounded_texts` (every mode but `contradict`): the first finding's lead,
-  then the statements of up to two other findings that matter; the reasons
+  then the statements of up to two other findings that matter or answer
+  another concern of the message; the reasons
   are every finding's statement and the freshness line; suggestions and the
   disclaimer in the answer's language.
 - `contradicting_summary` (fault `contradict`): the confident, wrong answer a
@@ -55,12 +56,15 @@ def grounded_texts(data: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     language = _language(data)
     sentences = [str(findings[0]["lead"])]
+    tools_said = {findings[0].get("tool")}
     for finding in findings[1:]:
         if len(sentences) > _MORE_SENTENCES:
             break
         statement = str(finding.get("statement") or "")
-        if finding.get("kind") in _WORTH_SAYING and statement and statement not in sentences:
+        answers_concern = finding.get("asked") and finding.get("tool") not in tools_said
+        if (finding.get("kind") in _WORTH_SAYING or answers_concern) and statement and statement not in sentences:
             sentences.append(statement)
+            tools_said.add(finding.get("tool"))
     reasons = list(dict.fromkeys(str(f.get("statement")) for f in findings if f.get("statement")))
     if data.get("freshness"):
         reasons.append(str(data["freshness"]))
