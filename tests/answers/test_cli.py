@@ -1,9 +1,10 @@
 """`bench/answers/run` end to end: a throwaway PostgreSQL with the real data, every case judged, exit statuses.
 
-This runs the whole benchmark once through the same code as the command and
-checks that the runner works: a verdict for every case, a pass rate for every
-category. It does not require the cases to pass: the pass rates are reported
-(docs/answers.md), not asserted.
+This runs the whole benchmark through the same code as the command, once per
+writer (`offline`, `fallback`, `llm`), checks that the runner works (a
+verdict for every case, a pass rate for every category) and requires every
+case to pass with every writer: an answer a parent could be misled by fails
+CI, whichever writer gave it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,38 @@ import pytest
 
 from bench.answers.cases import CATEGORIES, load_suite
 from bench.answers.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main, run_benchmark
+from bench.answers.service import SYNTHESIZERS
 
 
 @pytest.fixture(scope="module")
-def full_report():
+def reports():
+    """One whole run per writer, made the first time a test asks for it and shared by the module."""
     suite = load_suite()
-    return suite, run_benchmark(suite, suite.cases)
+    runs: dict[str, object] = {}
+
+    def report_of(synthesizer: str):
+        if synthesizer not in runs:
+            runs[synthesizer] = run_benchmark(suite, suite.cases, synthesizer=synthesizer)
+        return suite, runs[synthesizer]
+
+    return report_of
+
+
+@pytest.fixture(scope="module")
+def full_report(reports):
+    return reports("offline")
+
+
+@pytest.mark.parametrize("synthesizer", SYNTHESIZERS)
+def test_every_case_passes_with_every_writer(reports, synthesizer):
+    _suite, report = reports(synthesizer)
+
+    # The writer asked for is the one that answered (an emergency or small talk runs no tools and no writer).
+    assert {r.reply.body.get("synthesizer") for r in report.results if r.reply.body.get("tools")} == {synthesizer}
+    failed = [f"{r.case.id}: {r.first_sentence!r} {[str(f) for f in r.failures]}" for r in report.results
+              if not r.passed]
+    assert failed == []
+    assert report.passed
 
 
 def test_the_whole_benchmark_gives_every_case_a_verdict(full_report):

@@ -35,6 +35,8 @@ PASS = finding("pass", "none", "pass")
         ("Yes, go ahead: it is labelled for 6 months.", [UNSUITABLE]),
         ("This product looks like a good choice.", [RECALL]),
         ("It has not been recalled.", [RECALL]),
+        ("No lo retiraron del mercado.", [RECALL]),
+        ("Sí, puede usarlo con tranquilidad.", [RECALL]),
     ],
 )
 def test_a_summary_that_contradicts_the_top_finding_is_named(summary, findings) -> None:
@@ -47,6 +49,11 @@ def test_a_summary_that_contradicts_the_top_finding_is_named(summary, findings) 
         ("No: it is labelled for 6 months and up, and you said your baby is 3 months old.", [UNSUITABLE]),
         ("Stop using it: it was recalled in 2013.", [RECALL]),
         ("Yes, it was recalled: 4moms breeze sheets (2013-02-06).", [RECALL]),
+        # Spanish says a recall in several forms; each names it.
+        ("Sí, lo retiraron del mercado: 4moms breeze sheets (2013-02-06).", [RECALL]),
+        ("Sí, hay una retirada de 4moms breeze sheets (2013-02-06).", [RECALL]),
+        ("Lo retiró la empresa en 2013.", [RECALL]),
+        ("No, deje de usarlo: lo retiraron del mercado (2013).", [finding("recall", "no")]),
         ("Loungers are not safe for sleep; move your baby to a crib.", [UNSUITABLE]),
         ("Nothing in the checks we ran speaks against it.", [PASS]),
         ("We could not check its recall status: the code looks mistyped.", [UNCHECKED]),

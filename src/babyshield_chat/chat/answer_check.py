@@ -39,13 +39,14 @@ _NO_PROBLEMS = re.compile(r"\bno (?:problems?|issues?|concerns?) (?:were )?found
 _CAN_BE_USED = re.compile(r"\b(?:it|this) can (?:safely )?be used\b|\bse puede usar\b|\bpuede usarse\b")
 _SAYS_NO = re.compile(
     r"\b(?:no|not|never|don't|do not|stop|avoid|shouldn't|should not|cannot|can't|isn't|aren't|unsuitable|"
-    r"banned|recalled|deje|evite|evitar|nunca|retirad[oa]s?)\b|\bno\b"
+    r"banned|recalled|deje|evite|evitar|nunca)\b|\bretir(?:ad|ar|o\b)|\bno\b"
 )
 _OPENS_YES = re.compile(r"^\W*(?:yes|yeah|sure|si|claro|of course|absolutely)\b")
-_MENTIONS_RECALL = re.compile(r"\brecall|\bretirad|\bretiro\b")
+# Spanish says a recall with "retirada", "lo retiraron", "retiró" (folded: "retiro"), "retirado".
+_MENTIONS_RECALL = re.compile(r"\brecall|\bretir(?:ad|ar|o\b)")
 _NOT_RECALLED = re.compile(
     r"\bnot (?:been )?recalled\b|\bhasn't been recalled\b|\bisn't recalled\b|\bno recalls? (?:was |were )?found\b"
-    r"|\bno (?:ha sido|fue|esta) retirad"
+    r"|\bno (?:ha sido|fue|esta) retirad|\bno (?:lo |la |los |las )?(?:han )?retir"
 )
 
 
