@@ -150,7 +150,8 @@ _NEGATION = re.compile(
     r"\b(?:not|never|no|nothing|cannot|can't|isn't|aren't|wasn't|won't|don't|doesn't|nunca|ni|sin|nada|tampoco)\b"
 )
 # "safer"/"más seguro" compare with an alternative; "safe sleep" names a practice, not the product.
-_SAFE = re.compile(r"\bsafe(?:ly)?\b(?![\s-]+sleep)|(?<!mas )\bsegur[oa]s?\b")
+# "B-Safe 35" (a Britax car seat) names a product: "safe" joined to a word by a hyphen is a name.
+_SAFE = re.compile(r"(?<!\w-)\bsafe(?:ly)?\b(?![\s-]+sleep)|(?<!mas )\bsegur[oa]s?\b")
 _NO_PROBLEMS = re.compile(r"\bno problems? (?:were )?found\b|\bno se encontraron problemas\b|\bsin problemas\b")
 _CAN_BE_USED = re.compile(r"\bit can be used\b|\bse puede usar\b")
 _DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")

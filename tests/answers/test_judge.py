@@ -94,6 +94,7 @@ def test_calling_a_product_safe_fails_whatever_the_case(summary):
         "Inclined sleepers are banned under the Safe Sleep for Babies Act.",
         "No, un centro de actividades fijo es más seguro.",
         "No son seguros para dormir.",
+        "There is a recall of Britax B-Safe 35 infant car seats (2016-01-21).",
     ],
 )
 def test_negated_comparative_and_named_uses_of_safe_are_not_claims(summary):

@@ -265,3 +265,38 @@ async def test_a_generic_car_seat_is_never_told_to_stop_for_another_products_rec
 
     assert body["answer"]["evidence"] == [] or all(e["type"] != "recall" for e in body["answer"]["evidence"])
     assert first(body).startswith("No: swings, bouncers, rockers, car seats and strollers are not for routine sleep")
+
+
+@pytest.mark.parametrize("message", ["is fisher price recalled?", "is graco recalled"])
+async def test_a_makers_name_alone_asks_which_product_and_names_its_most_serious_recall(client, message):
+    body = await ask(client, message)
+
+    assert first(body).startswith("There are several recalls of “")
+    assert "the most serious after" in first(body) and "which product do you have?" in first(body)
+    assert not first(body).startswith(("Yes", "No"))
+    assert body["answer"]["checks"][0]["status"] == "warn"
+
+
+async def test_a_product_named_right_before_the_word_that_asks_is_searched(client):
+    similac = await ask(client, "is similac alimentum recalled?")
+    tread = await ask(client, "Peloton tread plus recall")
+
+    assert first(similac).startswith("There is a recall of Abbott Similac Alimentum")
+    assert first(tread).startswith("Yes, there is a recall after a reported death: Tread+ (2021-05-05)")
+
+
+async def test_an_allergy_said_without_the_word_allergic_still_says_no(client):
+    body = await ask(client, "he can't have eggs, ok?",
+                     product={"name": "Mini muffins", "ingredients": ["flour", "ovalbumin", "sugar"]})
+
+    assert first(body) == "No: it contains egg (ovalbumin), and you said your child is allergic to egg."
+
+
+async def test_a_recall_titled_with_safe_in_its_name_is_not_a_safety_claim(apps, loaded_database_url):
+    async with FakeLlmServer() as llm:
+        client = await apps.client({**DEV, "BS_LLM_BASE_URL": llm.base_url, "BS_LLM_API_KEY": "test-key"},
+                                   database_url=loaded_database_url)
+        body = await ask(client, "recall?", product={"name": "Britax B-Safe 35"})
+
+    assert body["synthesizer"] == "llm"
+    assert first(body).startswith("There is a recall of Britax B-Safe 35")

@@ -67,7 +67,8 @@ def test_a_summary_that_answers_from_the_top_finding_passes(summary, findings) -
 @pytest.mark.parametrize(
     ("text", "safe"),
     [("It is safe.", True), ("It is not safe for sleep.", False), ("Follow the Safe Sleep for Babies Act.", False),
-     ("Es segura.", True), ("No es seguro.", False), ("a safer choice", False)],
+     ("Es segura.", True), ("No es seguro.", False), ("a safer choice", False),
+     ("There is a recall of Britax B-Safe 35 infant car seats.", False), ("It is safe-ish.", True)],
 )
 def test_calling_safe_is_told_from_a_negation_or_a_named_practice(text, safe) -> None:
     assert calls_safe(text) is safe

@@ -101,6 +101,12 @@ def test_no_pregnancy_is_read_where_none_is_stated(message) -> None:
         ("he is not allergic to milk", []),
         ("is this formula ok?", []),
         ("allergic to dogs, is this blanket ok?", []),
+        ("he can't have eggs, ok?", ["eggs"]),
+        ("she cannot eat dairy", ["dairy"]),
+        ("my son is lactose intolerant, is this ok?", ["lactose"]),
+        ("mi hijo no puede tomar leche", ["leche"]),
+        ("she can't have too much sugar", []),
+        ("he can't eat solids yet", []),
     ],
 )
 def test_allergies_stated_in_a_question_are_found(question, stated) -> None:

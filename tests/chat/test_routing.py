@@ -104,7 +104,8 @@ def test_a_recall_question_without_a_product_still_runs_the_look_up_to_ask_which
 @pytest.mark.parametrize(
     ("message", "use"),
     [("is it recalled?", False), ("Is this safe?", True), ("can my son have these?", True),
-     ("¿Puede usarlo mi bebé?", True), ("Nap Nanny recliner - recalled?", False)],
+     ("¿Puede usarlo mi bebé?", True), ("Nap Nanny recliner - recalled?", False), ("ok thanks bye", False),
+     ("ok for my 3 month old?", True)],
 )
 def test_a_use_question_is_told_from_a_recall_question(message, use) -> None:
     assert asks_use(message) is use

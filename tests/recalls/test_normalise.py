@@ -66,3 +66,8 @@ def test_model_numbers_compare_without_case_or_separators(spelling):
 
 def test_compact_is_the_cleaned_text_without_spaces():
     assert compact("Stork Craft Drop-Side Cribs™") == "storkcraftdropsidecribs"
+
+
+@pytest.mark.parametrize("spelling", ["Tread+", "Tread Plus", "tread +", "Peloton-Recalls-Tread-Plus"])
+def test_plus_is_dropped_like_the_sign(spelling):
+    assert words(spelling)[-1] == "tread"

@@ -33,7 +33,8 @@ _NEGATION = re.compile(
     r"tampoco)\b"
 )
 # "safer" compares; "Safe Sleep for Babies Act" and "safe sleep" name a practice.
-_SAFE = re.compile(r"\bsafe(?:ly)?\b(?![\s-]+sleep)|(?<!mas )\bsegur[oa]s?\b")
+# "B-Safe 35" (a Britax car seat) names a product: "safe" joined to a word by a hyphen is a name.
+_SAFE = re.compile(r"(?<!\w-)\bsafe(?:ly)?\b(?![\s-]+sleep)|(?<!mas )\bsegur[oa]s?\b")
 _NO_PROBLEMS = re.compile(r"\bno (?:problems?|issues?|concerns?) (?:were )?found\b|\bno se encontraron problemas\b"
                           r"|\bsin problemas\b|\bnothing to worry\b")
 _CAN_BE_USED = re.compile(r"\b(?:it|this) can (?:safely )?be used\b|\bse puede usar\b|\bpuede usarse\b")

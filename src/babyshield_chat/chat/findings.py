@@ -151,6 +151,8 @@ def freshness(result: ToolResult, language: Language) -> str | None:
 def _recall_findings(result: ToolResult, check: Check, asked: _Asked, language: Language) -> Finding:
     matches = [m for m in result.facts.get("matches") or [] if isinstance(m, dict)]
     detail = localized_detail(check, result, language)
+    if check.status == "warn" and matches and result.facts.get("maker_only"):
+        return _maker_finding(result, check, matches, language)
     if check.status in ("fail", "warn") and matches:
         top = matches[0]
         title = short_title(top.get("title") or top.get("recall_number") or "")
@@ -177,6 +179,18 @@ def _recall_findings(result: ToolResult, check: Check, asked: _Asked, language: 
         lead = full if asked.form == "recall" else f"{_say(say.NOTHING_AGAINST, language)} {short}."
         return _finding("pass", "none", check, result, lead, full)
     return _finding("unchecked", "unknown", check, result, *(_recall_unknown(result, detail, language),) * 2)
+
+
+def _maker_finding(result: ToolResult, check: Check, matches: list[dict[str, Any]], language: Language) -> Finding:
+    """A maker's name alone: which product? The most serious of its recalls is named, never "yes" or "no"."""
+    worst_first = max(matches, key=lambda m: (int(m.get("deaths") or 0), int(m.get("serious_injuries") or 0)))
+    title = short_title(worst_first.get("title") or worst_first.get("recall_number") or "")
+    hurt = harm(worst_first, language)
+    lead = _say(say.MAKER_ONLY, language, name=result.facts["maker_only"],
+                which=_say(say.MAKER_WORST, language, harm=hurt) if hurt else _say(say.MAKER_AMONG, language),
+                title=f"“{title}”" if language == "es" else title,
+                date=worst_first.get("date") or _say(say.NO_DATE, language))
+    return _finding("possible_recall", "caution", check, result, lead, first_sentence_of(lead))
 
 
 def _recall_unknown(result: ToolResult, detail: str, language: Language) -> str:

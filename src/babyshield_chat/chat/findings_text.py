@@ -105,6 +105,16 @@ HARM: dict[str, Says] = {
     "injury": Says("a reported serious injury", "una lesión grave notificada"),
 }
 
+# A bare maker's name ("is graco recalled?"): its recalls are of many products; the most serious is named.
+MAKER_ONLY = Says(
+    "There are several recalls of “{name}” products in our data, {which}{title} ({date}); which product do you "
+    "have? Scan its barcode or tell us its name and model, and we will check it.",
+    "Hay varias retiradas de productos “{name}” en nuestros datos, {which}{title} ({date}); ¿qué producto tiene? "
+    "Escanee su código de barras o díganos su nombre y modelo, y lo comprobaremos.",
+)
+MAKER_WORST = Says("the most serious after {harm}: ", "la más grave tras {harm}: ")
+MAKER_AMONG = Says("among them ", "entre ellas ")
+
 # --- recalls that could not be checked, or were not found ---
 
 KIND_ONLY = Says(

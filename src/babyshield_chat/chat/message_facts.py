@@ -18,7 +18,8 @@ What is read, on folded text (lower case, no accents), English and Spanish:
   the trimester follows: weeks 1-13, 14-27, 28 on), a trimester ("third
   trimester", "tercer trimestre"), or only that the parent is pregnant.
 - allergies the child has ("allergic to milk", "a peanut allergy",
-  "soy-allergic", "alérgica a la leche"), and allergens the question only
+  "soy-allergic", "alérgica a la leche", "he can't have eggs", "lactose
+  intolerant", "no puede tomar leche"), and allergens the question only
   asks about ("does it have soy?", "¿tiene leche?").
 
 Only phrases about a child or a pregnancy count: a bare number ("6 months and
@@ -114,6 +115,14 @@ _STATED_ALLERGIES = tuple(
         r"\b([\w']+)[\s-]al+er+gic\b",
         # Celiac disease names wheat: "he is celiac", "es celíaco", "has coeliac disease".
         r"\b(?:is|es|esta|has|have|tiene|with|con)\s+(?:a\s+)?(celiac|coeliac|celiac[oa]|celiaquia)\b",
+        # Said without the word: "he can't have eggs", "she cannot eat dairy", "lactose intolerant",
+        # "no puede tomar leche". Only a major allergen in the phrase counts ("can't have sugar" is none).
+        r"\b(?:can'?t|cannot|can\s+not|shouldn't|must\s+not|mustn't|not\s+allowed\s+to|never)\s+"
+        r"(?:have|eat|drink|tolerate|touch)\s+([^,.;:?!]+)",
+        r"\bintoleran(?:t|ce)\s+to\s+([^,.;:?!]+)",
+        r"\b([\w']+)[\s-]intoleran(?:t|ce)\b",
+        r"\bno\s+(?:puede|pueden|debe)\s+(?:comer|tomar|beber)\s+([^,.;:?!]+)",
+        r"\bintoleran(?:te|cia)\s+(?:a|al)\s+([^,.;:?!]+)",
         r"(?<!no es )(?<!no son )\balergic[oa]s?\s+(?:a|al)\s+([^,.;:?!]+)",
         r"\balergias?\s+(?:a|al)\s+([^,.;:?!]+)",
     )

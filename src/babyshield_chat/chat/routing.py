@@ -44,8 +44,9 @@ from babyshield_chat.recalls.phrase import is_category, product_phrase
 from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleIntent, ToolName
 
 # The message asks whether the product may be used, given, worn, slept in ...
+# "ok thanks" is assent, not "is it ok?".
 _ASKS_USE = re.compile(
-    r"\b(?:ok|okay|safe|safely|fine|alright|suitable|appropriate|good\s+for|right\s+for|bad\s+for|dangerous|"
+    r"\b(?:(?:ok|okay)(?![\s,.!]+(?:thanks?|thank|thx|ty|bye|cheers|gracias)\b)|safe|safely|fine|alright|suitable|appropriate|good\s+for|right\s+for|bad\s+for|dangerous|"
     r"use|using|give|giving|eat|drink|take|wear|sit|ride|feed|put\s+(?:him|her|them|my|the|baby)|"
     r"can\s+(?:i|we|he|she|they|my|our|the|a|baby|you\s+use)|should\s+(?:i|we)|let\s+(?:him|her)|"
     r"puede|puedo|podemos|usar|usarlo|usarla|dar(?:le)?|tomar|comer|dormir|segur[oa]|bien\s+para|adecuad[oa]|"

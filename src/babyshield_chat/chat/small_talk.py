@@ -35,7 +35,9 @@ _PATTERNS: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
         r"|\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are)|jailbreak|system\s*prompt|developer\s+mode)\b"
         r"|^\s*(?:system|assistant)\s*:|\"role\"\s*:|\bignora\s+(?:tus\s+|las\s+)?instrucciones\b")),
     ("thanks", re.compile(
-        r"^\W*(?:thanks?(?:\s+you)?|thank\s+you|thx|ty|cheers|(?:muchas\s+)?gracias|mil\s+gracias)\b")),
+        # "ok thanks bye", "great, thank you!", "perfecto, gracias": a word of assent may come first.
+        r"^\W*(?:(?:ok(?:ay)?|great|perfect|cool|awesome|got\s+it|alright|all\s+right|vale|perfecto|genial|"
+        r"bueno)\W+)?(?:thanks?(?:\s+you)?|thank\s+you|thx|ty|cheers|(?:muchas\s+)?gracias|mil\s+gracias)\b")),
     ("greeting", re.compile(
         r"^\W*(?:hi|hello|hey|hiya|howdy|yo|good\s+(?:morning|afternoon|evening|night)|hola|buen(?:os|as)\s+"
         r"(?:dias|tardes|noches))\b")),

@@ -38,7 +38,7 @@ from babyshield_chat.recalls.severity import Severity, assess
 
 #: Bump when `derive` changes: `recalls.reindex` re-derives every stored row
 #: with an older version the next time `migrate` or an import runs.
-SEARCH_VERSION = 2
+SEARCH_VERSION = 3  # 3: "plus" dropped like "+"
 
 #: Positions left empty between two fields of the document.
 FIELD_GAP = 4

@@ -12,8 +12,9 @@ What `words` does, in order:
 
 - folds case and accents, straightens apostrophes and dashes (`chat.text.fold`);
 - drops ™ ® © and their "(tm)" / "(r)" spellings;
-- drops the connectors "'n'", "'n", "n'", "n", "and", "&", "+": a product
-  named "X 'n Y" is found as "x y" whatever the parent typed;
+- drops the connectors "'n'", "'n", "n'", "n", "and", "&", "+" and "plus": a
+  product named "X 'n Y" is found as "x y", "Tread+" as "tread plus",
+  whatever the parent typed;
 - drops possessive "'s" ("children's" = "childrens" = "children");
 - splits on every other punctuation mark, hyphens included ("drop-side" is
   "drop side"); `pair_joins` adds the joined spellings ("dropside",
@@ -33,7 +34,8 @@ from babyshield_chat.chat.text import fold
 # ™ ® © and the ASCII forms records use when the symbol was lost.
 _MARKS = re.compile(r"[\u2122\u00ae\u00a9\u2120]|\((?:tm|r|c|sm)\)", re.IGNORECASE)
 # Connectors between two words of one product name ("rock 'n play", "rock & play").
-_CONNECTOR = re.compile(r"(?<![\w])(?:'n'|'n|n'|n|and|&|\+)(?![\w])")
+# "Tread+" and "Tread Plus" are one name: "plus" is dropped like "+" (a lone "+" or the one ending a word).
+_CONNECTOR = re.compile(r"(?<![\w])(?:'n'|'n|n'|n|and|&|\+|plus)(?![\w])")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _MULTIPLY = re.compile(r"(?<=\d)\s*[x\u00d7*]\s*(?=\d)")

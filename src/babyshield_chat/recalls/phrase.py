@@ -15,9 +15,9 @@ name. A word cannot when it is filler (`FILLER`: pronouns, verbs such as
 - it holds a product word (`PRODUCT_NOUNS`: crib, stroller, sleeper,
   formula, ...; "baby", "infant" and such alone do not count), or
 - the question asks about recalls or safety and the run follows "the",
-  "this", "my", "on", ... ("is the boppy recalled?"), or opens the question
-  right before the word that asks ("similac alimentum recall"): a brand on
-  its own.
+  "this", "my", "on", ... ("is the boppy recalled?"), or comes right before
+  the word that asks ("similac alimentum recall", "is similac alimentum
+  recalled?", "was bumbo ever recalled"): a brand on its own.
 
 Of several, the longest with a product word wins, then the first; a run
 that only names a kind ("bed sleeper") counts no more than a bare brand
@@ -161,6 +161,19 @@ def product_phrase(question: str) -> str | None:
     return _phrase_in(folded)
 
 
+# Words that may sit between a bare brand and the word that asks ("was bumbo ever recalled", "¿graco está
+# retirado?").
+_BETWEEN = frozenset("ever still already been being really actually also just now yet got get "
+                     "esta estan fue fueron ha han sido".split())
+
+
+def _asks_next(tokens: list[str], end: int) -> bool:
+    """Whether the word that asks about recalls or safety follows position `end` (adverbs skipped)."""
+    while end < len(tokens) and tokens[end] in _BETWEEN:
+        end += 1
+    return end < len(tokens) and _ASKS_ABOUT_RECALLS.fullmatch(tokens[end]) is not None
+
+
 def _phrase_in(folded: str) -> str | None:
     tokens = _TOKEN.findall(folded)
     asks = bool(_ASKS_ABOUT_RECALLS.search(folded))
@@ -175,7 +188,7 @@ def _phrase_in(folded: str) -> str | None:
             # A run of kind words only ("bed sleeper") ranks with a bare brand, below a run that names a product.
             score = len(run) if is_category(" ".join(run)) else 2 * len(run)
         elif asks and ((start > 0 and tokens[start - 1] in _POINTERS)
-                       or (start == 0 and end < len(tokens) and _ASKS_ABOUT_RECALLS.fullmatch(tokens[end]))):
+                       or _asks_next(tokens, end)):
             score = len(run)
         else:
             continue
@@ -185,6 +198,11 @@ def _phrase_in(folded: str) -> str | None:
         return None
     start = -best[1]
     return " ".join(tokens[start : best[2]])
+
+
+def names_product(phrase: str) -> bool:
+    """Whether `phrase` holds a product word ("graco stroller"), not only a name ("graco", "fisher price")."""
+    return any(_is_product_word(w) for w in _TOKEN.findall(fold(phrase)))
 
 
 def is_category(phrase: str) -> bool:

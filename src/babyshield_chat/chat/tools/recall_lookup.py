@@ -35,12 +35,15 @@ from babyshield_chat.chat.tools.common import Says
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.gtin import GTIN_LENGTHS, Gtin, GtinError, parse_gtin
-from babyshield_chat.recalls.phrase import is_category, product_phrase
+from babyshield_chat.recalls.phrase import is_category, names_product, product_phrase
 from babyshield_chat.recalls.results import Recall
 from babyshield_chat.telemetry.tracing import db_span
 
 NAME = "recall_lookup"
 CHECK = "recall"
+#: A bare name ("is fisher price recalled?": no product word, no brand beside it) that finds this many recalls
+#: (a whole page of the search) names a maker with recalls of many products, not the parent's product.
+MAKER_MIN_RECALLS = 5
 
 
 def _evidence(match: Recall) -> Evidence:
@@ -97,6 +100,7 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
     exact_key_searched = code_searched = False
     code_problem: Says | None = None
     name_from: str | None = None
+    maker_only: str | None = None
     with db_span(ctx.tracer, "SELECT", "recalls"):
         async with ctx.database.connection() as conn:
             fresh = await (ctx.recall_freshness.get(conn) if ctx.recall_freshness else repo.freshness(conn))
@@ -121,13 +125,16 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
                 phrase, brand, name_from = query
                 searched.append(f"'{phrase}'" + (f" ({brand})" if brand else ""))
                 matches = await repo.find_by_name(conn, phrase, brand=brand)
+                if brand is None and not names_product(phrase) and len(matches) >= MAKER_MIN_RECALLS:
+                    maker_only = phrase
                 if code_searched:
                     # A valid code no recall lists rules out the recalls that list the codes they cover.
                     matches = [m for m in matches if not m.lists_codes]
 
     as_of = fresh.last_import_at
     stale = as_of is None or ctx.now - as_of > dt.timedelta(days=ctx.recalls_max_age_days)
-    check = _check(matches, searched, fresh, stale, ctx, exact_key_searched and code_problem is None, code_problem)
+    check = _check(matches, searched, fresh, stale, ctx, exact_key_searched and code_problem is None, code_problem,
+                   maker_only)
     facts = {
         "matches": [m.as_fact() for m in matches],
         "match_kind": matches[0].match_kind if matches else None,
@@ -140,6 +147,8 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         "code_problem": code_problem.en if code_problem else None,
         "code_problem_es": code_problem.es if code_problem else None,
         "name_from": name_from,  # "product", "question", or None when no name was searched
+        # A bare maker's name asked about ("is graco recalled?"): its recalls are listed, the product asked for.
+        "maker_only": maker_only,
         # A product name that only names a kind ("Baby walker"), so it was not searched.
         "kind_only": product.name.strip() if product and product.name and not name_from and not searched else None,
         "detail_es": {CHECK: check.es},
@@ -173,9 +182,17 @@ def _listed(matches: list[Recall], *, quoted: bool = False) -> str:
 
 
 def _check(matches: list[Recall], searched: list[str], fresh: repo.Freshness, stale: bool, ctx: ToolContext,
-           exact_key_searched: bool, code_problem: Says | None) -> _Verdict:
+           exact_key_searched: bool, code_problem: Says | None, maker_only: str | None = None) -> _Verdict:
     as_of = fresh.last_import_at.date().isoformat() if fresh.last_import_at else None
     recalls = fresh.recalls_loaded or fresh.records_loaded
+    if matches and maker_only:
+        return _Verdict(
+            "warn",
+            f"Several recalls name '{maker_only}' products, among them: {_listed(matches)}. Which product do you "
+            "have? Its barcode or model number tells whether it is one of them.",
+            f"Varias retiradas nombran productos de '{maker_only}', entre ellas: {_listed(matches, quoted=True)}. "
+            "¿Qué producto tiene? Su código de barras o número de modelo dirá si es uno de ellos.",
+        )
     if matches:
         kind = matches[0].match_kind
         if kind in ("upc", "model"):
