@@ -40,6 +40,12 @@ def test_chit_chat_and_pronouns_name_no_product(question):
     assert product_phrase(question) is None
 
 
+@pytest.mark.parametrize(("question", "kind"), [("whats the best stroller?", "stroller"),
+                                                ("which car seat do you recommend?", "car seat")])
+def test_a_shopping_question_names_only_a_kind(question, kind):
+    assert product_phrase(question) == kind and is_category(kind)
+
+
 def test_the_phrase_with_a_product_word_wins_over_other_words():
     assert product_phrase("my daughter loves it, is the evenflo exersaucer safe?") == "evenflo exersaucer"
 

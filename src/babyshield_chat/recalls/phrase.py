@@ -55,6 +55,8 @@ FILLER: frozenset[str] = frozenset(
     husband wife partner sil mil daycare nanny's son daughter twins today tomorrow yesterday tonight now
     week weekend morning evening night month year old new ago last next time day days weeks months years
     second-hand secondhand used hand-me-down thrift garage sale online amazon walmart target store
+    best good better top recommend recommended recommendation recommendations favorite favourite cheap cheapest
+    popular nice great worth buy
     es esta este estos estas el la los las un una unos unas de del que mi mis tu su nuestro nuestra para
     por con sin en al lo le les se ya aun todavia fue son estan tengo tenemos tiene compre compramos
     regalaron retirado retirada retirados retiradas retiro seguro segura seguros peligroso peligrosa

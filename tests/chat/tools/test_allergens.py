@@ -291,3 +291,33 @@ def test_an_allergy_stated_in_the_message_is_checked_beside_the_profiles() -> No
     assert result.facts["from_message"] == ["milk"]
     milk = next(c for c in result.checks if c.name == "allergen_milk")
     assert milk.detail.startswith("You said your child is allergic to milk")
+
+
+def test_celiac_disease_fails_barley_rye_and_malt_not_only_wheat() -> None:
+    product = Product(name="Crackers", ingredients=["rice flour", "barley malt extract"])
+
+    from_message = check_allergens(product, Profile(), stated=["celiac"])
+    from_profile = check_allergens(product, Profile(allergies=["gluten"]))
+
+    for result in (from_message, from_profile):
+        assert {c.name: c.status for c in result.checks} == {"allergen_wheat": "pass", "allergen_gluten": "fail"}
+    gluten = next(c for c in from_message.checks if c.name == "allergen_gluten")
+    assert gluten.detail.startswith("You said your child cannot have gluten, and it contains gluten: barley malt")
+    assert "profile lists gluten" in next(c for c in from_profile.checks if c.name == "allergen_gluten").detail
+
+
+def test_gluten_asked_about_is_a_warning_when_present_and_a_pass_that_names_its_limits_when_absent() -> None:
+    with_malt = check_allergens(Product(name="Wafers", ingredients=["rice", "malted barley flour"]), Profile(),
+                                asked=["gluten"])
+    without = check_allergens(Product(name="Rice cakes", ingredients=["rice", "salt"]), Profile(), asked=["gluten"])
+
+    assert [(c.name, c.status) for c in with_malt.checks] == [("allergen_wheat", "pass"), ("allergen_gluten", "warn")]
+    assert with_malt.facts["asked"] == ["wheat", "gluten"]
+    assert [(c.name, c.status) for c in without.checks] == [("allergen_gluten", "pass")]
+    assert "certified gluten-free" in without.checks[0].detail
+
+
+def test_a_wheat_allergy_alone_does_not_fail_barley() -> None:
+    result = check_allergens(Product(name="Wafers", ingredients=["rice", "barley"]), Profile(allergies=["wheat"]))
+
+    assert [(c.name, c.status) for c in result.checks] == [("allergen_wheat", "pass")]

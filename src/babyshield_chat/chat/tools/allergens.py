@@ -153,6 +153,11 @@ _ADVISORY = re.compile(
     r"|\bshared\s+(?:facility|equipment)\b|\btraces?\s+of\b|\bpuede\s+contener\b|\btrazas\s+de\b"
 )
 
+# Celiac disease or a gluten allergy: barley, rye and malt carry gluten as wheat does. Wheat is checked as
+# wheat; these grains are checked only when gluten or celiac disease is named ("allergen_gluten").
+_GLUTEN_NAMED = re.compile(r"\bgluten\b|\bc(?:o)?eliac\b|\bceliac[oa]\b|\bceliaquia\b")
+_GLUTEN_GRAINS = re.compile(r"\bbarley\b|\brye\b|\bmalt(?:ed)?\b|\btriticale\b|\bcebada\b|\bcenteno\b|\bmalta\b")
+
 # Profile allergies: free text -> allergen keys. One text may name several
 # ("nuts" is said of peanuts as often as of tree nuts, so it checks both).
 _PROFILE_TERMS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
@@ -315,6 +320,33 @@ def _unlisted_outcome(allergies: list[str], ingredients: list[str]) -> CheckOutc
     )
 
 
+def _gluten_outcome(ingredients: list[str], *, asked: bool, stated: bool) -> CheckOutcome:
+    """Barley, rye or malt for a child with celiac disease (`fail`), or asked about ("has it gluten?": `warn`).
+
+    With none of them, a pass that still says what a list cannot show (oats, shared equipment).
+    """
+    found = [i for i in ingredients if _GLUTEN_GRAINS.search(_FREE_FROM.sub(" ", fold(i)))]
+    if not found:
+        return CheckOutcome("allergen_gluten", "pass", Says(
+            f"{none_of(len(ingredients))} wheat, barley, rye or malt; oats and shared equipment can still carry "
+            "gluten, so look for a certified gluten-free label.",
+            f"{none_of(len(ingredients), 'es')} trigo, cebada, centeno ni malta; la avena y los equipos compartidos "
+            "pueden tener gluten, así que busque el sello de sin gluten certificado.",
+        ))
+    names, names_es = join_names(found), join_names(found, "es")
+    why = Says("barley, rye and malt carry gluten as wheat does", "la cebada, el centeno y la malta tienen gluten "
+                                                                  "como el trigo")
+    if stated:
+        says = Says(f"You said your child cannot have gluten, and it contains gluten: {names} ({why.en}).",
+                    f"Nos dijo que su hijo no puede tomar gluten, y contiene gluten: {names_es} ({why.es}).")
+    elif asked:
+        says = Says(f"Contains gluten: {names} ({why.en}).", f"Contiene gluten: {names_es} ({why.es}).")
+    else:
+        says = Says(f"It contains gluten: {names} ({why.en}), and your child's profile lists gluten.",
+                    f"Contiene gluten: {names_es} ({why.es}), y el perfil de su hijo indica gluten.")
+    return CheckOutcome("allergen_gluten", "warn" if asked else "fail", says)
+
+
 def _asked_outcome(allergen: str, matches: list[AllergenMatch], count: int) -> CheckOutcome:
     """An allergen the question asks about ("does it have soy?") that no allergy names: present is `warn`."""
     outcome = _allergen_outcome(allergen, matches, count)
@@ -392,6 +424,19 @@ def check_allergens(product: Product | None, profile: Profile, stated: Sequence[
     if unlisted:
         outcomes.append(_unlisted_outcome(unlisted, ingredients))
     outcomes.extend(_asked_outcome(a, matches, len(ingredients)) for a in asked_keys)
+    gluten_allergy = any(_GLUTEN_NAMED.search(fold(a)) for a in [*profile.allergies, *stated])
+    gluten_asked = not gluten_allergy and any(_GLUTEN_NAMED.search(fold(a)) for a in asked)
+    if gluten_allergy or gluten_asked:
+        wheat = next((o for o in outcomes if o.name == "allergen_wheat"), None)
+        gluten = _gluten_outcome(ingredients, asked=gluten_asked,
+                                 stated=any(_GLUTEN_NAMED.search(fold(a)) for a in stated))
+        if gluten.status != "pass":
+            outcomes.append(gluten)
+        elif wheat is None or wheat.status == "pass":
+            # "None is wheat, barley, rye or malt" says both, and what a list cannot show.
+            outcomes = [gluten if o is wheat else o for o in outcomes] if wheat else [*outcomes, gluten]
+        if gluten_asked:
+            facts["asked"] = [*asked_keys, "gluten"]
     citations = [FALCPA] if recognised or asked_keys else []
     if any(m.why == "extensively_hydrolysed" and m.allergen in recognised for m in matches):
         citations.append(AAP_HYPOALLERGENIC_FORMULA)
