@@ -7,12 +7,10 @@ import uuid
 import asyncpg
 import pytest
 
+from tests.support.chat import ALICE, CHAT, DEV, ask
 from tests.support.data import age_imports
 from tests.support.database import fetchval
 
-DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
-CHAT = "/api/v1/chat/conversation"
-ALICE = {"X-User-Id": "alice"}
 BOB = {"X-User-Id": "bob"}
 ROCK_N_PLAY_ALL_MODELS = ("CPSC-2019/Fisher-Price-Recalls-Rock-n-Play-Sleepers",
                           "CPSC-2023/Fisher-Price-Reannounces-Recall-of-4-7-Million-Rock-n-Play")
@@ -26,12 +24,6 @@ def loaded(loaded_database_url):
 @pytest.fixture
 async def client(apps, loaded_database_url):
     return await apps.client(DEV, database_url=loaded_database_url)
-
-
-async def ask(client, message, headers=ALICE, **body):
-    response = await client.post(CHAT, json={"message": message, **body}, headers=headers)
-    assert response.status == 200, await response.text()
-    return await response.json()
 
 
 def check(body, name):

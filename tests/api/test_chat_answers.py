@@ -14,11 +14,9 @@ import pytest
 
 from babyshield_chat.devtools.fake_llm.modes import FakeMode
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from tests.support.chat import ALICE, DEV, ask
 
-DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
-CHAT = "/api/v1/chat/conversation"
 PROFILE = "/api/v1/chat/profile"
-ALICE = {"X-User-Id": "alice"}
 LOUNGER = {"brand": "Boppy", "name": "Original Newborn Lounger"}
 WALKER = {"name": "Baby walker", "category": "walker", "age_min_months": 6}
 IBUPROFEN = {"name": "Ibuprofen tablets 200 mg", "ingredients": ["ibuprofen"]}
@@ -32,12 +30,6 @@ QUOTED = re.compile(r"“[^”]*”|\([^)]*\)")
 @pytest.fixture
 async def client(apps, loaded_database_url):
     return await apps.client(DEV, database_url=loaded_database_url)
-
-
-async def ask(client, message, headers=ALICE, **body):
-    response = await client.post(CHAT, json={"message": message, **body}, headers=headers)
-    assert response.status == 200, await response.text()
-    return await response.json()
 
 
 async def put_profile(client, headers=ALICE, **fields):
