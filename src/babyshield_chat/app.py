@@ -75,6 +75,7 @@ def create_app(
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_flag_staleness(lambda: flags.current().stale)
+    flags.add_change_listener(lambda state: metrics.count_flag_change(state.source))
     metrics.observe_db_pool(app[DATABASE].pool_stats)
 
     routes.add_routes(app)
