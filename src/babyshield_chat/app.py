@@ -36,6 +36,7 @@ from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
+from babyshield_chat.flags.heartbeat import run_heartbeat
 from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState, middlewares
@@ -144,5 +145,10 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[FLAGS]
     await store.start()
+    # After the first read, so the first chat_flag_state line already says what the database says.
+    heartbeat = asyncio.create_task(run_heartbeat(store), name="flag-state-heartbeat")
     yield
+    heartbeat.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await heartbeat
     await store.stop()
