@@ -73,7 +73,7 @@ def test_spend_and_pool_panels_mark_the_alerting_limits(committed: dict[str, Any
 def test_alert_dashboard_links_open_this_dashboard(committed: dict[str, Any]) -> None:
     path = urlparse(load_thresholds().dashboard_url).path
     assert committed["uid"] == DASHBOARD_UID
-    assert path.split("/")[2] == committed["uid"]
+    assert f"/d/{committed['uid']}/" in path
 
 
 def test_panels_have_unique_ids_and_do_not_overlap() -> None:
