@@ -172,7 +172,9 @@ async def test_an_admin_flag_change_is_counted_on_metrics_by_the_source_it_switc
     admin = {"Authorization": "Bearer t"}
     client = await apps.client(env, database_url=database_url)
     before = await (await client.get("/metrics")).text()
-    assert "chat_flag_changes_total{" not in before  # starting up adopts the flag, it changes nothing
+    # Starting up adopts the flag, it changes nothing; the series exist at 0 so the first change shows in increase().
+    assert 'chat_flag_changes_total{source="override"} 0.0' in before
+    assert 'chat_flag_changes_total{source="env"} 0.0' in before
 
     put = await client.put("/api/v1/admin/flags/chat", json={"enabled": False, "reason": "drill"}, headers=admin)
     assert put.status == 200, await put.text()

@@ -63,6 +63,8 @@ THRESHOLDS = load_thresholds()
 # The service's own flag settings: chat on for everyone until an override says otherwise.
 SERVICE_FLAGS = FlagSettings(enabled=True, rollout_pct=1.0)
 FIRST_PHASE_PCT = 0.10
+# The env label Prometheus gives the service's target: every page must carry it.
+ENV = "e2e"
 BLOCKED_USER = "denied-parent"
 TRAFFIC_RPS = 4.0
 BLOCKED_EVERY = 10  # one request in ten comes from the denylisted user
@@ -129,7 +131,7 @@ async def stack(module_database_url: str, alertmanager_binary: str,
         alertmanager = Alertmanager(alertmanager_binary, webhook.url)
         stop.callback(alertmanager.stop)
         await asyncio.to_thread(alertmanager.start)
-        prometheus = Prometheus(service.target, thresholds=THRESHOLDS, alertmanager=alertmanager.target)
+        prometheus = Prometheus(service.target, thresholds=THRESHOLDS, alertmanager=alertmanager.target, env=ENV)
         stop.callback(prometheus.stop)
         await asyncio.to_thread(prometheus.start)
         traffic = TrafficGenerator(service.url, canary_users(24, within_pct=FIRST_PHASE_PCT), rps=TRAFFIC_RPS,
@@ -192,8 +194,10 @@ def assert_paged(page: Delivery, gate: Gate) -> None:
     assert page.labels["action"] == tier.action, page.labels
     assert page.labels["gate"] == gate.key, page.labels
     assert page.labels.get("rollback_trigger") == ("true" if gate.rollback_trigger else None), page.labels
+    assert page.labels["env"] == ENV, page.labels
+    assert page.annotations["summary"].startswith(f"[{ENV}] "), page.annotations
     assert page.annotations["runbook_url"] == THRESHOLDS.runbook_link(gate.runbook_anchor)
-    assert page.annotations["dashboard"] == THRESHOLDS.dashboard_url
+    assert page.annotations["dashboard"] == f"{THRESHOLDS.dashboard_url}?var-env={ENV}"
 
 
 async def assert_warning_inhibited(alertmanager: Alertmanager, gate: Gate, timeout: float = 10) -> None:
@@ -236,15 +240,26 @@ async def test_a_failing_llm_opens_the_breaker_and_pages_circuit_and_fallback_ra
 
 
 def dashboard_queries() -> list[tuple[str, str]]:
+    """Every panel and annotation query, with the variables as Grafana sends them (this env, all instances)."""
     dashboard = json.loads((REPO_ROOT / "infra/grafana/dashboards/babyshield-chat.json").read_text())
+    values = {"env": ENV, "instance": ".*"}
+    assert {v["name"] for v in dashboard["templating"]["list"]} == set(values)
 
     def panels(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for panel in items:
             yield panel
             yield from panels(panel.get("panels", []))
 
-    return [(panel["title"], target["expr"]) for panel in panels(dashboard["panels"])
-            for target in panel.get("targets", [])]
+    def grafana(expr: str) -> str:
+        for name, value in values.items():
+            expr = expr.replace(f"${name}", value)
+        assert "$" not in expr, expr
+        return expr
+
+    queries = [(panel["title"], target["expr"]) for panel in panels(dashboard["panels"])
+               for target in panel.get("targets", [])]
+    queries += [(f"annotation {a['name']}", a["expr"]) for a in dashboard["annotations"]["list"]]
+    return [(title, grafana(expr)) for title, expr in queries]
 
 
 async def test_every_dashboard_query_runs_on_live_prometheus_and_reads_only_known_metrics(stack: Stack) -> None:

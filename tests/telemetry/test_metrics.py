@@ -64,6 +64,7 @@ def record_one_of_each(telemetry: Telemetry) -> None:
     metrics.observe_db_pool(lambda: (3, 7, 10))
     metrics.record_db_acquire(0.002)
     metrics.count_flag_change("override")
+    metrics.count_flag_change("override")
 
 
 @pytest.fixture
@@ -150,7 +151,8 @@ async def test_scrape_shows_recorded_values_in_prometheus_text(telemetry, client
         "# TYPE chat_build_info gauge",
         f'chat_build_info{{version="{__version__}"}} 1.0',
         "# TYPE chat_flag_changes_total counter",
-        'chat_flag_changes_total{source="override"} 1.0',
+        'chat_flag_changes_total{source="override"} 2.0',
+        'chat_flag_changes_total{source="env"} 0.0',
     } <= lines
 
 
@@ -233,7 +235,7 @@ def test_label_values_outside_the_closed_sets_are_recorded_as_other(telemetry):
 
     [request] = metric_points(telemetry, "chat_requests_total")
     [llm] = metric_points(telemetry, "chat_llm_requests_total")
-    [flag_change] = metric_points(telemetry, "chat_flag_changes_total")
+    [flag_change] = [p for p in metric_points(telemetry, "chat_flag_changes_total") if p.value]
 
     assert request.attributes == {"endpoint": "other", "intent": "other", "outcome": "other", "circuit": "closed"}
     assert llm.attributes == {"model": "other", "outcome": "ok"}

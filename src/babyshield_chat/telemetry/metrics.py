@@ -39,7 +39,7 @@ from prometheus_client.exposition import choose_encoder
 
 from babyshield_chat.telemetry import labels
 from babyshield_chat import __version__
-from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, FLAG_SOURCES
 from babyshield_chat.telemetry.logging import EventLog
 
 _logger = EventLog(__name__)
@@ -205,6 +205,9 @@ class ChatMetrics:
             unit="{change}",
             description="Changes of the served chat flag applied by this instance, by the source switched to.",
         )
+        # Exposed at 0 from the start: a series born at 1 hides its first change from increase().
+        for source in FLAG_SOURCES:
+            self._flag_changes.add(0, {"source": source})
 
     # -- requests ---------------------------------------------------------
 
