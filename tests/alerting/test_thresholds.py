@@ -67,6 +67,14 @@ def test_gate_split_by_label_is_queried_as_its_worst_series() -> None:
     assert thresholds.gate("error_rate").query == "chat:error_ratio:rate5m"
 
 
+def test_queries_in_one_environment_read_its_series_or_unlabelled_ones() -> None:
+    thresholds = load_thresholds()
+    assert thresholds.gate("error_rate").query_in("production") == 'max(chat:error_ratio:rate5m{env=~"production|"})'
+    assert thresholds.gate("tool_latency_p95").query_in(None) == "max(chat:tool_duration_seconds:p95_5m)"
+    assert thresholds.traffic_query_in("staging") == 'sum(chat:requests:rate5m{env=~"staging|"})'
+    assert thresholds.gate("error_rate").query_in("prod.eu") == 'max(chat:error_ratio:rate5m{env=~"prod\\.eu|"})'
+
+
 def test_spend_budget_tolerance_and_min_rate_are_exposed() -> None:
     thresholds = load_thresholds()
     assert thresholds.spend_budget_usd == 50

@@ -457,7 +457,11 @@ async def test_the_rollout_guard_promotes_a_healthy_canary_and_kills_the_switch_
         await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == FIRST_PHASE_PCT, timeout=5)
         async with PrometheusClient(stack.prometheus.url) as client:
             guard = RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
-                                 clock=lambda: dt.datetime.now(dt.UTC))
+                                 clock=lambda: dt.datetime.now(dt.UTC), environment=ENV)
+            # The guard of another environment reads none of this one's series: no data, never green.
+            elsewhere = await RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
+                                           environment="production").observe()
+            assert elsewhere.traffic is None and {r.value for r in elsewhere.readings} == {None}
             promoted = await run_until_it_acts(guard, conn)
             assert (promoted.action, promoted.target_pct) == ("promote", 0.25), promoted.summary
             await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == 0.25, timeout=5)

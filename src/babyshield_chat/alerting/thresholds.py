@@ -125,6 +125,10 @@ class Gate:
         """Instant PromQL returning one value (the worst series when split by a label)."""
         return f"max({self.record})" if self.measure.by else self.record
 
+    def query_in(self, env: str | None) -> str:
+        """:attr:`query` on one environment's series (see :func:`env_matcher`); all of them with None."""
+        return self.query if env is None else f"max({self.record}{{{env_matcher(env)}}})"
+
     @property
     def warning(self) -> float:
         return self.warning_tier.threshold
@@ -245,8 +249,20 @@ class Thresholds:
         """Instant PromQL for served requests per second (all but blocked)."""
         return TRAFFIC_RECORD
 
+    def traffic_query_in(self, env: str | None) -> str:
+        return self.traffic_query if env is None else f"sum({TRAFFIC_RECORD}{{{env_matcher(env)}}})"
+
     def runbook_link(self, anchor: str) -> str:
         return f"{self.runbook_url}#{anchor}"
+
+
+def env_matcher(env: str) -> str:
+    """The series of environment ``env``, or with no env label at all (a Prometheus of one environment).
+
+    The rules keep the `env` target label, so one Prometheus may hold staging
+    and production; whoever judges one of them must not read the other's.
+    """
+    return f'env=~"{re.escape(env)}|"'
 
 
 def _required(value: float | None) -> float:

@@ -161,7 +161,7 @@ async def get_rollout(request: web.Request) -> web.Response:
         raise ApiError(503, "not_ready", f"The rollout policy cannot be used: {exc}.") from None
     url = settings.rollout.prometheus_url
     async with PrometheusClient(url) if url else _no_prometheus() as prometheus:
-        guard = RolloutGuard(policy, settings.flags, prometheus)
+        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
         try:
             async with request.app[DATABASE].connection() as conn:
                 status = await guard.status(conn)
