@@ -11,6 +11,10 @@ Modules, one job each:
 - `wrk`: drives Debian's `wrk` for the plain throughput cases, as a check on `loadgen`.
 - `scenarios`: the five measurements.
 - `report`: the table and the JSON document.
+- `answers/`: the answer benchmark (`bench/answers/run`, docs/answers.md), a package of its own.
 
-Nothing here is part of the test run: performance is measured, never asserted in tests.
+Performance is measured, never asserted in tests: no test runs a scenario. The
+test suite does run the answer benchmark (`tests/answers/`, once over every
+case, on `stack`'s throwaway PostgreSQL with the real recall data) to check
+that the runner gives every case a verdict, never that the cases pass.
 """

@@ -141,6 +141,15 @@ async def module_database_url(pg_server: str, pg_template: str) -> AsyncIterator
         yield url
 
 
+@pytest.fixture(scope="module")
+def module_loaded_database_url(pg_server: str, pg_loaded_template: str) -> Iterator[str]:
+    """A database holding the real recall data, shared by one module's synchronous tests (a service per module)."""
+    name = f"bs_test_{uuid.uuid4().hex[:12]}"
+    url = _fresh(pg_server, name, pg_loaded_template)
+    yield url
+    asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 async def loaded_database_url(pg_server: str, pg_loaded_template: str) -> AsyncIterator[str]:
     """A fresh database holding the real recall data (imported just now, so it is fresh)."""

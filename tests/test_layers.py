@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("babyshield_chat.flags",),
     ("babyshield_chat.rollout",),
     ("babyshield_chat.api",),
+    ("babyshield_chat.console",),
     ("babyshield_chat.dependencies", "babyshield_chat.app", "babyshield_chat.server", "babyshield_chat.workers",
      "babyshield_chat.gc_tuning"),
     ("babyshield_chat.devtools",),

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 import openai
 from aiohttp import web
 
+from babyshield_chat import console
 from babyshield_chat.api import routes
 from babyshield_chat.api.openapi import openapi_handler
 from babyshield_chat.config import Settings
@@ -81,6 +82,7 @@ def create_app(
 
     routes.add_routes(app)
     app.router.add_get(OPENAPI_PATH, openapi_handler(routes.ROUTES))
+    console.add_routes(app)
     if telemetry.metrics_handler is not None:
         app.router.add_get("/metrics", telemetry.metrics_handler)
     app.cleanup_ctx.append(_database_ctx)

@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     soak.add_argument("--duration", type=float, default=300.0, help="seconds of traffic (default 300)")
     soak.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     soak.add_argument("--seed", type=int, default=1, help="random seed of traffic and faults")
+    smoke = verbs.add_parser("smoke", help="end-to-end check of a running deployment: every intent, "
+                                           "an emergency, explain, a blocked user, the flags")
+    smoke.add_argument("--url", required=True, help="the service's base URL, e.g. http://127.0.0.1:8080")
+    smoke.add_argument("--token", help="a JWT of the smoke user (default: dev identity --user-id)")
+    smoke.add_argument("--user-id", default="smoke-tester", help="dev-mode X-User-Id (default smoke-tester)")
+    smoke.add_argument("--blocked-token", help="a JWT of a user for whom chat is off")
+    smoke.add_argument("--blocked-user", help="a dev-mode user id for whom chat is off (default: derived)")
+    smoke.add_argument("--admin-token", help="BS_ADMIN_TOKEN: also read the admin flag and rollout views")
+    smoke.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     return parser
 
 
@@ -120,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from babyshield_chat.devtools import soak  # a tool, not part of the service: loaded only here
 
             return soak.run(args.duration, args.concurrency, args.seed)
+        if args.verb == "smoke":
+            from babyshield_chat.devtools import smoke  # a tool run against a deployment, loaded only here
+
+            return smoke.run(args)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE

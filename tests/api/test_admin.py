@@ -14,7 +14,11 @@ ADMIN_CALLS = [
     ("DELETE", FLAG, {"reason": "x"}),
     ("GET", AUDIT, None),
     ("GET", "/api/v1/admin/rollout", None),
+    ("POST", "/api/v1/admin/rollout/advance", {"reason": "x"}),
+    ("POST", "/api/v1/admin/rollout/rollback", {"reason": "x"}),
 ]
+ADVANCE = "/api/v1/admin/rollout/advance"
+ROLLBACK = "/api/v1/admin/rollout/rollback"
 
 
 async def call(client, method, path, body, headers):
@@ -183,3 +187,63 @@ async def test_admin_endpoints_are_in_the_openapi_document_with_their_models(app
     assert set(document["paths"][FLAG]) == {"get", "put", "delete"}
     assert "get" in document["paths"][AUDIT] and "get" in document["paths"]["/api/v1/admin/rollout"]
     assert "rollout_pct" in document["components"]["schemas"]["FlagOverrideRequest"]["properties"]
+
+
+async def test_advance_without_prometheus_holds_and_records_the_hold_with_the_persons_reason(apps, database_url):
+    client = await apps.client(ENV, database_url=database_url)
+    response = await client.post(ADVANCE, headers={**ADMIN, "X-Admin-Actor": "carol"}, json={"reason": "daily check"})
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert (body["verdict"]["action"], body["changes_flag"], body["dry_run"]) == ("hold", False, False)
+    assert body["summary"].startswith("hold at 10%") and "no Prometheus URL configured" in body["summary"]
+    [entry] = (await (await client.get(AUDIT + "?limit=1", headers=ADMIN)).json())["entries"]
+    assert (entry["id"], entry["actor"], entry["action"]) == (body["audit_id"], "carol", "guard_hold")
+    assert entry["reason"].startswith("hold at 10%") and entry["reason"].endswith("(asked: daily check)")
+    assert entry["details"]["gates"][0]["status"] == "no_data"
+
+
+async def test_a_dry_run_advance_says_what_the_guard_would_do_and_records_nothing(apps, database_url):
+    client = await apps.client(ENV, database_url=database_url)
+    body = await (await client.post(ADVANCE, headers=ADMIN, json={"reason": "look", "dry_run": True})).json()
+    assert (body["verdict"]["action"], body["audit_id"], body["dry_run"]) == ("hold", None, True)
+    assert (await (await client.get(AUDIT, headers=ADMIN)).json())["entries"] == []
+
+
+async def test_rollback_halves_as_the_cli_does_and_the_flag_follows(apps, database_url):
+    client = await apps.client(ENV, database_url=database_url)
+    preview = await (await client.post(ROLLBACK, headers=ADMIN, json={"reason": "p95", "dry_run": True})).json()
+    assert (preview["from_pct"], preview["to_pct"], preview["audit_id"]) == (0.1, 0.05, None)
+    response = await client.post(ROLLBACK, headers={**ADMIN, "X-Admin-Actor": "dave"}, json={"reason": "p95 creeping"})
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert (body["from_pct"], body["to_pct"], body["dry_run"]) == (0.1, 0.05, False)
+    [entry] = (await (await client.get(AUDIT, headers=ADMIN)).json())["entries"]
+    assert (entry["id"], entry["actor"], entry["action"], entry["reason"]) == (
+        body["audit_id"], "dave", "rollback", "p95 creeping")
+    flags = await (await client.get(FLAG, headers=ADMIN)).json()
+    assert flags["effective"] == {"enabled": True, "rollout_pct": 0.05, "source": "override"}
+
+
+async def test_rollback_at_zero_is_a_409_saying_there_is_nothing_to_roll_back(apps, database_url):
+    client = await apps.client({**ENV, "BS_FEATURE_CHAT_ROLLOUT_PCT": "0"}, database_url=database_url)
+    error = await error_of(await client.post(ROLLBACK, headers=ADMIN, json={"reason": "r"}), 409,
+                           "nothing_to_roll_back")
+    assert "already at 0%" in error["message"]
+    assert (await (await client.get(AUDIT, headers=ADMIN)).json())["entries"] == []
+
+
+@pytest.mark.parametrize("path", [ADVANCE, ROLLBACK])
+@pytest.mark.parametrize(("body", "field"), [({}, "reason"), ({"reason": "  "}, "reason"),
+                                             ({"reason": "r", "dry_run": "yes"}, "dry_run"),
+                                             ({"reason": "r", "force": True}, "force")])
+async def test_guard_actions_need_a_reason_and_refuse_bad_fields(apps, database_url, path, body, field):
+    client = await apps.client(ENV, database_url=database_url)
+    error = await error_of(await client.post(path, headers=ADMIN, json=body), 400, "invalid_request")
+    assert error["details"][0]["field"] == field
+    assert (await (await client.get(AUDIT, headers=ADMIN)).json())["entries"] == []
+
+
+@pytest.mark.parametrize("path", [ADVANCE, ROLLBACK])
+async def test_guard_actions_with_the_database_down_are_503(apps, path):
+    client = await apps.client(ENV)
+    await error_of(await client.post(path, headers=ADMIN, json={"reason": "r"}), 503, "not_ready")

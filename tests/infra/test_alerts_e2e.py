@@ -46,15 +46,16 @@ from babyshield_chat.flags import overrides
 from babyshield_chat.rollout.policy import load_policy
 from babyshield_chat.rollout.prometheus import PrometheusClient
 from babyshield_chat.rollout.runner import RolloutGuard
+from babyshield_chat.devtools.processes import FakeLlmProcess
 
 from tests.support.alertmanager import Alertmanager
-from babyshield_chat.devtools.processes import FakeLlmProcess
+from tests.support.paging import start_paging
+from tests.support.paths import REPO_ROOT
 from tests.support.prometheus import TIME_SCALE, Prometheus, settle
 from tests.support.promql import metric_names
 from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 from tests.support.service import DrillService
 from tests.support.traffic import Exchange, TrafficGenerator, canary_users
-from tests.support.paths import REPO_ROOT
 from tests.support.webhook import Delivery, WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -115,9 +116,6 @@ async def stack(module_database_url: str, alertmanager_binary: str,
                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     log_dir = tmp_path_factory.mktemp("alerts-e2e")
     async with contextlib.AsyncExitStack() as stop:
-        webhook = WebhookReceiver()
-        stop.push_async_callback(webhook.stop)
-        await webhook.start()
         fake_llm = FakeLlmProcess(log_dir=log_dir, separate_stderr=True)
         stop.callback(fake_llm.stop)
         await fake_llm.wait_ready_async()
@@ -128,17 +126,13 @@ async def stack(module_database_url: str, alertmanager_binary: str,
         })
         stop.callback(service.stop)
         await service.wait_ready_async()
-        alertmanager = Alertmanager(alertmanager_binary, webhook.url)
-        stop.callback(alertmanager.stop)
-        await asyncio.to_thread(alertmanager.start)
-        prometheus = Prometheus(service.target, thresholds=THRESHOLDS, alertmanager=alertmanager.target, env=ENV)
-        stop.callback(prometheus.stop)
-        await asyncio.to_thread(prometheus.start)
+        paging = await start_paging(stop, alertmanager_binary=alertmanager_binary, target=service.target,
+                                    thresholds=THRESHOLDS, env=ENV)
         traffic = TrafficGenerator(service.url, canary_users(24, within_pct=FIRST_PHASE_PCT), rps=TRAFFIC_RPS,
                                    blocked_user=BLOCKED_USER, blocked_every=BLOCKED_EVERY)
         stop.push_async_callback(traffic.stop)
         await traffic.start()
-        yield Stack(fake_llm, service, prometheus, alertmanager, webhook, traffic)
+        yield Stack(fake_llm, service, paging.prometheus, paging.alertmanager, paging.webhook, traffic)
         assert not traffic.failures, f"requests the service dropped: {traffic.failures[:5]}"
 
 

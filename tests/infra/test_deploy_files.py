@@ -16,11 +16,6 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-# Mounted files that another part of the project provides. The collector config
-# is written with the collector work (spec section 6); until it lands the
-# compose file references it by its agreed path and this list tolerates it.
-PROVIDED_ELSEWHERE = {"otel-collector/config.yaml"}
-
 # Environment variables named by the spec (sections 2, 3, 4, 5, 8).
 SPEC_ENV = {
     "BS_ENV",
@@ -91,6 +86,7 @@ def test_compose_runs_the_whole_stack(services: dict[str, Any]) -> None:
         "prometheus",
         "alertmanager",
         "grafana",
+        "jaeger",
     }
     assert services["postgres"]["image"] == "postgres:15"
     assert services["otel-collector"]["image"].startswith("otel/opentelemetry-collector-contrib:")
@@ -101,7 +97,7 @@ def test_every_mounted_repository_path_exists(services: dict[str, Any], repo_roo
         host
         for service in services.values()
         for host in _mounts(service)
-        if not (repo_root / host).exists() and host not in PROVIDED_ELSEWHERE
+        if not (repo_root / host).exists()
     )
     assert missing == []
 
@@ -217,7 +213,7 @@ def test_ecs_task_carries_the_rollout_flags_and_sends_telemetry_to_the_sidecar(t
         assert flag in env
     assert env["BS_FAULT_INJECTION"] == "false"
     assert urlparse(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).hostname == "localhost"
-    assert _container(task, "otel-collector")["image"] == "otel/opentelemetry-collector-contrib:0.104.0"
+    assert _container(task, "otel-collector")["image"].startswith("otel/opentelemetry-collector-contrib:")
     assert {"containerName": "otel-collector", "condition": "START"} in chat["dependsOn"]
 
 

@@ -177,3 +177,21 @@ async def test_the_admin_rollout_endpoint_shows_the_same_state(prometheus, chat_
     assert body["verdict"]["action"] == "hold"
     assert any(r.startswith("soak: 21h59m") or r.startswith("soak: 22h") for r in body["verdict"]["reasons"])
     assert body["last_decisions"][0]["action"] == "set"
+
+
+async def test_the_admin_advance_endpoint_promotes_after_the_soak_as_the_cli_does(prometheus, chat_metrics,
+                                                                                  policy_file, apps, database_url,
+                                                                                  conn):
+    await healthy(prometheus, chat_metrics)
+    await start_rollout(conn, ENV, 0.25, hours_ago=49)
+    client = await apps.client({"BS_ADMIN_TOKEN": "t", "BS_ROLLOUT_PROMETHEUS_URL": prometheus.url,
+                                "BS_ROLLOUT_POLICY": str(policy_file)}, database_url=database_url)
+    headers = {"Authorization": "Bearer t", "X-Admin-Actor": "erin"}
+    response = await client.post("/api/v1/admin/rollout/advance", headers=headers, json={"reason": "phase review"})
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert (body["verdict"]["action"], body["verdict"]["target_pct"], body["changes_flag"]) == ("promote", 0.5, True)
+    assert (await overrides.read_override(conn)).rollout_pct == 0.5
+    [entry] = await overrides.list_audit(conn, limit=1)
+    assert (entry.id, entry.actor, entry.action) == (body["audit_id"], "erin", "guard_promote")
+    assert entry.reason.startswith("promote 25% → 50%") and entry.reason.endswith("(asked: phase review)")

@@ -1,5 +1,11 @@
 """Admin endpoints: the runtime override of the chat flag, its audit trail, the rollout guard.
 
+The rollout guard's `advance` and `rollback` are here too, for people who act
+from the console rather than a shell: they build the same `RolloutGuard` as
+`babyshield-chat rollout advance|rollback` from this instance's settings
+(policy, thresholds, `BS_ROLLOUT_PROMETHEUS_URL`), so both take the same
+decisions and write the same audit rows.
+
 Every handler first calls `require_admin`: `Authorization: Bearer
 $BS_ADMIN_TOKEN`, compared in constant time. Without a configured token the
 endpoints are disabled, 403 `forbidden` for everyone: an unset secret must
@@ -27,11 +33,12 @@ from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.flags import overrides
 from babyshield_chat.rollout.policy import PolicyError, load_policy
 from babyshield_chat.rollout.prometheus import PrometheusClient
-from babyshield_chat.rollout.runner import RolloutGuard, status_json
+from babyshield_chat.rollout.runner import RolloutGuard, status_json, verdict_json
 from babyshield_chat.flags.evaluation import FlagState
-from babyshield_chat.flags.overrides import Change
+from babyshield_chat.flags.overrides import Change, OverrideConflict
 from babyshield_chat.api.admin_models import (
     AdminFlagResponse,
+    AdvanceResponse,
     AuditEntryBody,
     AuditResponse,
     ClearOverrideRequest,
@@ -40,7 +47,10 @@ from babyshield_chat.api.admin_models import (
     FlagOverrideRequest,
     FlagStateBody,
     OverrideBody,
+    RollbackResponse,
+    RolloutActionRequest,
     RolloutResponse,
+    VerdictBody,
 )
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.responses import json_response, read_model
@@ -154,6 +164,56 @@ async def get_audit(request: web.Request) -> web.Response:
 async def get_rollout(request: web.Request) -> web.Response:
     """The guard's view, read-only: this endpoint never promotes or rolls back."""
     require_admin(request)
+    async with _rollout_guard(request, "the rollout state cannot be read") as (guard, conn):
+        status = await guard.status(conn)
+    body = RolloutResponse.model_validate(status_json(status))
+    return json_response(request, body.model_dump(mode="json", exclude={"trace_id"}))
+
+
+async def post_rollout_advance(request: web.Request) -> web.Response:
+    """`rollout advance` over HTTP: one guard evaluation, applied (promote, act on a trigger, or record the hold).
+
+    The decision is the guard's own, from the same policy, thresholds and
+    Prometheus as the CLI's; the person's reason is kept beside it.
+    """
+    require_admin(request)
+    actor = actor_of(request)
+    body = await read_model(request, RolloutActionRequest)
+    async with _rollout_guard(request, "the guard did not run") as (guard, conn):
+        decision = await guard.evaluate(conn)
+        audit_id = None
+        if not body.dry_run:
+            try:
+                audit_id = await guard.apply(conn, decision, actor=actor, request_reason=body.reason)
+            except OverrideConflict as exc:
+                raise ApiError(409, "flag_changed", f"{exc}.") from None
+    verdict = VerdictBody.model_validate(verdict_json(decision))
+    response = AdvanceResponse(verdict=verdict, summary=decision.summary, changes_flag=decision.changes_flag,
+                               dry_run=body.dry_run, audit_id=audit_id)
+    return json_response(request, response.model_dump(mode="json", exclude={"trace_id"}))
+
+
+async def post_rollout_rollback(request: web.Request) -> web.Response:
+    """`rollout rollback` over HTTP: back to the last percentage that soaked green, or half."""
+    require_admin(request)
+    actor = actor_of(request)
+    body = await read_model(request, RolloutActionRequest)
+    async with _rollout_guard(request, "nothing was rolled back") as (guard, conn):
+        try:
+            before, after, change = await guard.manual_rollback(conn, actor=actor, reason=body.reason,
+                                                                dry_run=body.dry_run)
+        except ValueError as exc:  # already at 0%
+            raise ApiError(409, "nothing_to_roll_back", f"{str(exc).capitalize()}.") from None
+        except OverrideConflict as exc:
+            raise ApiError(409, "flag_changed", f"{exc}.") from None
+    response = RollbackResponse(from_pct=before, to_pct=after, dry_run=body.dry_run,
+                                audit_id=change.audit_id if change is not None else None)
+    return json_response(request, response.model_dump(mode="json", exclude={"trace_id"}))
+
+
+@contextlib.asynccontextmanager
+async def _rollout_guard(request: web.Request, failed: str) -> AsyncIterator[tuple[RolloutGuard, asyncpg.Connection]]:
+    """The guard the CLI would build from this instance's settings, and a database connection for it."""
     settings = request.app[SETTINGS]
     try:
         policy = load_policy(settings.rollout.policy_file)
@@ -164,11 +224,9 @@ async def get_rollout(request: web.Request) -> web.Response:
         guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
         try:
             async with request.app[DATABASE].connection() as conn:
-                status = await guard.status(conn)
+                yield guard, conn
         except _DATABASE_DOWN:
-            raise _unreachable("the rollout state cannot be read") from None
-    body = RolloutResponse.model_validate(status_json(status))
-    return json_response(request, body.model_dump(mode="json", exclude={"trace_id"}))
+            raise _unreachable(failed) from None
 
 
 @contextlib.asynccontextmanager

@@ -222,3 +222,31 @@ class RolloutResponse(_Response):
     prometheus_url: str | None
     last_decisions: list[DecisionBody] = Field(description="The flag's audit trail, newest first.")
     trace_id: str = ""
+
+
+class RolloutActionRequest(ClearOverrideRequest):
+    """POST /api/v1/admin/rollout/advance and /rollback: why (as for DELETE), and whether only to preview it."""
+
+    dry_run: bool = Field(default=False, strict=True,
+                          description="Say what would happen and change nothing (the CLI's --dry-run).")
+
+
+class AdvanceResponse(_Response):
+    """One guard evaluation, applied unless `dry_run`: what `babyshield-chat rollout advance` does."""
+
+    verdict: VerdictBody
+    summary: str = Field(description="The decision in one line, as the audit trail records it.")
+    changes_flag: bool = Field(description="Whether the decision changes the flag (false: a hold).")
+    dry_run: bool
+    audit_id: int | None = Field(description="The audit row of the decision; null on a dry run.")
+    trace_id: str = ""
+
+
+class RollbackResponse(_Response):
+    """A person's step back (`babyshield-chat rollout rollback`): to the last stable percentage, or half."""
+
+    from_pct: float
+    to_pct: float
+    dry_run: bool
+    audit_id: int | None = Field(description="The audit row of the change; null on a dry run.")
+    trace_id: str = ""

@@ -25,7 +25,8 @@ _STATUS_TEXT = {
     404: "Not found (or not the caller's).",
     405: "Method not allowed.",
     413: "Body larger than BS_MAX_BODY_BYTES.",
-    409: "The same client_message_id is still being answered; see Retry-After.",
+    409: "A conflict: the same client_message_id is still being answered (see Retry-After), or the flag changed "
+         "while the rollout guard decided, or there is nothing to roll back; the message says which.",
     415: "Body is not JSON.",
     429: "Per-user rate limit exceeded; see Retry-After.",
     500: "A bug; the body carries the trace id.",

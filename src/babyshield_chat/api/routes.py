@@ -28,10 +28,13 @@ from babyshield_chat.api.models import (
 )
 from babyshield_chat.api.admin_models import (
     AdminFlagResponse,
+    AdvanceResponse,
     AuditResponse,
     ClearOverrideRequest,
     FlagChangeResponse,
     FlagOverrideRequest,
+    RollbackResponse,
+    RolloutActionRequest,
     RolloutResponse,
 )
 
@@ -89,6 +92,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/admin/rollout", admin.get_rollout,
           "The rollout guard's state: phase, soak, gates with values and thresholds, verdict, last decisions.",
           RolloutResponse, errors=(403, 503), auth="admin", tag="admin"),
+    Route("POST", "/api/v1/admin/rollout/advance", admin.post_rollout_advance,
+          "Evaluate the rollout guard once and apply its decision (promote, roll back on a trigger, or record the "
+          "hold), as `babyshield-chat rollout advance` does; dry_run only says what it would do.",
+          AdvanceResponse, RolloutActionRequest, errors=(*_ADMIN_WRITE_ERRORS, 409), auth="admin", tag="admin"),
+    Route("POST", "/api/v1/admin/rollout/rollback", admin.post_rollout_rollback,
+          "Step the rollout back to the last percentage that soaked green, or half, as "
+          "`babyshield-chat rollout rollback` does; dry_run only says where to.",
+          RollbackResponse, RolloutActionRequest, errors=(*_ADMIN_WRITE_ERRORS, 409), auth="admin", tag="admin"),
     Route("PUT", "/api/v1/admin/faults", faults.put_faults,
           "Inject faults into this instance's chat requests (only with BS_FAULT_INJECTION=true; else 404).",
           faults.FaultsResponse, faults.FaultsBody, errors=(400, 403, 404, 413, 415), auth="admin", tag="admin"),

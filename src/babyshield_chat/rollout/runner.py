@@ -134,21 +134,25 @@ class RolloutGuard:
 
     # --- writing -------------------------------------------------------------
 
-    async def apply(self, conn: asyncpg.Connection, decision: Decision, *, actor: str = DEFAULT_ACTOR) -> int:
+    async def apply(self, conn: asyncpg.Connection, decision: Decision, *, actor: str = DEFAULT_ACTOR,
+                    request_reason: str | None = None) -> int:
         """Record the decision (and change the flag when it says so); return the audit id.
 
         The change is conditional on the flag still being what the decision
         was made from, so two guards (or a guard and a person) never stack
-        two step-backs; the loser gets `OverrideConflict`.
+        two step-backs; the loser gets `OverrideConflict`. `request_reason`
+        is why a person asked for this evaluation (the admin API's advance);
+        the audit reason keeps the guard's own summary first.
         """
         details = decision.details()
+        reason = decision.summary if request_reason is None else f"{decision.summary} (asked: {request_reason})"
         if not decision.changes_flag:
             return await overrides.record_decision(conn, self.env, actor=actor, action=decision.audit_action,
-                                                   reason=decision.summary, details=details)
+                                                   reason=reason, details=details)
         expect = FlagState(decision.state.enabled, decision.state.rollout_pct)
         change = await overrides.set_override(
             conn, self.env, enabled=decision.target_enabled, rollout_pct=decision.target_pct, actor=actor,
-            reason=decision.summary, action=decision.audit_action, details=details, expect=expect,
+            reason=reason, action=decision.audit_action, details=details, expect=expect,
         )
         return change.audit_id
 
@@ -193,8 +197,7 @@ def status_json(status: RolloutStatus) -> dict[str, Any]:
              "problem": r.problem}
             for r in decision.observation.readings
         ],
-        "verdict": {"action": decision.action, "target_enabled": decision.target_enabled,
-                    "target_pct": decision.target_pct, "reasons": list(decision.reasons)},
+        "verdict": verdict_json(decision),
         "prometheus_url": status.prometheus_url,
         "last_decisions": [
             {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "old": e.old,
@@ -202,6 +205,12 @@ def status_json(status: RolloutStatus) -> dict[str, Any]:
             for e in status.history
         ],
     }
+
+
+def verdict_json(decision: Decision) -> dict[str, Any]:
+    """What the guard decided (or would decide), as plain JSON data."""
+    return {"action": decision.action, "target_enabled": decision.target_enabled,
+            "target_pct": decision.target_pct, "reasons": list(decision.reasons)}
 
 
 def _seconds(value: dt.timedelta | None) -> float | None:

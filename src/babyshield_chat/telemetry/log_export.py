@@ -1,10 +1,13 @@
 """Forwarding the JSON log lines to the OTLP logs pipeline.
 
-The collector's CloudWatch Logs exporter (`raw_log: true`) writes each log
-record's body as the CloudWatch event, and the metric filters match JSON
-fields in it. So the body sent here is the very JSON line written to stdout
-(the handler gets the same `JsonFormatter`), and a filter that matches the
-stdout line matches the CloudWatch one.
+The deployments ship logs one way only, the JSON lines on stdout (the ECS
+`awslogs` driver, `docker compose logs`), and set `OTEL_LOGS_EXPORTER=none`,
+so this path is off there and the collector has no logs pipeline (runbook:
+"One log path"). It is for a deployment whose stdout is not shipped, with a
+logs pipeline in a collector overlay. The body sent here is the very JSON line
+written to stdout (the handler gets the same `JsonFormatter`), so the
+CloudWatch metric filters and any search that match the stdout line match the
+exported record unchanged.
 
 The record also carries the current context, so the OTLP record has the
 trace and span ids too (for backends that link logs to traces natively).
