@@ -191,7 +191,7 @@ def test_loaded_signals_cannot_be_edited() -> None:
 def test_links_are_absolute_under_the_base_url() -> None:
     thresholds = load_thresholds()
     assert thresholds.runbook_link("error-rate") == "https://ops.babyshield.invalid/runbooks/babyshield-chat#error-rate"
-    assert thresholds.dashboard_url == "https://ops.babyshield.invalid/grafana/d/babyshield-chat/babyshield-chat"
+    assert thresholds.links.dashboard_url == "https://ops.babyshield.invalid/grafana/d/babyshield-chat/babyshield-chat"
 
 
 @pytest.mark.parametrize(
@@ -226,7 +226,7 @@ def test_a_link_path_must_be_a_plain_path_under_the_base(raw: dict[str, Any], pa
 
 def test_a_base_url_with_a_path_keeps_it_and_one_slash_joins(raw: dict[str, Any]) -> None:
     raw["links"] |= {"base_url": "https://ops.example.com/chat/", "dashboard": "/grafana/d/x/y"}
-    assert parse_thresholds(raw).dashboard_url == "https://ops.example.com/chat/grafana/d/x/y"
+    assert parse_thresholds(raw).links.dashboard_url == "https://ops.example.com/chat/grafana/d/x/y"
 
 
 def test_a_ratio_may_count_every_series_below_the_line_but_never_above_it(raw: dict[str, Any]) -> None:

@@ -191,7 +191,7 @@ def assert_paged(page: Delivery, gate: Gate) -> None:
     assert page.labels["env"] == ENV, page.labels
     assert page.annotations["summary"].startswith(f"[{ENV}] "), page.annotations
     assert page.annotations["runbook_url"] == THRESHOLDS.runbook_link(gate.runbook_anchor)
-    assert page.annotations["dashboard"] == f"{THRESHOLDS.dashboard_url}?var-env={ENV}"
+    assert page.annotations["dashboard"] == f"{THRESHOLDS.links.dashboard_url}?var-env={ENV}"
 
 
 async def assert_warning_inhibited(alertmanager: Alertmanager, gate: Gate, timeout: float = 10) -> None:

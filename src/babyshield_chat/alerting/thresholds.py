@@ -216,14 +216,6 @@ class Thresholds:
     gates: tuple[Gate, ...]
     signals: Mapping[str, Signal]
 
-    @property
-    def dashboard_url(self) -> str:
-        return self.links.dashboard_url
-
-    @property
-    def runbook_url(self) -> str:
-        return self.links.runbook_url
-
     def gate(self, key: str) -> Gate:
         for gate in self.gates:
             if gate.key == key:
@@ -253,7 +245,7 @@ class Thresholds:
         return self.traffic_query if env is None else f"sum({TRAFFIC_RECORD}{{{env_matcher(env)}}})"
 
     def runbook_link(self, anchor: str) -> str:
-        return f"{self.runbook_url}#{anchor}"
+        return f"{self.links.runbook_url}#{anchor}"
 
 
 def env_matcher(env: str) -> str:

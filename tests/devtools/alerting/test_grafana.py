@@ -78,7 +78,7 @@ def test_spend_and_pool_panels_mark_the_alerting_limits(committed: dict[str, Any
 
 
 def test_alert_dashboard_links_open_this_dashboard(committed: dict[str, Any]) -> None:
-    path = urlparse(load_thresholds().dashboard_url).path
+    path = urlparse(load_thresholds().links.dashboard_url).path
     assert committed["uid"] == DASHBOARD_UID
     assert f"/d/{committed['uid']}/" in path
 

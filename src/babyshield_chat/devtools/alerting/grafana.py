@@ -68,7 +68,7 @@ def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
         "templating": {"list": _variables(thresholds)},
         "annotations": {"list": _annotations(thresholds)},
         "links": [
-            {"title": "Runbook", "type": "link", "url": thresholds.runbook_url, "targetBlank": True, "icon": "doc"}
+            {"title": "Runbook", "type": "link", "url": thresholds.links.runbook_url, "targetBlank": True, "icon": "doc"}
         ],
         "panels": panels,
     }

@@ -299,7 +299,7 @@ class _Builder:
             "description": description,
             "runbook_url": self.t.runbook_link(anchor),
             # The dashboard opens on the environment that paged.
-            "dashboard": f"{self.t.dashboard_url}?var-{ENV_LABEL}={{{{ $labels.{ENV_LABEL} }}}}",
+            "dashboard": f"{self.t.links.dashboard_url}?var-{ENV_LABEL}={{{{ $labels.{ENV_LABEL} }}}}",
         }
 
 
