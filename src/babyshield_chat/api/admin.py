@@ -232,7 +232,7 @@ async def _rollout_guard(request: web.Request, failed: str) -> AsyncIterator[tup
         raise ApiError(503, "not_ready", f"The rollout policy cannot be used: {exc}.") from None
     url = settings.rollout.prometheus_url
     async with PrometheusClient(url) if url else _no_prometheus() as prometheus:
-        guard = RolloutGuard(policy, settings.flags, prometheus)
+        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
         try:
             async with request.app[DATABASE].connection() as conn:
                 yield guard, conn
