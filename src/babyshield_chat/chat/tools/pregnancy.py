@@ -56,7 +56,8 @@ FDA_FISH = Citation(
 FDA_LISTERIA = Citation(
     "guideline",
     "fda-food-safety-pregnancy",
-    "FDA: food safety for pregnant women — unpasteurised milk, soft cheeses and refrigerated smoked seafood (Listeria)",
+    "FDA: food safety for pregnant women — unpasteurised milk, soft cheeses, deli meats and refrigerated smoked "
+    "seafood (Listeria)",
 )
 CDC_ALCOHOL = Citation(
     "guideline", "cdc-alcohol-pregnancy", "CDC: there is no known safe amount of alcohol during pregnancy"
@@ -223,6 +224,16 @@ CONCERNS: tuple[Concern, ...] = (
         "warn",
         "refrigerated smoked seafood, which should be eaten only cooked, for example in a casserole",
         "pescado ahumado refrigerado, que solo debe comerse cocinado",
+        FDA_LISTERIA,
+        ("dietary", "unknown"),
+    ),
+    _c(
+        "deli_meat",
+        r"\b(?:deli|luncheon|lunch)\s+(?:meats?|turkey|ham|chicken|beef|slices?)\b|\bcold\s+cuts?\b|\bhot\s*dogs?\b"
+        r"|\bbologna\b|\bsalami\b|\bpate\b|\bmeat\s+spreads?\b|\bfiambres?\b|\bembutidos?\b",
+        "warn",
+        "deli meat, hot dogs and refrigerated pâté can carry Listeria; eat them only heated until steaming hot",
+        "los fiambres, las salchichas y el paté refrigerado pueden transmitir Listeria; cómalos solo bien calientes",
         FDA_LISTERIA,
         ("dietary", "unknown"),
     ),
