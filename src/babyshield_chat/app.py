@@ -32,8 +32,9 @@ from babyshield_chat.api.context import (
     SETTINGS,
     TELEMETRY,
     TRACER,
+    VOTE_LIMITER,
 )
-from babyshield_chat.db import memory
+from babyshield_chat.db import feedback, memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
@@ -69,6 +70,7 @@ def create_app(
     # The runtime override (spec section 3) wins over env on every instance.
     app[FLAGS] = OverrideStore(database_url, settings.flags, app[DATABASE])
     app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
+    app[VOTE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     llm_client = create_llm_client(settings)
     spend_guard = create_spend_guard(settings, app[DATABASE]) if llm_client is not None else None
@@ -119,7 +121,7 @@ log = EventLog("babyshield_chat.retention")
 
 
 async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Purge messages past BS_CHAT_MEMORY_RETENTION_DAYS at start and then hourly."""
+    """Purge messages and feedback votes past BS_CHAT_MEMORY_RETENTION_DAYS at start and then hourly."""
     retention = dt.timedelta(days=app[SETTINGS].chat.memory_retention_days)
 
     async def loop() -> None:
@@ -127,8 +129,9 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
             try:
                 async with app[DATABASE].connection() as conn:
                     purged = await memory.purge_messages(conn, retention)
-                if purged:
-                    log.info("purged messages past retention", purged=purged)
+                    votes = await feedback.purge_votes(conn, retention)
+                if purged or votes:
+                    log.info("purged messages past retention", purged=purged, votes=votes)
             except DatabaseUnavailable:
                 pass  # next round
             except Exception:

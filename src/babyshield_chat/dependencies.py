@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import openai
 from opentelemetry import trace
 
+from babyshield_chat.chat.message_ids import MessageIds
 from babyshield_chat.chat.intents import IntentResult, RuleClassifier, is_confident
 from babyshield_chat.chat.model import Answer, Product, SynthesisRequest, ToolResult
 from babyshield_chat.chat.pipeline import ChatPipeline
@@ -154,4 +155,5 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
         classifier=RulesThenLlm(RuleClassifier(), llm_classifier),
         synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
         observe_tool=metrics.record_tool, metrics=metrics,
+        message_ids=MessageIds(settings.chat.message_id_key),
     )

@@ -28,3 +28,5 @@ AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+# Votes on answers have a bucket of their own: voting never costs a parent a question.
+VOTE_LIMITER = web.AppKey("vote_limiter", RateLimiter)

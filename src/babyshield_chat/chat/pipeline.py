@@ -26,6 +26,7 @@ from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
+from babyshield_chat.chat.message_ids import MessageIds
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
 from babyshield_chat.chat.intents import IntentClassifier
@@ -87,6 +88,8 @@ class ChatPipeline:
     metrics: ChatMetrics | None = None
     # One fewer database round trip per recall lookup; see tools.recall_freshness.
     recall_freshness: FreshnessCache = dataclasses.field(default_factory=FreshnessCache)
+    # Every answer's message_id names its user and intent, so a vote needs no stored row (see message_ids).
+    message_ids: MessageIds = dataclasses.field(default_factory=MessageIds)
 
     async def converse(self, user_id: str, message: str, *, trace_id: str, conversation_id: uuid.UUID | None = None,
                        product: Product | None = None, client_message_id: str | None = None,
@@ -109,14 +112,14 @@ class ChatPipeline:
 
     async def _converse(self, user_id: str, question: _Question, trace_id: str) -> ChatResult:
         conversation_id = question.conversation_id or uuid.uuid4()
-        message_id = uuid.uuid4()
 
         with self.tracer.start_as_current_span("chat.emergency"):
             emergency = detect_emergency(question.message, question.locale)
         if emergency is not None:
             # No database, no tools, no LLM: this answer must not wait on anything.
             reply = Reply(
-                conversation_id=conversation_id, message_id=message_id, intent=EMERGENCY_INTENT,
+                conversation_id=conversation_id, message_id=self.message_ids.issue(user_id, EMERGENCY_INTENT),
+                intent=EMERGENCY_INTENT,
                 answer=emergency_answer(emergency, question.locale), tools=[], synthesizer="offline",
                 fallback_reason=None, memory_saved=False,
             )
@@ -135,6 +138,7 @@ class ChatPipeline:
                 intent = await self._classify(question.message, question.product)
                 span.set_attribute("babyshield.intent", intent)
             written, short = await self._answer(question.message, intent, question.product, profile, question.locale)
+            message_id = self.message_ids.issue(user_id, intent)
             saved = False
             if memory_ok and profile.consent_memory:
                 saved = await self._remember(user_id, conversation_id, message_id, question.message, written.answer,
