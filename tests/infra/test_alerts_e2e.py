@@ -304,6 +304,10 @@ FILTER_EXPECTATIONS: dict[str, Callable[[Exchange], bool]] = {
     "ChatCircuitOpen": lambda e: e.fallback_reason == "circuit_open",
     "ChatBlocked": lambda e: e.error_code == "chat_disabled",
     "ChatLatency": _served,
+    # Parents' votes: the phases cast none, so these count no line of them.
+    "ChatFeedbackVotes": lambda e: False,
+    "ChatFeedbackUnhelpful": lambda e: False,
+    "ChatFeedbackUnsafe": lambda e: False,
 }
 
 

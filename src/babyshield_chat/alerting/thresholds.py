@@ -140,13 +140,18 @@ class Gate:
 
     def status(self, value: float | None) -> GateStatus:
         """Classify a measured value; ``None`` or NaN (no data) is never OK."""
-        if value is None or math.isnan(value):
-            return GateStatus.NO_DATA
-        if value > self.critical:
-            return GateStatus.CRITICAL
-        if value > self.warning:
-            return GateStatus.WARNING
-        return GateStatus.OK
+        return classify(value, self.warning, self.critical)
+
+
+def classify(value: float | None, warning: float, critical: float) -> GateStatus:
+    """Where ``value`` sits against a warning and a critical threshold; ``None`` or NaN is no data."""
+    if value is None or math.isnan(value):
+        return GateStatus.NO_DATA
+    if value > critical:
+        return GateStatus.CRITICAL
+    if value > warning:
+        return GateStatus.WARNING
+    return GateStatus.OK
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,62 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class FeedbackGate:
+    """Parents' votes: the unhelpful share of at least ``min_votes`` votes, and the unsafe-vote alert.
+
+    The rules and the dashboard count votes over ``window``; the rollout
+    guard counts them over the whole current phase. Fewer votes is no data.
+    """
+
+    key: str
+    name: str
+    alert: str
+    record: str
+    votes_record: str
+    window: timedelta
+    min_votes: int
+    target: float
+    warning_tier: Tier
+    critical_tier: Tier
+    runbook_anchor: str
+    unsafe: Signal
+    unit: Unit = "ratio"
+
+    @property
+    def warning(self) -> float:
+        return self.warning_tier.threshold
+
+    @property
+    def critical(self) -> float:
+        return self.critical_tier.threshold
+
+    @property
+    def warning_alert(self) -> str:
+        return f"{self.alert}Warning"
+
+    @property
+    def critical_alert(self) -> str:
+        return f"{self.alert}Critical"
+
+    def ratio(self, unhelpful: float | None, votes: float | None) -> float | None:
+        """The unhelpful share, or None (no data) below ``min_votes`` votes."""
+        if unhelpful is None or votes is None or votes < self.min_votes:
+            return None
+        return unhelpful / votes
+
+    def status(self, value: float | None) -> GateStatus:
+        return classify(value, self.warning, self.critical)
+
+
+@dataclass(frozen=True)
+class CostGate:
+    """The rollout guard's cost projection: ``record`` is the LLM spend rate over ``window``, in USD per day."""
+
+    record: str
+    window: timedelta
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """The whole of thresholds.yml."""
 
@@ -174,6 +235,8 @@ class Thresholds:
     runbook_url: str
     gates: tuple[Gate, ...]
     signals: Mapping[str, Signal]
+    feedback: FeedbackGate
+    cost: CostGate
 
     def gate(self, key: str) -> Gate:
         for gate in self.gates:
@@ -258,6 +321,8 @@ def parse_thresholds(raw: object) -> Thresholds:
         gates=gates,
         # Read-only: a loaded definition must not be edited behind the renderer's back.
         signals=MappingProxyType(signals),
+        feedback=_load_feedback(doc.get("feedback")),
+        cost=_load_cost(doc.get("cost")),
     )
 
 
@@ -351,6 +416,61 @@ def _load_signal(key: str, raw: object) -> Signal:
         runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
         window=_duration(window, f"{where}.window") if window is not None else None,
     )
+
+
+def _load_feedback(raw: object) -> FeedbackGate:
+    where = "feedback"
+    item = _mapping(raw, where)
+    warning = _load_tier(item.get("warning"), f"{where}.warning")
+    critical = _load_tier(item.get("critical"), f"{where}.critical")
+    target = _number(item.get("target"), f"{where}.target")
+    if not 0 <= target < warning.threshold < critical.threshold < 1:
+        raise ThresholdsError(
+            f"{where}: need 0 <= target < warning < critical < 1 (shares of votes), got target={target!r} "
+            f"warning={warning.threshold!r} critical={critical.threshold!r}"
+        )
+    if critical.severity != "critical" or warning.severity == "critical":
+        raise ThresholdsError(
+            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
+            f"got warning={warning.severity!r} critical={critical.severity!r}"
+        )
+    if "rollback" in (warning.action, critical.action):
+        raise ThresholdsError(
+            f"{where}: votes hold a rollout but never roll it back, so both tiers have action 'investigate', "
+            f"got warning={warning.action!r} critical={critical.action!r}"
+        )
+    min_votes = item.get("min_votes")
+    if isinstance(min_votes, bool) or not isinstance(min_votes, int) or min_votes < 1:
+        raise ThresholdsError(f"{where}.min_votes: expected a whole number of votes above 0, got {min_votes!r}")
+    unsafe = _mapping(item.get("unsafe"), f"{where}.unsafe")
+    return FeedbackGate(
+        key=_name(item.get("key"), f"{where}.key"),
+        name=_string(item.get("name"), f"{where}.name"),
+        alert=_name(item.get("alert"), f"{where}.alert"),
+        record=_name(item.get("record"), f"{where}.record"),
+        votes_record=_name(item.get("votes_record"), f"{where}.votes_record"),
+        window=_duration(item.get("window"), f"{where}.window"),
+        min_votes=min_votes,
+        target=target,
+        warning_tier=warning,
+        critical_tier=critical,
+        runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
+        unsafe=Signal(
+            key="unsafe_feedback",
+            alert=_name(unsafe.get("alert"), f"{where}.unsafe.alert"),
+            threshold=None,
+            duration=timedelta(0),  # at once: one unsafe vote is enough to read the answer
+            severity=_choice(unsafe.get("severity"), _SEVERITIES, f"{where}.unsafe.severity"),  # type: ignore[arg-type]
+            action=_choice(unsafe.get("action"), ("investigate",), f"{where}.unsafe.action"),  # type: ignore[arg-type]
+            runbook_anchor=_anchor(unsafe.get("runbook"), f"{where}.unsafe.runbook"),
+            window=_duration(unsafe.get("window"), f"{where}.unsafe.window"),
+        ),
+    )
+
+
+def _load_cost(raw: object) -> CostGate:
+    item = _mapping(raw, "cost")
+    return CostGate(record=_name(item.get("record"), "cost.record"), window=_duration(item.get("window"), "cost.window"))
 
 
 def _duration(value: object, where: str) -> timedelta:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from babyshield_chat.devtools.alerting.cloudformation import LOG_METRICS
+from babyshield_chat.devtools.alerting.cloudformation import FEEDBACK_LOG_METRICS, LOG_METRICS
 from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_states, publish
 from babyshield_chat.devtools.alerting.cloudwatch_patterns import matches
 from babyshield_chat.alerting.thresholds import load_thresholds
@@ -57,6 +57,16 @@ def chat_line(
     )
 
 
+def feedback_line(helpful: bool = False, reason: str | None = "wrong", intent: str = "recall_details") -> str:
+    """One ``chat_feedback`` log line, as POST /api/v1/chat/feedback logs a recorded vote."""
+    return json.dumps({
+        "ts": "2026-11-27T10:16:00.000Z", "level": "info", "event": "chat_feedback", "helpful": helpful,
+        "reason": reason or "none", "intent": intent, "replaced": False, "user_hash": "b1946ac92492d234",
+        "trace_id": "5bf92f3577b34da6a3ce929d0e0e4736", "span_id": "10f067aa0ba902b7", "service": "babyshield-chat",
+        "version": "0.1.0", "env": "staging",
+    })
+
+
 LINES = {
     "ok": chat_line(),
     "fallback": chat_line("fallback", 2100, fallback_reason="timeout"),
@@ -82,6 +92,10 @@ LINES = {
     "llm_call": json.dumps({"event": "llm_call", "outcome": "error", "circuit_open": True, "latency_ms": 1500}),
     "startup": json.dumps({"ts": "2026-11-27T10:00:00Z", "level": "info", "event": "service_started"}),
     "plain_text": "GET /healthz 200 0.4ms",
+    # Votes: counted by the feedback filters only.
+    "vote_helpful": feedback_line(True, None),
+    "vote_wrong": feedback_line(False, "wrong"),
+    "vote_unsafe": feedback_line(False, "unsafe"),
 }
 SERVED = {"ok", "fallback", "circuit_open", "error", "rejected", "emergency"}
 EXPECTED = {
@@ -92,6 +106,9 @@ EXPECTED = {
     "ChatCircuitOpen": {"circuit_open"},
     "ChatBlocked": {"blocked"},
     "ChatLatency": SERVED,
+    "ChatFeedbackVotes": {"vote_helpful", "vote_wrong", "vote_unsafe"},
+    "ChatFeedbackUnhelpful": {"vote_wrong", "vote_unsafe"},
+    "ChatFeedbackUnsafe": {"vote_unsafe"},
 }
 
 
@@ -118,7 +135,7 @@ def test_cfn_lint_accepts_the_template(repo_root: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("metric", [m.name for m in LOG_METRICS])
+@pytest.mark.parametrize("metric", [m.name for m in LOG_METRICS + FEEDBACK_LOG_METRICS])
 def test_each_filter_counts_exactly_the_lines_it_should(template: dict[str, Any], metric: str) -> None:
     props = template["Resources"][f"{metric}Filter"]["Properties"]
     assert props["LogGroupName"] == {"Ref": "LogGroupName"}
@@ -256,3 +273,41 @@ def test_only_blocked_or_non_chat_lines_still_count_as_no_traffic(template: dict
 def test_no_traffic_alarm_exists_only_while_the_rollout_is_active(template: dict[str, Any]) -> None:
     assert template["Resources"]["ChatNoTrafficAlarm"]["Condition"] == "RolloutActive"
     assert template["Parameters"]["RolloutActive"]["AllowedValues"] == ["true", "false"]
+
+
+# --- parents' feedback --------------------------------------------------------------------------
+
+
+def vote_minutes(helpful: int, unhelpful: int, minutes: int) -> list[list[str]]:
+    """`minutes` minutes, each with that many helpful and unhelpful votes and some chat traffic."""
+    minute = [feedback_line(True, None)] * helpful + [feedback_line(False, "unclear")] * unhelpful
+    return [minute + [LINES["ok"]] * 10 for _ in range(minutes)]
+
+
+def unhelpful_states(template: dict[str, Any], minutes: list[list[str]]) -> dict[str, str]:
+    feedback = load_thresholds().feedback
+    stream = publish(template, minutes)
+    return {tier: alarm_states(_alarm(template, name), stream)[-1]
+            for tier, name in (("warning", feedback.warning_alert), ("critical", feedback.critical_alert))}
+
+
+def test_thirty_percent_unhelpful_votes_in_the_hour_raise_both_tiers(template: dict[str, Any]) -> None:
+    assert unhelpful_states(template, vote_minutes(7, 3, 10)) == {"warning": "ALARM", "critical": "ALARM"}
+
+
+def test_ten_percent_unhelpful_votes_raise_nothing(template: dict[str, Any]) -> None:
+    assert unhelpful_states(template, vote_minutes(9, 1, 60)) == {"warning": "OK", "critical": "OK"}
+
+
+def test_fewer_votes_than_the_minimum_raise_nothing_however_unhelpful(template: dict[str, Any]) -> None:
+    minutes = vote_minutes(0, 1, 19) + vote_minutes(0, 0, 20)
+    assert unhelpful_states(template, minutes) == {"warning": "OK", "critical": "OK"}
+
+
+def test_one_unsafe_vote_alarms_at_once_and_clears_an_hour_later(template: dict[str, Any]) -> None:
+    minutes = [[LINES["ok"]]] * 5 + [[LINES["ok"], LINES["vote_unsafe"]]] + [[LINES["ok"]]] * 61
+    states = alarm_states(_alarm(template, "ChatUnsafeAnswerReported"), publish(template, minutes))
+    assert states[4] == "OK" and states[5] == "ALARM"
+    assert states[64] == "ALARM" and states[65] == "OK"
+    quiet = [[LINES["ok"], LINES["vote_wrong"]]] * 10
+    assert alarm_states(_alarm(template, "ChatUnsafeAnswerReported"), publish(template, quiet))[-1] == "OK"

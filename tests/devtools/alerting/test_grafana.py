@@ -70,6 +70,29 @@ def test_spend_and_pool_panels_mark_the_alerting_limits(committed: dict[str, Any
     assert pool_steps[1]["value"] == thresholds.signal("db_pool").threshold
 
 
+def test_feedback_row_draws_the_unhelpful_share_with_its_tiers_and_unsafe_votes_by_intent(
+        committed: dict[str, Any]) -> None:
+    feedback = load_thresholds().feedback
+    panels = {p["title"]: p for p in _panels(committed)}
+    share = panels[feedback.name]
+    assert _exprs(share) == feedback.record
+    steps = share["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["color"], s["value"]) for s in steps] == [
+        ("green", None), ("orange", feedback.warning), ("red", feedback.critical)]
+    assert f"{feedback.min_votes} votes" in share["description"]
+    assert share["links"][0]["url"].endswith(f"#{feedback.runbook_anchor}")
+    assert feedback.votes_record in _exprs(panels["Votes by reason"])
+    assert 'sum by (intent)' in _exprs(panels["Unsafe votes by intent"])
+    assert 'reason="unsafe"' in _exprs(panels["Unsafe votes by intent"])
+
+
+def test_the_cost_gates_spend_rate_is_drawn_against_the_budget(committed: dict[str, Any]) -> None:
+    thresholds = load_thresholds()
+    panel = {p["title"]: p for p in _panels(committed)}["LLM spend rate (USD per day)"]
+    assert _exprs(panel) == thresholds.cost.record
+    assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"][-1]["value"] == thresholds.spend_budget_usd
+
+
 def test_alert_dashboard_links_open_this_dashboard(committed: dict[str, Any]) -> None:
     path = urlparse(load_thresholds().dashboard_url).path
     assert committed["uid"] == DASHBOARD_UID

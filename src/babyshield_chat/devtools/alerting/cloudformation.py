@@ -7,6 +7,13 @@ thresholds and durations. Only what that line carries can be alarmed on here:
 error, fallback and circuit-open rates and the request p95. Tool and synthesis
 latency, the blocked-ratio check and the LLM signals live in Prometheus alone.
 
+Parents' votes come as one ``"event": "chat_feedback"`` line each
+(``FEEDBACK_LOG_METRICS``): the unhelpful share over the feedback window
+(from ``min_votes`` votes on, one period of that window, so it alarms as soon
+as the window's share crosses, without the rule's ``for``) and any unsafe
+vote (a period of the unsafe window, so it stays in alarm that long, as the
+rule does).
+
 Missing data: every counter filter emits 0 for the log events it does not
 match, so a minute with any log traffic has datapoints. A minute with none is
 an outage or a quiet night: the ratio and p95 alarms treat it as not breaching
@@ -23,11 +30,13 @@ from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
 from babyshield_chat.devtools.alerting.generated import HEADER_LINES, dump_yaml
-from babyshield_chat.alerting.thresholds import Gate, Thresholds, Tier, human_value
+from babyshield_chat.alerting.thresholds import FeedbackGate, Gate, Thresholds, Tier, human_value
+from babyshield_chat.vocabulary import UNSAFE_FEEDBACK_REASON
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"
 PERIOD_SECONDS = 60
 _CHAT = '$.event = "chat_request"'
+_FEEDBACK = '$.event = "chat_feedback"'
 _SERVED = '$.outcome != "blocked"'
 
 
@@ -52,6 +61,13 @@ LOG_METRICS: tuple[LogMetric, ...] = (
     LogMetric("ChatCircuitOpen", f"{{ {_CHAT} && {_SERVED} && $.circuit_open IS TRUE }}", "1", "Count", 0),
     LogMetric("ChatBlocked", f'{{ {_CHAT} && $.outcome = "blocked" }}', "1", "Count", 0),
     LogMetric("ChatLatency", f"{{ {_CHAT} && {_SERVED} && $.latency_ms >= 0 }}", "$.latency_ms", "Milliseconds", None),
+)
+
+
+FEEDBACK_LOG_METRICS: tuple[LogMetric, ...] = (
+    LogMetric("ChatFeedbackVotes", f"{{ {_FEEDBACK} }}", "1", "Count", 0),
+    LogMetric("ChatFeedbackUnhelpful", f"{{ {_FEEDBACK} && $.helpful IS FALSE }}", "1", "Count", 0),
+    LogMetric("ChatFeedbackUnsafe", f'{{ {_FEEDBACK} && $.reason = "{UNSAFE_FEEDBACK_REASON}" }}', "1", "Count", 0),
 )
 
 
@@ -110,6 +126,7 @@ def build_template(thresholds: Thresholds) -> dict[str, Any]:
         for tier, alert in ((gate.warning_tier, gate.warning_alert), (gate.critical_tier, gate.critical_alert)):
             resources[f"{alert}Alarm"] = _gate_alarm(thresholds, gate, tier, alert, measure)
     resources["ChatNoTrafficAlarm"] = _no_traffic_alarm(thresholds)
+    resources.update(feedback_resources(thresholds))
     resources["ChatDashboard"] = _dashboard(thresholds)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -213,6 +230,78 @@ def _gate_alarm(
             }
         )
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def feedback_resources(thresholds: Thresholds) -> dict[str, Any]:
+    """The chat_feedback filters, the unhelpful-share alarms per tier and the unsafe-vote alarm."""
+    f = thresholds.feedback
+    resources: dict[str, Any] = {f"{metric.name}Filter": _metric_filter(metric) for metric in FEEDBACK_LOG_METRICS}
+    for tier, alert in ((f.warning_tier, f.warning_alert), (f.critical_tier, f.critical_alert)):
+        resources[f"{alert}Alarm"] = _unhelpful_alarm(thresholds, f, tier, alert)
+    unsafe = f.unsafe
+    assert unsafe.window is not None  # the loader requires it
+    topic = {"Ref": _TOPICS[unsafe.severity]}
+    resources[f"{unsafe.alert}Alarm"] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{unsafe.alert}"},
+            "AlarmDescription": (
+                f"A parent reported an answer as unsafe (severity={unsafe.severity}, action={unsafe.action}); "
+                f"stays in alarm {format_duration(unsafe.window)} after the last such vote. Runbook: "
+                f"{thresholds.runbook_link(unsafe.runbook_anchor)}"
+            ),
+            "Namespace": {"Ref": "MetricNamespace"},
+            "MetricName": "ChatFeedbackUnsafe",
+            "Statistic": "Sum",
+            "Period": int(unsafe.window.total_seconds()),
+            "EvaluationPeriods": 1,
+            "DatapointsToAlarm": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        },
+    }
+    return resources
+
+
+def unhelpful_expression(feedback: FeedbackGate) -> str:
+    """The unhelpful share of the window's votes: 0 below the minimum number of votes."""
+    return f"IF(FILL(den, 0) >= {feedback.min_votes}, FILL(num, 0) / den, 0)"
+
+
+def _unhelpful_alarm(thresholds: Thresholds, f: FeedbackGate, tier: Tier, alert: str) -> dict[str, Any]:
+    period = int(f.window.total_seconds())
+    topic = {"Ref": _TOPICS[tier.severity]}
+
+    def stat(metric: str) -> dict[str, Any]:
+        return {"Metric": {"Namespace": {"Ref": "MetricNamespace"}, "MetricName": metric}, "Period": period,
+                "Stat": "Sum"}
+
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{alert}"},
+            "AlarmDescription": (
+                f"{f.name}: more than {human_value('ratio', tier.threshold)} of the votes over "
+                f"{format_duration(f.window)} (at least {f.min_votes}) say the answer did not help "
+                f"(severity={tier.severity}, action={tier.action}). Runbook: {thresholds.runbook_link(f.runbook_anchor)}"
+            ),
+            "ComparisonOperator": "GreaterThanThreshold",
+            "EvaluationPeriods": 1,
+            "DatapointsToAlarm": 1,
+            "TreatMissingData": "notBreaching",
+            "Threshold": tier.threshold,
+            "Metrics": [
+                {"Id": "num", "MetricStat": stat("ChatFeedbackUnhelpful"), "ReturnData": False},
+                {"Id": "den", "MetricStat": stat("ChatFeedbackVotes"), "ReturnData": False},
+                {"Id": "ratio", "Expression": unhelpful_expression(f), "Label": f.name, "ReturnData": True},
+            ],
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        },
+    }
 
 
 def _no_traffic_alarm(thresholds: Thresholds) -> dict[str, Any]:

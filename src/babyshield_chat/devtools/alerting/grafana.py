@@ -4,7 +4,10 @@ One panel per checklist gate draws the same recording rule the alert compares,
 with the gate's warning and critical thresholds as Grafana threshold steps, so
 the line an on-call sees cross the red band is the line that paged them. The
 other rows show what explains a gate moving: traffic and the rollout, the LLM's
-tokens and cost, the circuit breakers and the database pool.
+tokens and cost, the circuit breakers and the database pool. Parents' votes
+have a row of their own: the unhelpful share (the feedback gate, with its
+thresholds), the reasons, and unsafe votes by intent; the LLM row adds the
+spend rate the rollout guard's cost gate projects from.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
     layout = _Layout()
     panels: list[dict[str, Any]] = [layout.row("Checklist gates (Key Metrics Targets)")]
     panels += [layout.place(_gate_panel(gate, thresholds)) for gate in thresholds.gates]
+    panels.append(layout.row("Parents' feedback"))
+    panels += [layout.place(p) for p in _feedback_panels(thresholds)]
     panels.append(layout.row("Traffic and rollout"))
     panels += [layout.place(p) for p in _traffic_panels(thresholds)]
     panels.append(layout.row("LLM usage"))
@@ -212,6 +217,14 @@ def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
             threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
         ),
         _timeseries(
+            "LLM spend rate (USD per day)",
+            [_target(t.cost.record, f"at the rate of the last {format_duration(t.cost.window)}")],
+            "currencyUSD",
+            "What the rollout guard's cost gate projects from: before promoting from p to q it multiplies this by "
+            f"q / p and holds above the daily budget. Spend alert at {t.spend_budget_usd:g} USD per day.",
+            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
+        ),
+        _timeseries(
             "LLM calls by outcome",
             [
                 _target(f"sum by (outcome) (rate(chat_llm_requests_total{{{job}}}[{window}]))", "{{outcome}}"),
@@ -219,6 +232,45 @@ def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
             "reqps",
             "rate_limited answers turn into fallbacks.",
         ),
+    ]
+
+
+def _feedback_panels(t: Thresholds) -> list[dict[str, Any]]:
+    f, job = t.feedback, f'job="{t.job}"'
+    window = format_duration(f.window)
+    unhelpful = _timeseries(
+        f.name,
+        [_target(f.record, "unhelpful share of the votes")],
+        "percentunit",
+        f"{f.record}: votes saying the answer did not help, over {window}. Target below "
+        f"{human_value('ratio', f.target)}, warning above {human_value('ratio', f.warning)} for "
+        f"{format_duration(f.warning_tier.duration)}, critical above {human_value('ratio', f.critical)} for "
+        f"{format_duration(f.critical_tier.duration)}. Empty below {f.min_votes} votes in {window}: no data, never "
+        "green. The rollout guard judges the same share over the whole phase.",
+        threshold_steps(f.warning, f.critical),
+    )
+    unhelpful["links"] = [{"title": "Runbook", "url": t.runbook_link(f.runbook_anchor)}]
+    unsafe = _timeseries(
+        "Unsafe votes by intent",
+        [_target(f'sum by (intent) (increase(chat_feedback_total{{{job},reason="unsafe"}}[{window}]))', "{{intent}}")],
+        "short",
+        f"Votes with reason unsafe over {window}; any one fires {f.unsafe.alert}.",
+        [{"color": "green", "value": None}, {"color": "red", "value": 1}],
+    )
+    unsafe["links"] = [{"title": "Runbook", "url": t.runbook_link(f.unsafe.runbook_anchor)}]
+    return [
+        unhelpful,
+        _timeseries(
+            "Votes by reason",
+            [
+                _target(f.votes_record, "all votes", "A"),
+                _target(f'sum by (reason) (increase(chat_feedback_total{{{job},helpful="false"}}[{window}]))',
+                        "unhelpful: {{reason}}", "B"),
+            ],
+            "short",
+            f"Votes over {window}; the share needs at least {f.min_votes}.",
+        ),
+        unsafe,
     ]
 
 
