@@ -202,10 +202,12 @@ async def _hold(guard: RolloutGuard, conn: asyncpg.Connection, settings: Setting
     return EXIT_OK
 
 
+def _is_news(decision: Decision, told: tuple[object, ...] | None) -> bool:
+    """Changes and announcements are always told; a hold again only when what holds it changes."""
+    return decision.changes_flag or decision.announcement is not None or _signature(decision) != told
+
+
 def _signature(decision: Decision) -> tuple[object, ...]:
-    """What makes a decision news: a hold is told again only when what holds it changes."""
-    if decision.changes_flag or decision.announcement is not None:
-        return ("act", decision.at)  # always told
     return (decision.action, decision.hold_keys)
 
 
@@ -228,7 +230,7 @@ async def _watch(guard: RolloutGuard, database_url: str, conn: asyncpg.Connectio
                 out.write(f"{stamp} {render_decision(decision, dry_run=args.dry_run)}\n")
                 if not args.dry_run:
                     audit_id = await guard.apply(conn, decision, actor=actor)
-                    if notifier is not None and _signature(decision) != told:
+                    if notifier is not None and _is_news(decision, told):
                         told = _signature(decision)
                         await notifier.send(decision_notice(decision, environment=environment, actor=actor,
                                                             audit_id=audit_id))
