@@ -11,7 +11,6 @@ import pytest
 from babyshield_chat.db.embedded import free_port
 
 from babyshield_chat.devtools.processes import babyshield_chat_command, child_env
-from tests.support.webhook import WebhookReceiver
 
 
 def cli_env(database_url=None, **extra):
@@ -114,36 +113,34 @@ def test_an_unreachable_database_exits_1_without_a_traceback():
     assert result.stderr.startswith("babyshield-chat rollout: the database failed") and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-async def test_watch_decides_every_interval_and_exits_0_on_a_signal(database_url, signum):
-    start_canary(database_url)
+async def watch_until(database_url, holds, signum=signal.SIGTERM, **env):
+    """`rollout watch` every 0.2 s until it has recorded `holds` holds, then `signum`: (exit status, stdout, stderr)."""
     proc = subprocess.Popen(babyshield_chat_command("rollout", "watch", "--interval", "0.2"),
-                            env=cli_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=cli_env(database_url, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while len([a for a in await audit_actions(database_url) if a[1] == "guard_hold"]) < 2:
+        while len([a for a in await audit_actions(database_url) if a[1] == "guard_hold"]) < holds:
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "watch recorded no decisions"
             await asyncio.sleep(0.1)
         proc.send_signal(signum)
-        out, err = proc.communicate(timeout=10)
+        out, err = await asyncio.to_thread(proc.communicate, timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_watch_decides_every_interval_and_exits_0_on_a_signal(database_url, signum):
+    start_canary(database_url)
+    status, out, err = await watch_until(database_url, 2, signum)
+    assert status == 0, err
     assert "hold at 10%" in out and out.rstrip().endswith("watch stopped")
 
 
 # --- a person's hold, and notifications ----------------------------------------------------------
-
-
-@pytest.fixture
-async def receiver():
-    webhook = WebhookReceiver()
-    await webhook.start()
-    yield webhook
-    await webhook.stop()
 
 
 async def test_hold_and_resume_are_audited_announced_and_not_doubled(database_url, receiver):
@@ -202,21 +199,7 @@ async def test_status_prints_the_votes_and_the_cost_projection(database_url):
 
 async def test_watch_tells_a_hold_once_not_every_round_and_counts_what_it_sent(database_url, receiver):
     start_canary(database_url)
-    proc = subprocess.Popen(babyshield_chat_command("rollout", "watch", "--interval", "0.2"),
-                            env=cli_env(database_url, BS_ROLLOUT_NOTIFY_URL=f"{receiver.url}/hook"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while len([a for a in await audit_actions(database_url) if a[1] == "guard_hold"]) < 4:
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "watch recorded no decisions"
-            await asyncio.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)
-        out, err = await asyncio.to_thread(proc.communicate, timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    status, out, err = await watch_until(database_url, 4, BS_ROLLOUT_NOTIFY_URL=f"{receiver.url}/hook")
+    assert status == 0, err
     assert len(receiver.bodies) == 1 and receiver.bodies[0].json["text"].startswith("[development] Rollout held at 10%")
     assert out.rstrip().endswith("watch stopped (notifications: 1 sent, 0 failed)")

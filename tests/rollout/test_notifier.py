@@ -6,17 +6,8 @@ import pytest
 
 from babyshield_chat.db.embedded import free_port
 from babyshield_chat.rollout.notifier import Notifier
-from tests.support.webhook import WebhookReceiver
 
 NOTICE = {"text": "[staging] Rollout held at 25%: soak: 3h left of 48h at 25%", "blocks": []}
-
-
-@pytest.fixture
-async def receiver():
-    webhook = WebhookReceiver()
-    await webhook.start()
-    yield webhook
-    await webhook.stop()
 
 
 async def test_a_notice_arrives_as_the_json_body_and_is_counted_sent(receiver):

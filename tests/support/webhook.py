@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -43,6 +43,9 @@ class Body:
     path: str
     json: dict[str, Any]
     received_at: float  # time.monotonic()
+
+
+T = TypeVar("T", Delivery, Body)
 
 
 class WebhookReceiver:
@@ -92,32 +95,26 @@ class WebhookReceiver:
 
     async def wait_for(self, predicate: Callable[[Delivery], bool], *, after: float, timeout: float) -> Delivery:
         """The first delivery received after `after` (monotonic) that satisfies `predicate`."""
-
-        def found() -> Delivery | None:
-            return next((d for d in self.deliveries if d.received_at >= after and predicate(d)), None)
-
-        async with self._arrived:
-            try:
-                await asyncio.wait_for(self._arrived.wait_for(found), timeout)
-            except TimeoutError:
-                seen = [(d.receiver_path, d.alertname, d.status) for d in self.deliveries if d.received_at >= after]
-                raise AssertionError(f"no matching delivery within {timeout}s; received since: {seen}") from None
-            delivery = found()
-        assert delivery is not None
-        return delivery
+        return await self._first(self.deliveries, predicate, after, timeout,
+                                 lambda d: (d.receiver_path, d.alertname, d.status))
 
     async def wait_for_body(self, predicate: Callable[[Body], bool], *, after: float, timeout: float) -> Body:
         """The first body received after `after` (monotonic) that satisfies `predicate`."""
+        return await self._first(self.bodies, predicate, after, timeout, lambda b: b.json.get("text", "")[:100])
 
-        def found() -> Body | None:
-            return next((b for b in self.bodies if b.received_at >= after and predicate(b)), None)
+    async def _first(self, items: list[T], predicate: Callable[[T], bool], after: float, timeout: float,
+                     show: Callable[[T], object]) -> T:
+        """Wakes on every arrival; fails naming what did arrive meanwhile."""
+
+        def found() -> T | None:
+            return next((i for i in items if i.received_at >= after and predicate(i)), None)
 
         async with self._arrived:
             try:
                 await asyncio.wait_for(self._arrived.wait_for(found), timeout)
             except TimeoutError:
-                seen = [b.json.get("text", "")[:100] for b in self.bodies if b.received_at >= after]
-                raise AssertionError(f"no matching body within {timeout}s; received since: {seen}") from None
-            body = found()
-        assert body is not None
-        return body
+                seen = [show(i) for i in items if i.received_at >= after]
+                raise AssertionError(f"nothing matching within {timeout}s; received since: {seen}") from None
+            item = found()
+        assert item is not None
+        return item

@@ -93,26 +93,12 @@ class Measure:
     by: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Gate:
-    """One row of the checklist's Key Metrics Targets."""
+class _TwoTiers:
+    """A warning and a critical tier: their thresholds, their alert names, and where a value sits."""
 
-    key: str
-    name: str
     alert: str
-    record: str
-    unit: Unit
-    measure: Measure
-    target: float
     warning_tier: Tier
     critical_tier: Tier
-    rollback_trigger: bool
-    runbook_anchor: str
-
-    @property
-    def query(self) -> str:
-        """Instant PromQL returning one value (the worst series when split by a label)."""
-        return f"max({self.record})" if self.measure.by else self.record
 
     @property
     def warning(self) -> float:
@@ -140,18 +126,35 @@ class Gate:
 
     def status(self, value: float | None) -> GateStatus:
         """Classify a measured value; ``None`` or NaN (no data) is never OK."""
-        return classify(value, self.warning, self.critical)
+        if value is None or math.isnan(value):
+            return GateStatus.NO_DATA
+        if value > self.critical:
+            return GateStatus.CRITICAL
+        if value > self.warning:
+            return GateStatus.WARNING
+        return GateStatus.OK
 
 
-def classify(value: float | None, warning: float, critical: float) -> GateStatus:
-    """Where ``value`` sits against a warning and a critical threshold; ``None`` or NaN is no data."""
-    if value is None or math.isnan(value):
-        return GateStatus.NO_DATA
-    if value > critical:
-        return GateStatus.CRITICAL
-    if value > warning:
-        return GateStatus.WARNING
-    return GateStatus.OK
+@dataclass(frozen=True)
+class Gate(_TwoTiers):
+    """One row of the checklist's Key Metrics Targets."""
+
+    key: str
+    name: str
+    alert: str
+    record: str
+    unit: Unit
+    measure: Measure
+    target: float
+    warning_tier: Tier
+    critical_tier: Tier
+    rollback_trigger: bool
+    runbook_anchor: str
+
+    @property
+    def query(self) -> str:
+        """Instant PromQL returning one value (the worst series when split by a label)."""
+        return f"max({self.record})" if self.measure.by else self.record
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class Signal:
 
 
 @dataclass(frozen=True)
-class FeedbackGate:
+class FeedbackGate(_TwoTiers):
     """Parents' votes: the unhelpful share of at least ``min_votes`` votes, and the unsafe-vote alert.
 
     The rules and the dashboard count votes over ``window``; the rollout
@@ -190,30 +193,12 @@ class FeedbackGate:
     unsafe: Signal
     unit: Unit = "ratio"
 
-    @property
-    def warning(self) -> float:
-        return self.warning_tier.threshold
-
-    @property
-    def critical(self) -> float:
-        return self.critical_tier.threshold
-
-    @property
-    def warning_alert(self) -> str:
-        return f"{self.alert}Warning"
-
-    @property
-    def critical_alert(self) -> str:
-        return f"{self.alert}Critical"
-
     def ratio(self, unhelpful: float | None, votes: float | None) -> float | None:
         """The unhelpful share, or None (no data) below ``min_votes`` votes."""
         if unhelpful is None or votes is None or votes < self.min_votes:
             return None
         return unhelpful / votes
 
-    def status(self, value: float | None) -> GateStatus:
-        return classify(value, self.warning, self.critical)
 
 
 @dataclass(frozen=True)
@@ -341,11 +326,7 @@ def _load_gate(raw: object, where: str) -> Gate:
         )
     if unit == "ratio" and critical.threshold >= 1:
         raise ThresholdsError(f"{where}.critical.threshold: a ratio is below 1, got {critical.threshold!r}")
-    if critical.severity != "critical" or warning.severity == "critical":
-        raise ThresholdsError(
-            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
-            f"got warning={warning.severity!r} critical={critical.severity!r}"
-        )
+    _check_paging(warning, critical, where)
     rollback = item.get("rollback_trigger")
     if not isinstance(rollback, bool):
         raise ThresholdsError(f"{where}.rollback_trigger: expected true or false, got {rollback!r}")
@@ -367,6 +348,14 @@ def _load_gate(raw: object, where: str) -> Gate:
         rollback_trigger=rollback,
         runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
     )
+
+
+def _check_paging(warning: Tier, critical: Tier, where: str) -> None:
+    if critical.severity != "critical" or warning.severity == "critical":
+        raise ThresholdsError(
+            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
+            f"got warning={warning.severity!r} critical={critical.severity!r}"
+        )
 
 
 def _load_tier(raw: object, where: str) -> Tier:
@@ -429,11 +418,7 @@ def _load_feedback(raw: object) -> FeedbackGate:
             f"{where}: need 0 <= target < warning < critical < 1 (shares of votes), got target={target!r} "
             f"warning={warning.threshold!r} critical={critical.threshold!r}"
         )
-    if critical.severity != "critical" or warning.severity == "critical":
-        raise ThresholdsError(
-            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
-            f"got warning={warning.severity!r} critical={critical.severity!r}"
-        )
+    _check_paging(warning, critical, where)
     if "rollback" in (warning.action, critical.action):
         raise ThresholdsError(
             f"{where}: votes hold a rollout but never roll it back, so both tiers have action 'investigate', "
