@@ -1,4 +1,4 @@
-"""The project's benchmark: `bench/run` measures the five targets of spec section 9.
+"""The project's benchmark: `bench/run` measures the targets of spec section 9.
 
 Modules, one job each:
 
@@ -7,9 +7,15 @@ Modules, one job each:
   the fake LLM, the bare reference handler, the OTLP sink).
 - `service`: runs the service the way `babyshield-chat serve` does, with a chosen telemetry.
 - `servers`: the stand-ins: the bare aiohttp JSON handler, the fake LLM, an OTLP sink.
-- `loadgen`: the asyncio load generator, run in a process of its own.
+- `loadgen`: the asyncio load generator (closed loop, burst, probe), run in a process of its own.
+- `openloop`: the open-loop generator (Poisson arrivals on schedule, send lag reported).
 - `wrk`: drives Debian's `wrk` for the plain throughput cases, as a check on `loadgen`.
-- `scenarios`: the five measurements.
+- `scenarios`: gate, telemetry, burst, deadline, breaker, scaling.
+- `sustained`: open-loop load at 60% of the measured maximum, LLM at 1.0 s.
+- `freeze`: the deadline with PostgreSQL frozen (SIGSTOP) mid-traffic.
+- `peers`: the full pipeline beside the LiteLLM proxy and a bare forwarder;
+  `litellm_proxy` installs and starts LiteLLM in `.bench-venv/`, `peer_servers`
+  holds the forwarder and the fake LLM with its fixed-answer switch.
 - `report`: the table and the JSON document.
 - `answers/`: the answer benchmark (`bench/answers/run`, docs/answers.md), a package of its own.
 

@@ -90,9 +90,9 @@ def measure(otlp_endpoint: str, requests: int, signals: frozenset[Signal] = ALL_
             # The span queue holds 2,048: a loop faster than the exporter would drop spans.
             telemetry.force_flush()
     telemetry.force_flush()
-    cpu_s = time.process_time() - started
+    cpu_sec = time.process_time() - started
     telemetry.shutdown()
-    return cpu_s / requests * 1e6
+    return cpu_sec / requests * 1e6
 
 
 def main(argv: list[str] | None = None) -> None:

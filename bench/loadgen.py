@@ -44,8 +44,8 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 def latency_summary(latencies: list[float]) -> dict[str, float | None]:
     ordered = sorted(latencies)
     return {
-        "p50_s": percentile(ordered, 50), "p95_s": percentile(ordered, 95), "p99_s": percentile(ordered, 99),
-        "max_s": ordered[-1] if ordered else None,
+        "p50_sec": percentile(ordered, 50), "p95_sec": percentile(ordered, 95), "p99_sec": percentile(ordered, 99),
+        "max_sec": ordered[-1] if ordered else None,
     }
 
 
@@ -72,16 +72,26 @@ class Requests:
         async with session.request(self.method, self.url, data=self.body, headers=self.headers()) as response:
             raw = await response.read()
             elapsed = time.perf_counter() - started
-            fields: dict[str, Any] = {}
-            if inspect and response.status == 200:
-                answer = json.loads(raw)
-                fields = {name: answer.get(name) for name in ANSWER_FIELDS}
-            return response.status, elapsed, fields
+            return response.status, elapsed, answer_fields(response.status, raw) if inspect else {}
 
 
-def _session(connections: int, timeout_s: float) -> aiohttp.ClientSession:
+def answer_fields(status: int, raw: bytes) -> dict[str, Any]:
+    """How a 200 was written (`synthesizer`, `fallback_reason`), or an error answer's `error_code`."""
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(answer, dict):
+        return {}
+    if status == 200:
+        return {name: answer.get(name) for name in ANSWER_FIELDS}
+    error = answer.get("error")
+    return {"error_code": error.get("code")} if isinstance(error, dict) else {}
+
+
+def _session(connections: int, timeout_sec: float) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections, force_close=False)
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s))
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_sec))
 
 
 async def closed(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,7 +121,7 @@ async def closed(args: argparse.Namespace) -> dict[str, Any]:
 
         await asyncio.gather(*(worker() for _ in range(args.connections)))
     done = sum(statuses.values())
-    return {"mode": "closed", "connections": args.connections, "duration_s": args.duration, "requests": done,
+    return {"mode": "closed", "connections": args.connections, "duration_sec": args.duration, "requests": done,
             "rps": done / args.duration, "statuses": {str(k): v for k, v in statuses.items()},
             "errors": dict(errors), **latency_summary(latencies), **(_answers(answers) if args.inspect else {})}
 
@@ -133,9 +143,9 @@ async def burst(args: argparse.Namespace) -> dict[str, Any]:
             await gate.wait()
             try:
                 status, elapsed, fields = await requests.send(session, inspect=True)
-                return {"status": status, "latency_s": elapsed, **fields}
+                return {"status": status, "latency_sec": elapsed, **fields}
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                return {"status": 0, "latency_s": None, "error": type(exc).__name__}
+                return {"status": 0, "latency_sec": None, "error": type(exc).__name__}
 
         tasks = [asyncio.create_task(one()) for _ in range(args.requests)]
         await asyncio.sleep(0)  # every task is now waiting at the gate
@@ -143,7 +153,7 @@ async def burst(args: argparse.Namespace) -> dict[str, Any]:
         gate.set()
         results = await asyncio.gather(*tasks)
         wall = time.perf_counter() - started
-    return {"mode": "burst", "requests": args.requests, "wall_s": wall, **_tally(results)}
+    return {"mode": "burst", "requests": args.requests, "wall_sec": wall, **_tally(results)}
 
 
 async def probe(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,9 +164,9 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
             at = time.time()
             try:
                 status, elapsed, fields = await requests.send(session, inspect=True)
-                results.append({"at": at, "status": status, "latency_s": elapsed, **fields})
+                results.append({"at": at, "status": status, "latency_sec": elapsed, **fields})
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                results.append({"at": at, "status": 0, "latency_s": None, "error": type(exc).__name__})
+                results.append({"at": at, "status": 0, "latency_sec": None, "error": type(exc).__name__})
             if args.until_synthesizer and results[-1].get("synthesizer") == args.until_synthesizer:
                 break
             await asyncio.sleep(args.interval)
@@ -170,8 +180,14 @@ def _answers(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def _tally(results: list[dict[str, Any]]) -> dict[str, Any]:
-    latencies = [r["latency_s"] for r in results if r.get("latency_s") is not None]
+    latencies = [r["latency_sec"] for r in results if r.get("latency_sec") is not None]
+    by_status: dict[str, list[float]] = collections.defaultdict(list)
+    for r in results:
+        if r.get("latency_sec") is not None:
+            by_status[str(r.get("status"))].append(r["latency_sec"])
     return {"statuses": dict(collections.Counter(str(r.get("status")) for r in results)), **_answers(results),
+            "error_codes": dict(collections.Counter(str(r["error_code"]) for r in results if "error_code" in r)),
+            "latency_by_status": {status: latency_summary(values) for status, values in by_status.items()},
             **latency_summary(latencies)}
 
 

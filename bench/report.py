@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from .scenarios import Result
+from bench.scenarios import Result
 
 FIGURE_WIDTH = 72
 
@@ -28,16 +28,19 @@ def table(results: Sequence[Result]) -> str:
                                      cells[3].ljust(widths[3])]).rstrip())
         if index == 0:
             lines.append("-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
+    # A scenario with more to show than one row (the peer table) brings its own.
+    extra = [f"\n{r.target}:\n{r.details['table']}" for r in results if r.details.get("table")]
+    return "\n".join(lines + extra)
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "load_average": os.getloadavg()}
 
 
-def as_json(results: Sequence[Result], *, started_at: str, elapsed_s: float) -> str:
+def as_json(results: Sequence[Result], *, started_at: str, elapsed_sec: float) -> str:
     document = {
-        "started_at": started_at, "elapsed_s": round(elapsed_s, 1), "machine": machine(),
+        "started_at": started_at, "elapsed_sec": round(elapsed_sec, 1), "machine": machine(),
         "passed": all(r.passed for r in results),
         "results": [{"target": r.target, "figure": r.figure, "goal": r.goal, "passed": r.passed,
                      "details": r.details} for r in results],

@@ -17,13 +17,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from babyshield_chat.db.embedded import EmbeddedPostgres, free_port
-from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools import processes as harness
 from babyshield_chat.recalls.importer import import_file
+from babyshield_chat.recalls.reindex import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_SEC = 30.0
 
 #: The service's configuration in every scenario; a scenario adds its own on top.
 SERVICE_ENV = {
@@ -41,7 +41,7 @@ SERVICE_ENV = {
 _PYTHONPATH = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
 
 
-def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment without its BS_*/OTEL_* settings, plus `extra` and our PYTHONPATH."""
     return harness.child_env({"PYTHONPATH": _PYTHONPATH, **extra}, unbuffered=False)
 
@@ -59,20 +59,25 @@ class Scratch:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def cluster(scratch: Scratch) -> EmbeddedPostgres:
+    """The run's throwaway PostgreSQL cluster (`postgres` starts it; `freeze` finds its processes)."""
+    return EmbeddedPostgres(scratch.path / "postgres", ephemeral=True)
+
+
 @contextlib.contextmanager
 def postgres(scratch: Scratch, data_dir: Path) -> Iterator[str]:
     """A throwaway cluster, migrated, with the recall files of `data_dir` imported (read in place)."""
-    cluster = EmbeddedPostgres(scratch.path / "postgres", ephemeral=True)
-    url = cluster.start()
+    database = cluster(scratch)
+    url = database.start()
     try:
         asyncio.run(_prepare(url, data_dir))
         yield url
     finally:
-        cluster.stop()
+        database.stop()
 
 
 async def _prepare(url: str, data_dir: Path) -> None:
-    await migrate_url(url)
+    await prepare_database(url)
     files = sorted(p for p in data_dir.glob("*.json") if not p.name.endswith(".categories.json"))
     if not files:
         raise SystemExit(f"bench: no recall data in {data_dir} (use --data-dir)")
@@ -95,9 +100,15 @@ class Process(harness.Process):
     def wait_listening(self, path: str | None = None, log_line: str | None = None) -> None:
         """Until the port accepts (or `path` answers 200 and this process logged `log_line`)."""
         if path is None:
-            self.wait_until_listening(self.port, timeout=START_TIMEOUT_S)
+            self.wait_until_listening(self.port, timeout=START_TIMEOUT_SEC)
         else:
-            self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_S, log_line=log_line)
+            self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_SEC, log_line=log_line)
+
+
+def command(name: str, argv: list[str], scratch: Scratch) -> harness.Process:
+    """A child that listens on nothing (a load generator), started now; its stdout and stderr apart in scratch."""
+    return harness.Process(argv, {"PYTHONPATH": _PYTHONPATH}, name=name, log_dir=scratch.path, separate_stderr=True,
+                           new_session=True)
 
 
 @contextlib.contextmanager
@@ -116,9 +127,13 @@ def python(*args: str) -> list[str]:
 def stand_in(kind: str, scratch: Scratch) -> Process:
     """`bare`, `fake-llm` or `otlp-sink` from `bench.servers`, listening."""
     port = free_port()
-    process = Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch)
+    return listening(Process(kind, python("-m", "bench.servers", kind, "--port", str(port)), port, {}, scratch))
+
+
+def listening(process: Process, path: str | None = None) -> Process:
+    """`process` once it listens (and `path` answers 200); stopped if it never does."""
     try:
-        process.wait_listening()
+        process.wait_listening(path)
     except BaseException:
         process.stop()
         raise

@@ -23,9 +23,9 @@ import pytest
 import pytest_asyncio
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
-from babyshield_chat.db.migrate import migrate_url
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.llm.structured import create_openai_client
+from babyshield_chat.recalls.reindex import prepare_database
 
 from tests.support.apps import AppHarness
 from tests.support.logs import CapturedLogs, captured_logs
@@ -108,7 +108,7 @@ def _fresh(pg_server: str, name: str, template: str = "template1") -> str:
 @pytest.fixture(scope="session")
 def pg_template(pg_server: str) -> str:
     """A migrated template database, created once per test session."""
-    asyncio.run(migrate_url(_fresh(pg_server, TEMPLATE_DB)))
+    asyncio.run(prepare_database(_fresh(pg_server, TEMPLATE_DB)))
     return TEMPLATE_DB
 
 
@@ -126,6 +126,13 @@ async def _clone(pg_server: str, template: str) -> AsyncIterator[str]:
     await _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield _with_database(pg_server, name)
     await _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def empty_database(pg_server: str) -> AsyncIterator[str]:
+    """A fresh database with no schema at all (migrations not applied)."""
+    async for url in _clone(pg_server, "template1"):
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The command line as a subprocess: config errors, migrate, serve with an embedded PostgreSQL, drain."""
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -8,6 +9,8 @@ import urllib.request
 import pytest
 
 from babyshield_chat.devtools.processes import ServiceProcess, babyshield_chat_command, child_env
+
+from tests.support.database import fetchval
 
 
 def run_cli(*args, env=None, timeout=60):
@@ -37,6 +40,14 @@ def test_migrate_applies_then_reports_nothing_pending(database_url):
     result = run_cli("migrate", env={"BS_DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     assert "applied 0 migration(s)" in result.stdout
+
+
+def test_migrate_rebuilds_a_missing_search_vocabulary(loaded_database_url):
+    # The vocabulary is derived, not migrated: `migrate` alone must bring it back.
+    asyncio.run(fetchval(loaded_database_url, "DELETE FROM recall_terms"))
+    result = run_cli("migrate", env={"BS_DATABASE_URL": loaded_database_url})
+    assert result.returncode == 0, result.stderr
+    assert asyncio.run(fetchval(loaded_database_url, "SELECT count(*) FROM recall_terms")) > 0
 
 
 def test_migrate_against_an_unreachable_database_fails_with_a_message():

@@ -23,7 +23,7 @@ PACKAGE = Path(babyshield_chat.__file__).parent
 # Lowest first; a module belongs to the longest prefix that names it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("babyshield_chat", "babyshield_chat.vocabulary", "babyshield_chat.prices", "babyshield_chat.config",
-     "babyshield_chat.chat.model"),
+     "babyshield_chat.chat.model", "babyshield_chat.chat.text"),
     ("babyshield_chat.resilience", "babyshield_chat.telemetry", "babyshield_chat.db", "babyshield_chat.alerting"),
     ("babyshield_chat.recalls", "babyshield_chat.llm"),
     ("babyshield_chat.chat",),

@@ -21,24 +21,24 @@ from babyshield_chat.api import routes
 from babyshield_chat.api.openapi import openapi_handler
 from babyshield_chat.config import Settings
 from babyshield_chat.api.faults import FAULTS, Faults
-from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.limits import UserLimits
 from babyshield_chat.api.context import (
     AUTH,
     DATABASE,
     FLAGS,
     PIPELINE,
-    RATE_LIMITER,
+    USER_LIMITS,
     REQUEST_STATE,
     ROLLOUT_NOTIFIER,
     SETTINGS,
     TELEMETRY,
     TRACER,
-    VOTE_LIMITER,
 )
 from babyshield_chat.db import feedback, memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
+from babyshield_chat.flags.heartbeat import run_heartbeat
 from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.rollout.notifier import Notifier
 from babyshield_chat.api.identity import Authenticator
@@ -71,8 +71,7 @@ def create_app(
     app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
     # The runtime override (spec section 3) wins over env on every instance.
     app[FLAGS] = OverrideStore(database_url, settings.flags, app[DATABASE])
-    app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
-    app[VOTE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
+    app[USER_LIMITS] = UserLimits.create(settings.chat.user_rate_per_min, settings.chat.user_max_inflight)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     notify_url = settings.rollout.notify_url
     app[ROLLOUT_NOTIFIER] = Notifier(notify_url) if notify_url else None
@@ -82,6 +81,7 @@ def create_app(
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_flag_staleness(lambda: flags.current().stale)
+    flags.add_change_listener(lambda state: metrics.count_flag_change(state.source))
     metrics.observe_db_pool(app[DATABASE].pool_stats)
 
     routes.add_routes(app)
@@ -161,5 +161,10 @@ async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[FLAGS]
     await store.start()
+    # After the first read, so the first chat_flag_state line already says what the database says.
+    heartbeat = asyncio.create_task(run_heartbeat(store), name="flag-state-heartbeat")
     yield
+    heartbeat.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await heartbeat
     await store.stop()

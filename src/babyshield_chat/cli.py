@@ -19,9 +19,10 @@ import asyncpg
 
 from babyshield_chat.config import ConfigError, Settings, load_settings
 from babyshield_chat.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
-from babyshield_chat.db.migrate import MigrationError, migrate_url
+from babyshield_chat.db.migrate import MigrationError
 from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.recalls.importer import ImportFailed, import_file
+from babyshield_chat.recalls.reindex import prepare_database
 from babyshield_chat.recalls.sync import SyncFailed, sync
 from babyshield_chat.rollout import commands as rollout_commands
 
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--blocked-user", help="a dev-mode user id for whom chat is off (default: derived)")
     smoke.add_argument("--admin-token", help="BS_ADMIN_TOKEN: also read the admin flag and rollout views")
     smoke.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    drill = verbs.add_parser("drill", help="the hostile mix: slow bodies, bad input, a PostgreSQL freeze and "
+                                           "restart, SIGTERM under load; exits 1 unless nothing failed")
+    drill.add_argument("--duration", type=float, default=40.0, help="seconds of traffic before SIGTERM (default 40)")
+    drill.add_argument("--concurrency", type=int, default=4, help="concurrent parent clients (default 4)")
+    drill.add_argument("--seed", type=int, default=1, help="random seed of the traffic")
     return parser
 
 
@@ -133,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from babyshield_chat.devtools import smoke  # a tool run against a deployment, loaded only here
 
             return smoke.run(args)
+        if args.verb == "drill":
+            from babyshield_chat.devtools import drill  # a tool, not part of the service: loaded only here
+
+            return drill.run(args.duration, args.concurrency, args.seed)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -162,7 +172,7 @@ def _migrate(settings: Settings) -> int:
         print("babyshield-chat: migrate needs BS_DATABASE_URL (serve migrates its embedded database itself)",
               file=sys.stderr)
         return EXIT_CONFIG
-    applied = asyncio.run(migrate_url(settings.database.url))
+    applied = asyncio.run(prepare_database(settings.database.url))
     print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in applied))
     return 0
 
@@ -170,7 +180,7 @@ def _migrate(settings: Settings) -> int:
 def _recalls(settings: Settings, args: argparse.Namespace) -> int:
     """Import or sync into BS_DATABASE_URL, or into the embedded database `serve` uses."""
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         if args.recalls_verb == "sync":
             report = asyncio.run(sync(url, settings.chat.recalls_source_url, since=args.since))
             print(report.line())
@@ -190,7 +200,7 @@ def _recalls(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, host: str, port: int) -> int:
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         return _run_app(settings, url, host, port, reuse_port=False)
 
 
@@ -211,9 +221,10 @@ def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
         print("babyshield-chat: serve --workers needs a fixed --port", file=sys.stderr)
         return EXIT_CONFIG
     with database_url(settings) as url:
-        asyncio.run(migrate_url(url))
+        asyncio.run(prepare_database(url))
         supervisor = Supervisor(worker_command(host, port), count, env=worker_env(url),
-                                grace_sec=settings.server.shutdown_grace_sec)
+                                # Each worker drains (delay, then the grace period) before the parent may SIGKILL it.
+                                grace_sec=settings.server.shutdown_grace_sec + settings.server.shutdown_drain_delay_sec)
         return supervisor.run()
 
 

@@ -147,7 +147,7 @@ async def test_without_credentials_401_and_for_a_blocked_user_403_before_the_bod
     assert await stored_votes(database_url) == []
 
 
-async def test_votes_have_their_own_rate_limit_that_never_costs_a_question(apps, database_url):
+async def test_voting_too_fast_is_429_and_never_costs_a_question(apps, database_url):
     client = await apps.client({**DEV, "BS_CHAT_USER_RATE_PER_MIN": "2"}, database_url=database_url)
     reply = await answer(client)
     for helpful in (True, False):

@@ -1,4 +1,4 @@
-"""Migrations: applied once, safe when instances start together, history is immutable."""
+"""Migrations: applied once, safe when instances start together, history is immutable, a step after them."""
 
 import asyncio
 
@@ -11,19 +11,6 @@ EXPECTED_TABLES = {
     "conversations", "messages", "profiles", "idempotency_records", "recalls", "recall_imports",
     "flag_overrides", "flag_audit", "llm_spend", "feedback_votes", "schema_migrations",
 }
-
-
-@pytest.fixture
-async def empty_database(pg_server):
-    admin = await asyncpg.connect(pg_server)
-    name = "bs_migrate_test"
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield pg_server.rpartition("/")[0] + "/" + name
-    admin = await asyncpg.connect(pg_server)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
 
 
 async def tables(url):
@@ -58,3 +45,25 @@ async def test_an_edited_applied_migration_is_refused(empty_database):
     await conn.close()
     with pytest.raises(MigrationError, match="changed after it was applied"):
         await migrate_url(empty_database)
+
+
+async def test_the_step_after_the_files_runs_on_every_call_under_the_lock(empty_database):
+    seen = []
+
+    async def step(conn):
+        locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+        seen.append((await conn.fetchval(locks), await conn.fetchval("SELECT count(*) FROM schema_migrations")))
+
+    await migrate_url(empty_database, then=step)
+    await migrate_url(empty_database, then=step)
+    assert seen == [(1, len(available_migrations()))] * 2
+
+
+async def test_a_failing_step_fails_the_call_and_releases_the_lock(empty_database):
+    async def step(conn):
+        raise RuntimeError("derived columns failed")
+
+    with pytest.raises(RuntimeError, match="derived columns failed"):
+        await migrate_url(empty_database, then=step)
+    # The lock went with the error: the next run does not wait for it.
+    assert await asyncio.wait_for(migrate_url(empty_database), timeout=10) == []

@@ -2,20 +2,12 @@
 
 import json
 
-import asyncpg
 import pytest
 
 from babyshield_chat.recalls.importer import ImportFailed, import_file
 
 from tests.support.data import RECALL_FILES, data_file
-
-
-async def count(url, sql):
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()
+from tests.support.database import fetchval
 
 
 @pytest.mark.parametrize("name", RECALL_FILES)
@@ -26,7 +18,7 @@ async def test_every_shared_file_imports_and_reimport_changes_nothing(database_u
     second = await import_file(database_url, data_file(name))
     assert (second.counts.inserted, second.counts.updated) == (0, 0)
     assert second.counts.unchanged == first.counts.inserted
-    assert await count(database_url, "SELECT count(*) FROM recalls") == first.counts.inserted
+    assert await fetchval(database_url, "SELECT count(*) FROM recalls") == first.counts.inserted
 
 
 async def test_a_changed_record_is_updated_not_duplicated(database_url, tmp_path):
@@ -60,7 +52,7 @@ async def test_a_file_that_is_not_recall_json_writes_nothing(database_url, tmp_p
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ImportFailed, match=problem):
         await import_file(database_url, path)
-    assert await count(database_url, "SELECT count(*) FROM recall_imports") == 0
+    assert await fetchval(database_url, "SELECT count(*) FROM recall_imports") == 0
 
 
 async def test_a_missing_file_is_an_import_error(database_url, tmp_path):

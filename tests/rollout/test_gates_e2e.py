@@ -3,7 +3,9 @@
 One stack for the module: the fake LLM and `babyshield-chat serve` as
 subprocesses, steady traffic from canary users (every answer written by the
 LLM, so `chat_llm_cost_usd_total` grows), and a real Prometheus scraping the
-service every second with the project's rules, time-compressed. Parents'
+service every second with the project's rules, time-compressed, labelling
+its target `env` as a Prometheus watching several environments does (the
+guard, run with that `BS_ENV`, reads that environment's series only). Parents'
 votes are cast through `POST /api/v1/chat/feedback` on answers the traffic
 got. The guard runs as an SRE runs it, `babyshield-chat rollout advance` or
 `watch` in a subprocess, with the budget and the webhook in its environment.
@@ -46,6 +48,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 SHIPPED = load_thresholds()
 THRESHOLDS = dataclasses.replace(SHIPPED, cost=dataclasses.replace(SHIPPED.cost, window=dt.timedelta(minutes=10)))
 SERVICE_FLAGS = FlagSettings(enabled=True, rollout_pct=1.0)
+ENV = "staging"  # the env label of the service's target, and the guard's BS_ENV
 BLOCKED_USER = "denied-parent"
 USERS = canary_users(24, within_pct=0.10)
 TRAFFIC_RPS = 4.0
@@ -81,7 +84,7 @@ async def stack(module_database_url: str, tmp_path_factory: pytest.TempPathFacto
         webhook = WebhookReceiver()
         stop.push_async_callback(webhook.stop)
         await webhook.start()
-        prometheus = Prometheus(service.target, thresholds=THRESHOLDS)
+        prometheus = Prometheus(service.target, thresholds=THRESHOLDS, env=ENV)
         stop.callback(prometheus.stop)
         await asyncio.to_thread(prometheus.start)
         traffic = TrafficGenerator(service.url, USERS, rps=TRAFFIC_RPS, blocked_user=BLOCKED_USER, blocked_every=10)
@@ -130,7 +133,7 @@ async def vote(stack: Stack, after: float, *, unhelpful: int, helpful: int) -> N
 
 def guard_env(stack: Stack, **extra: str) -> dict[str, str]:
     return child_env({"BS_DATABASE_URL": stack.database_url, "BS_ROLLOUT_PROMETHEUS_URL": stack.prometheus.url,
-                      "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1", **extra})
+                      "BS_ENV": ENV, "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1", **extra})
 
 
 async def advance(stack: Stack, **env: str) -> subprocess.CompletedProcess[str]:
@@ -212,8 +215,7 @@ async def test_watch_announces_a_promotion_ahead_honours_a_hold_and_tells_every_
     lead_sec = 3
     after = await new_phase(stack, conn, 0.25)
     await vote(stack, after, unhelpful=0, helpful=VOTES)
-    notify = {"BS_ROLLOUT_NOTIFY_URL": f"{stack.webhook.url}/T0/B0/hook", "BS_ROLLOUT_NOTIFY_LEAD_SEC": str(lead_sec),
-              "BS_ENV": "staging"}
+    notify = {"BS_ROLLOUT_NOTIFY_URL": f"{stack.webhook.url}/T0/B0/hook", "BS_ROLLOUT_NOTIFY_LEAD_SEC": str(lead_sec)}
     started = time.monotonic()
     watch = subprocess.Popen(babyshield_chat_command("rollout", "watch", "--interval", "0.5", "--policy",
                                                      str(stack.policy_file)),
@@ -231,7 +233,7 @@ async def test_watch_announces_a_promotion_ahead_honours_a_hold_and_tells_every_
         assert held.returncode == 0, held.stderr
         await stack.webhook.wait_for_body(headline("Rollout held by dana at 25%"), after=started, timeout=10)
         hold_notice = await stack.webhook.wait_for_body(
-            lambda b: b.json["text"].startswith("[staging] Rollout held at 25%: held by dana"), after=started,
+            lambda b: b.json["text"].startswith(f"[{ENV}] Rollout held at 25%: held by dana"), after=started,
             timeout=10)
         await asyncio.sleep(2 * lead_sec + 2)  # the announcement is due, then lapses: the hold keeps it
         assert (await overrides.read_override(conn)).rollout_pct == 0.25
@@ -259,6 +261,6 @@ async def test_watch_announces_a_promotion_ahead_honours_a_hold_and_tells_every_
     texts = [b.json["text"] for b in stack.webhook.bodies if b.received_at >= started]
     # One notice per change of what holds the rollout, never one per round.
     assert texts.count(hold_notice.json["text"]) == 1, texts
-    assert not [t for t in texts if t.startswith("[staging] Rollout held at 25%: promotion to 50% announced at")]
+    assert not [t for t in texts if t.startswith(f"[{ENV}] Rollout held at 25%: promotion to 50% announced at")]
     fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in promoted.json["blocks"][2]["fields"]}
     assert fields["*Feedback*"].startswith("0% of") and fields["*Decided by*"] == "rollout-guard"

@@ -25,6 +25,13 @@ def test_votes_are_counted_over_the_whole_phase_in_seconds():
     assert feedback_queries("j", dt.timedelta(0))[0].endswith("[1s]))")
 
 
+def test_a_guard_of_one_environment_counts_that_environments_votes_only():
+    votes, unhelpful, _ = feedback_queries("babyshield-chat", dt.timedelta(hours=1), "production")
+    assert votes == 'sum(increase(chat_feedback_total{job="babyshield-chat",env=~"production|"}[3600s]))'
+    assert unhelpful == ('sum(increase(chat_feedback_total{job="babyshield-chat",env=~"production|",'
+                         'helpful="false"}[3600s]))')
+
+
 def test_extrapolated_vote_counts_read_as_whole_votes():
     reading = FeedbackReading(FEEDBACK, 41.3, 12.39, 0.4)
     assert reading.describe() == "30% of 41 votes unhelpful in this phase"

@@ -1,20 +1,22 @@
-"""The chat endpoints: authenticate, gate, validate, then hand over to the pipeline.
+"""The chat endpoints: authenticate, gate, limit, validate, then hand over to the pipeline.
 
 Conversation, explain and feedback are gated (spec step 1). Reading a
 conversation, the profile and erase are not: a parent whose chat was rolled
-back must still be able to see and delete what was stored about them.
+back must still be able to see and delete what was stored about them. Every
+one of them is limited per user (`limits.UserLimits`: a rate, and a few
+requests in flight).
 
 Feedback (`POST /api/v1/chat/feedback`) goes identity, gate, the caller's
-vote rate limit (a bucket of `BS_CHAT_USER_RATE_PER_MIN` of its own, so
-voting never costs a question), the body, then whether the service gave this
-answer to this caller. That check needs no stored row: the `message_id`
-carries a keyed MAC and the answer's intent (`chat/message_ids.py`), so an
-answer nothing was stored for (no memory consent, no `client_message_id`, an
-emergency) can be voted on, and anything else — another user's answer, a
-made-up id — is 404 `not_found`. The vote is stored without content (a
-second vote replaces the first), counted as `chat_feedback_total` under the
-intent from the id, never the client's, and logged as one `chat_feedback`
-line (what the CloudWatch alarms count).
+request limits (the bucket profile, history and erase share, so voting never
+costs a question), the body, then whether the service gave this answer to
+this caller. That check needs no stored row: the `message_id` carries a keyed
+MAC and the answer's intent (`chat/message_ids.py`), so an answer nothing was
+stored for (no memory consent, no `client_message_id`, an emergency) can be
+voted on, and anything else — another user's answer, a made-up id — is 404
+`not_found`. The vote is stored without content (a second vote replaces the
+first), counted as `chat_feedback_total` under the intent from the id, never
+the client's, and logged as one `chat_feedback` line (what the CloudWatch
+alarms count).
 
 The pipeline answers in domain terms (`Reply`, `ConversationNotFound`,
 `DuplicateInProgress`); this module maps them to the response body and the
@@ -25,23 +27,25 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
 from aiohttp import web
 
-from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER, TELEMETRY, VOTE_LIMITER
+from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, TELEMETRY, USER_LIMITS
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.faults import FAULTS
 from babyshield_chat.api.gate import require_chat_enabled
 from babyshield_chat.api.keys import CHAT_RESULT
-from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.identity import Identity
+from babyshield_chat.api.limits import Kind
 from babyshield_chat.api.models import (
     ConversationRequest,
     ExplainRequest,
     FeedbackRequest,
     FeedbackResponse,
     ProfileBody,
+    ProfilePatch,
 )
 from babyshield_chat.api.responses import json_response, read_model, trace_id_of
 from babyshield_chat.chat.model import ConversationNotFound, DuplicateInProgress, Profile
@@ -57,22 +61,23 @@ FEEDBACK_EVENT = "chat_feedback"
 DB_TIMEOUT_SEC = 2.0
 
 
-def _rate_limit(request: web.Request, user_id: str) -> None:
-    wait = request.app[RATE_LIMITER].acquire(user_id)
-    if wait > 0:
-        raise ApiError(429, "rate_limited", "Too many messages; wait before asking again.",
-                       headers={"Retry-After": RateLimiter.retry_after_header(wait)})
+@contextlib.contextmanager
+def _caller(request: web.Request, kind: Kind = "request", *, gated: bool = False) -> Iterator[Identity]:
+    """The authenticated caller (past the chat gate when `gated`), holding one of their in-flight slots for the block."""
+    identity = request.app[AUTH].require(request)
+    if gated:
+        require_chat_enabled(request, identity)
+    with request.app[USER_LIMITS].admit(identity.user_id, kind):
+        yield identity
 
 
 async def _chat(request: web.Request, endpoint: Endpoint,
                 answer: Callable[[str], Awaitable[ChatResult]]) -> web.Response:
-    """Identity, gate, rate limit, drill faults, then `answer(user_id)` (which reads the body): in this order (README)."""
-    identity = request.app[AUTH].require(request)
-    require_chat_enabled(request, identity)
-    _rate_limit(request, identity.user_id)
-    await request.app[FAULTS].apply(endpoint)
+    """Identity, gate, the user's limits, drill faults, then `answer(user_id)` (which parses the body): in this order (README)."""
     try:
-        result = await answer(identity.user_id)
+        with _caller(request, "message", gated=True) as identity:
+            await request.app[FAULTS].apply(endpoint)
+            result = await answer(identity.user_id)
     except ConversationNotFound:
         raise ApiError(404, "not_found", "There is no such conversation.") from None
     except DuplicateInProgress as exc:
@@ -114,14 +119,14 @@ async def _stored_data(request: web.Request) -> AsyncIterator[asyncpg.Connection
 
 
 async def get_conversation(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    try:
-        conversation_id = uuid.UUID(request.match_info["id"])
-    except ValueError:
-        raise ApiError(400, "invalid_request", "The conversation id must be a UUID.",
-                       details=[{"field": "id", "problem": "not a UUID"}]) from None
-    async with _stored_data(request) as conn:
-        messages = await memory.get_messages(conn, conversation_id, identity.user_id)
+    with _caller(request) as identity:
+        try:
+            conversation_id = uuid.UUID(request.match_info["id"])
+        except ValueError:
+            raise ApiError(400, "invalid_request", "The conversation id must be a UUID.",
+                           details=[{"field": "id", "problem": "not a UUID"}]) from None
+        async with _stored_data(request) as conn:
+            messages = await memory.get_messages(conn, conversation_id, identity.user_id)
     if messages is None:
         raise ApiError(404, "not_found", "There is no such conversation.")
     return json_response(request, {
@@ -135,42 +140,44 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 
 async def get_profile(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    async with _stored_data(request) as conn:
-        profile = await memory.get_profile(conn, identity.user_id) or Profile()
+    with _caller(request) as identity:
+        async with _stored_data(request) as conn:
+            profile = await memory.get_profile(conn, identity.user_id) or Profile()
     return json_response(request, profile)
 
 
 async def put_profile(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    body = await read_model(request, ProfileBody)
-    profile = Profile.model_validate(body.model_dump())
-    async with _stored_data(request) as conn:
-        await memory.put_profile(conn, identity.user_id, profile)
+    with _caller(request) as identity:
+        profile = (await read_model(request, ProfileBody)).profile()
+        async with _stored_data(request) as conn:
+            await memory.put_profile(conn, identity.user_id, profile)
+    return json_response(request, profile)
+
+
+async def patch_profile(request: web.Request) -> web.Response:
+    with _caller(request) as identity:
+        patch = await read_model(request, ProfilePatch)
+        async with _stored_data(request) as conn:
+            profile = await memory.update_profile(conn, identity.user_id, patch.merged)
     return json_response(request, profile)
 
 
 async def post_erase(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    async with _stored_data(request) as conn:
-        deleted = await memory.erase_user(conn, identity.user_id)
+    with _caller(request) as identity:
+        async with _stored_data(request) as conn:
+            deleted = await memory.erase_user(conn, identity.user_id)
     return json_response(request, {"deleted": deleted})
 
 
 async def post_feedback(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    require_chat_enabled(request, identity)
-    wait = request.app[VOTE_LIMITER].acquire(identity.user_id)
-    if wait > 0:
-        raise ApiError(429, "rate_limited", "Too many votes; wait before voting again.",
-                       headers={"Retry-After": RateLimiter.retry_after_header(wait)})
-    body = await read_model(request, FeedbackRequest)
-    intent = request.app[PIPELINE].message_ids.answered(identity.user_id, body.message_id)
-    if intent is None:
-        raise ApiError(404, "not_found", "There is no such answer.")
-    vote = feedback.Vote(body.message_id, body.helpful, body.reason, intent)
-    async with _stored_data(request) as conn:
-        replaced = await feedback.record_vote(conn, identity.user_id, vote)
+    with _caller(request, gated=True) as identity:
+        body = await read_model(request, FeedbackRequest)
+        intent = request.app[PIPELINE].message_ids.answered(identity.user_id, body.message_id)
+        if intent is None:
+            raise ApiError(404, "not_found", "There is no such answer.")
+        vote = feedback.Vote(body.message_id, body.helpful, body.reason, intent)
+        async with _stored_data(request) as conn:
+            replaced = await feedback.record_vote(conn, identity.user_id, vote)
     telemetry = request.app[TELEMETRY]
     telemetry.metrics.count_feedback(vote.helpful, vote.reason, intent)
     log.info(FEEDBACK_EVENT, helpful=vote.helpful, reason=vote.reason or NO_FEEDBACK_REASON, intent=intent,

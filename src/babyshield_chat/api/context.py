@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from opentelemetry import trace
 
-from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.limits import UserLimits
 from babyshield_chat.chat.pipeline import ChatPipeline
 from babyshield_chat.config import Settings
 from babyshield_chat.db.pool import Database
@@ -28,8 +28,7 @@ FLAGS = web.AppKey("flags", OverrideStore)
 AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
-RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
-# Votes on answers have a bucket of their own: voting never costs a parent a question.
-VOTE_LIMITER = web.AppKey("vote_limiter", RateLimiter)
+# Per-user rate limits and in-flight slots of every user endpoint.
+USER_LIMITS = web.AppKey("user_limits", UserLimits)
 # Where the guard's decisions taken through the admin API are announced; None without BS_ROLLOUT_NOTIFY_URL.
 ROLLOUT_NOTIFIER = web.AppKey("rollout_notifier", Notifier | None)  # type: ignore[arg-type]

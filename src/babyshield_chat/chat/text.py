@@ -1,10 +1,12 @@
-"""Text folding shared by the chat's rule-based matchers.
+"""Text folding shared by the chat's rule-based matchers and the recall search.
 
 Parents type on phones: capitals, curly apostrophes, missing accents
 ("se esta ahogando" for "se está ahogando"). Every rule set (emergency
 phrases, intents, ingredient glossaries) matches against `fold(text)`, so a
 rule is written once, in lower case without accents, and still matches every
-spelling a parent may type.
+spelling a parent may type. The recall search folds recall texts and
+questions with it too (`recalls.normalise`), so it imports nothing and sits in
+the lowest layer beside `chat.model`.
 """
 
 from __future__ import annotations

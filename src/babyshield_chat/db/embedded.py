@@ -83,6 +83,15 @@ class EmbeddedPostgres:
     def socket_dir(self) -> Path:
         return self.data_dir / "sockets"
 
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @property
+    def pid_file(self) -> Path:
+        """PostgreSQL's `postmaster.pid`: the postmaster's pid on its first line, there while it runs."""
+        return self.pgdata / "postmaster.pid"
+
     def url(self, database: str = DEFAULT_DATABASE) -> str:
         return f"postgresql://{POSTGRES_USER}@127.0.0.1:{self.port}/{database}"
 
@@ -104,7 +113,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """initdb when needed, start, create the database; return its URL."""
-        pgdata = self.data_dir / "pgdata"
+        pgdata = self.pgdata
         self._prepare_dir()
         if not (pgdata / "PG_VERSION").exists():
             self._run("initdb", "-D", str(pgdata), "-U", POSTGRES_USER, "--auth=trust", "-E", "UTF8", "--no-instructions")
@@ -126,6 +135,5 @@ class EmbeddedPostgres:
         return self.url()
 
     def stop(self) -> None:
-        pgdata = self.data_dir / "pgdata"
-        if (pgdata / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "-t", "30", "stop")
+        if self.pid_file.exists():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "30", "stop")

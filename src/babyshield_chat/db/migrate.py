@@ -5,6 +5,12 @@ transaction, and recorded in `schema_migrations` with a checksum. Several
 instances starting together serialise on `pg_advisory_lock`, so each file runs
 exactly once. An applied file whose text changed since is refused: migrations
 are history, a fix is a new file.
+
+Some columns are computed in Python (the recall search's, `recalls.derive`).
+This layer knows nothing of them: `migrate(conn, then=...)` runs a caller's
+step after the SQL files, still under the lock, and
+`recalls.reindex.prepare_database` is the caller that fills them, so a
+database imported by an older version is searchable after `migrate` alone.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from importlib import resources
 
 import asyncpg
@@ -19,6 +26,9 @@ import asyncpg
 # An arbitrary constant shared by every instance: "bschat" in ASCII.
 ADVISORY_LOCK_ID = 0x62736368_6174
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+#: A step run after the SQL files under the migration lock (outside any transaction).
+AfterMigrations = Callable[[asyncpg.Connection], Awaitable[object]]
 
 
 class MigrationError(RuntimeError):
@@ -50,8 +60,12 @@ def available_migrations() -> list[Migration]:
     return found
 
 
-async def migrate(connection: asyncpg.Connection) -> list[Migration]:
-    """Apply every pending migration; return the ones applied by this call."""
+async def migrate(connection: asyncpg.Connection, *, then: AfterMigrations | None = None) -> list[Migration]:
+    """Apply every pending migration, then `then(connection)`; return the migrations applied by this call.
+
+    `then` runs on every call, not only when a file was applied: data written
+    by an older version may need it although the schema is current.
+    """
     await connection.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_ID)
     try:
         await connection.execute(
@@ -85,14 +99,16 @@ async def migrate(connection: asyncpg.Connection) -> list[Migration]:
                     migration.checksum,
                 )
             done.append(migration)
+        if then is not None:
+            await then(connection)
         return done
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_ID)
 
 
-async def migrate_url(url: str) -> list[Migration]:
+async def migrate_url(url: str, *, then: AfterMigrations | None = None) -> list[Migration]:
     connection = await asyncpg.connect(url)
     try:
-        return await migrate(connection)
+        return await migrate(connection, then=then)
     finally:
         await connection.close()

@@ -3,7 +3,8 @@
 The whole file goes in one transaction: either every good record is upserted
 and the import is recorded (which dates the data), or nothing is written.
 Malformed records are reported with their reasons and skipped; they never
-stop the import.
+stop the import. The search columns of the new records, and which records
+are one recall, are settled in the same transaction (`recalls.reindex`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
+from babyshield_chat.recalls import reindex
 from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.formats import FormatError, parse_document
 
@@ -62,7 +64,10 @@ async def import_document(conn: asyncpg.Connection, document: object, source: st
     async with conn.transaction():
         import_id = await repo.start_import(conn, source)
         counts = await repo.upsert(conn, parsed.records)
+        refreshed = await reindex.refresh(conn, changed=bool(counts.inserted or counts.updated))
         await repo.finish_import(conn, import_id, read=read, counts=counts, rejected=len(parsed.rejected))
+    if refreshed.vocabulary_rebuilt:
+        await reindex.vacuum(conn)
     return ImportReport(source, parsed.format, read, counts, parsed.rejected)
 
 

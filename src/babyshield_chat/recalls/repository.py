@@ -1,9 +1,10 @@
 """The recalls table: idempotent upserts, look-ups, and the data's age.
 
 Look-ups go from the most to the least certain key: an exact GTIN (every
-spelling of the scanned code), a model number, then trigram similarity of
-brand + product name against a folded search text. Each match says how it
-was found, so an answer can say "matched by UPC" or "a similar name".
+spelling of the scanned code), a model number, then the name search of
+`recalls.search`. Each returns whole recalls (`recalls.results.Recall`, one
+per recall however many sources hold it) and says how it was found, so an
+answer can say "matched by UPC" or "a similar name".
 """
 
 from __future__ import annotations
@@ -15,44 +16,25 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
+from babyshield_chat.recalls.derive import derive
 from babyshield_chat.recalls.formats import RecallRecord
+from babyshield_chat.recalls.grouping import source_rank_sql
+from babyshield_chat.recalls.normalise import model_key
+from babyshield_chat.recalls.results import MEMBER_COLUMNS, Recall, merge_groups
+from babyshield_chat.recalls.search import search as name_search
 
-# Calibrated on the shared data: real names score 0.7-1.0 against their recall,
-# unrelated names that share one common word ("stroller") about 0.4-0.5.
-DEFAULT_NAME_SIMILARITY = 0.6
 DEFAULT_LIMIT = 5
 
-
-@dataclasses.dataclass(frozen=True)
-class RecallMatch:
-    agency: str
-    recall_number: str
-    recall_date: dt.date | None
-    title: str
-    hazard: str | None
-    remedy: str | None
-    url: str | None
-    category: str | None
-    match_kind: str  # "upc" | "model" | "name"
-    score: float = 1.0
-
-    def as_fact(self) -> dict[str, object]:
-        return {
-            "recall_number": self.recall_number,
-            "agency": self.agency,
-            "date": self.recall_date.isoformat() if self.recall_date else None,
-            "title": self.title,
-            "hazard": self.hazard,
-            "remedy": self.remedy,
-            "url": self.url,
-            "match_kind": self.match_kind,
-        }
+#: A found recall (kept under this name for the tools that import it from here).
+RecallMatch = Recall
 
 
 @dataclasses.dataclass(frozen=True)
 class Freshness:
     records_loaded: int
     last_import_at: dt.datetime | None
+    #: Distinct recalls: records of one recall from several sources count once.
+    recalls_loaded: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,32 +57,49 @@ def search_text(record: RecallRecord) -> str:
 
 _UPSERT = """
 INSERT INTO recalls (agency, recall_number, recall_date, title, product_names, brands, model_numbers,
-                     upcs, category, hazard, remedy, url, source, search_text, raw)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)
+                     upcs, category, hazard, remedy, url, source, search_text, raw,
+                     search_doc, name_text, brand_keys, model_keys, compact_text, slug, deaths, serious_injuries,
+                     incidents, units, reannounced, search_version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb,
+        $16::tsvector, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
 ON CONFLICT (agency, recall_number) DO UPDATE SET
     recall_date = EXCLUDED.recall_date, title = EXCLUDED.title, product_names = EXCLUDED.product_names,
     brands = EXCLUDED.brands, model_numbers = EXCLUDED.model_numbers, upcs = EXCLUDED.upcs,
     category = EXCLUDED.category, hazard = EXCLUDED.hazard, remedy = EXCLUDED.remedy, url = EXCLUDED.url,
-    source = EXCLUDED.source, search_text = EXCLUDED.search_text, raw = EXCLUDED.raw, updated_at = now()
+    source = EXCLUDED.source, search_text = EXCLUDED.search_text, raw = EXCLUDED.raw,
+    search_doc = EXCLUDED.search_doc, name_text = EXCLUDED.name_text, brand_keys = EXCLUDED.brand_keys,
+    model_keys = EXCLUDED.model_keys, compact_text = EXCLUDED.compact_text, slug = EXCLUDED.slug,
+    deaths = EXCLUDED.deaths, serious_injuries = EXCLUDED.serious_injuries, incidents = EXCLUDED.incidents,
+    units = EXCLUDED.units, reannounced = EXCLUDED.reannounced, search_version = EXCLUDED.search_version,
+    updated_at = now()
 WHERE (recalls.recall_date, recalls.title, recalls.product_names, recalls.brands, recalls.model_numbers,
-       recalls.upcs, recalls.category, recalls.hazard, recalls.remedy, recalls.url, recalls.search_text, recalls.raw)
+       recalls.upcs, recalls.category, recalls.hazard, recalls.remedy, recalls.url, recalls.search_text, recalls.raw,
+       recalls.search_doc, recalls.name_text, recalls.brand_keys, recalls.model_keys, recalls.compact_text,
+       recalls.slug, recalls.deaths, recalls.serious_injuries, recalls.incidents, recalls.units,
+       recalls.reannounced, recalls.search_version)
       IS DISTINCT FROM
       (EXCLUDED.recall_date, EXCLUDED.title, EXCLUDED.product_names, EXCLUDED.brands, EXCLUDED.model_numbers,
        EXCLUDED.upcs, EXCLUDED.category, EXCLUDED.hazard, EXCLUDED.remedy, EXCLUDED.url, EXCLUDED.search_text,
-       EXCLUDED.raw)
+       EXCLUDED.raw, EXCLUDED.search_doc, EXCLUDED.name_text, EXCLUDED.brand_keys, EXCLUDED.model_keys,
+       EXCLUDED.compact_text, EXCLUDED.slug, EXCLUDED.deaths, EXCLUDED.serious_injuries, EXCLUDED.incidents,
+       EXCLUDED.units, EXCLUDED.reannounced, EXCLUDED.search_version)
 RETURNING (xmax = 0) AS inserted
 """
 
 
 async def upsert(conn: asyncpg.Connection, records: Iterable[RecallRecord]) -> UpsertCounts:
-    """Insert new records, update changed ones, leave identical ones alone."""
+    """Insert new records, update changed ones, leave identical ones alone.
+
+    The search columns (`recalls.derive`) are written with the record; which
+    records are one recall is settled afterwards by `recalls.reindex.refresh`.
+    """
     inserted = updated = unchanged = 0
     statement = await conn.prepare(_UPSERT)
     for r in records:
         row = await statement.fetchrow(
             r.agency, r.recall_number, r.recall_date, r.title, list(r.product_names), list(r.brands),
             list(r.model_numbers), list(r.upcs), r.category, r.hazard, r.remedy, r.url, r.source,
-            search_text(r), json.dumps(r.raw, sort_keys=True, default=str),
+            search_text(r), json.dumps(r.raw, sort_keys=True, default=str), *derive(r).columns(),
         )
         if row is None:
             unchanged += 1
@@ -135,74 +134,66 @@ async def last_sync_date(conn: asyncpg.Connection, source: str) -> dt.date | Non
 async def freshness(conn: asyncpg.Connection) -> Freshness:
     row = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM recalls) AS n,
+                  (SELECT count(DISTINCT coalesce(recall_group, agency || '-' || recall_number)) FROM recalls) AS groups,
                   (SELECT max(finished_at) FROM recall_imports WHERE finished_at IS NOT NULL) AS at"""
     )
-    return Freshness(records_loaded=row["n"], last_import_at=row["at"])
+    return Freshness(records_loaded=row["n"], last_import_at=row["at"], recalls_loaded=row["groups"])
 
 
-def _match(row: asyncpg.Record, kind: str) -> RecallMatch:
-    return RecallMatch(
-        agency=row["agency"], recall_number=row["recall_number"], recall_date=row["recall_date"],
-        title=row["title"], hazard=row["hazard"], remedy=row["remedy"], url=row["url"],
-        category=row["category"], match_kind=kind, score=float(row["score"]),
-    )
+def _whole_groups(where: str, order: str) -> str:
+    """Rows of every recall group with a record matching `where` ($1), best `order` first, $2 groups.
+
+    Both halves join on indexed columns: a record not grouped yet (between an
+    upsert and `recalls.reindex`) stands for itself.
+    """
+    return f"""
+WITH hit AS (SELECT recall_group, agency, recall_number, {order} AS rank FROM recalls WHERE {where}),
+top AS (
+    SELECT coalesce(recall_group, agency || '-' || recall_number) AS grp, min(recall_group) AS recall_group,
+           min(agency) AS agency, min(recall_number) AS recall_number, min(rank) AS rank
+    FROM hit GROUP BY 1 ORDER BY min(rank) LIMIT $2
+)
+SELECT {MEMBER_COLUMNS}, top.rank AS group_rank FROM top JOIN recalls m ON m.recall_group = top.recall_group
+UNION ALL
+SELECT {MEMBER_COLUMNS}, top.rank AS group_rank FROM top
+JOIN recalls m ON top.recall_group IS NULL AND m.agency = top.agency AND m.recall_number = top.recall_number
+ORDER BY group_rank, agency, recall_number
+"""
 
 
-_COLUMNS = "agency, recall_number, recall_date, title, hazard, remedy, url, category"
+# Newest first: with several recalls of one code, the latest is the one to act on;
+# of records of one date, the richer source's, then the id, so the order never varies.
+_NEWEST = f"row_number() OVER (ORDER BY recall_date DESC NULLS LAST, {source_rank_sql('source')}, agency, recall_number)"
+_BY_CODES = _whole_groups("upcs && $1::text[]", _NEWEST)
+_BY_MODEL = _whole_groups("model_keys && $1::text[]", _NEWEST)
+_IN_CATEGORY = _whole_groups(
+    "lower(category) LIKE '%' || $1 || '%' OR search_text LIKE '%' || $1 || '%'", _NEWEST
+)
 
 
-async def find_by_codes(conn: asyncpg.Connection, codes: Sequence[str], limit: int = DEFAULT_LIMIT) -> list[RecallMatch]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS}, 1.0 AS score FROM recalls WHERE upcs && $1::text[] "
-        "ORDER BY recall_date DESC NULLS LAST LIMIT $2",
-        list(codes), limit,
-    )
-    return [_match(r, "upc") for r in rows]
+async def find_by_codes(conn: asyncpg.Connection, codes: Sequence[str], limit: int = DEFAULT_LIMIT) -> list[Recall]:
+    """Recalls listing any of `codes` (GTIN-14 keys and other spellings), newest first."""
+    return merge_groups(await conn.fetch(_BY_CODES, list(codes), limit), "upc")
 
 
-async def find_by_model(conn: asyncpg.Connection, model: str, limit: int = DEFAULT_LIMIT) -> list[RecallMatch]:
-    wanted = model.strip().upper()
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, 1.0 AS score FROM recalls
-            WHERE $1 = ANY (SELECT upper(m) FROM unnest(model_numbers) AS m)
-            ORDER BY recall_date DESC NULLS LAST LIMIT $2""",
-        wanted, limit,
-    )
-    return [_match(r, "model") for r in rows]
+async def find_by_model(conn: asyncpg.Connection, model: str, limit: int = DEFAULT_LIMIT) -> list[Recall]:
+    """Recalls naming this model number, compared without case or separators ("XW-A19" = "xw a19")."""
+    key = model_key(model)
+    if not key:
+        return []
+    return merge_groups(await conn.fetch(_BY_MODEL, [key], limit), "model")
 
 
 async def find_by_name(
-    conn: asyncpg.Connection, text: str, *, brand: str | None = None,
-    threshold: float = DEFAULT_NAME_SIMILARITY, limit: int = DEFAULT_LIMIT,
-) -> list[RecallMatch]:
-    """Trigram word similarity of the name against each recall's search text.
-
-    With a brand, the brand must appear in the record too: "Fisher-Price
-    sleeper" must not match another maker's sleeper. `<%` and `<<->` let the
-    GiST trigram index answer as a nearest-neighbour scan; `<%` applies
-    pg_trgm's default word-similarity threshold (0.6), so `threshold` can only
-    raise the bar.
-    """
-    query = text.lower().strip()
-    if not query:
+    conn: asyncpg.Connection, text: str, *, brand: str | None = None, limit: int = DEFAULT_LIMIT,
+) -> list[Recall]:
+    """Recalls whose names match `text`, narrowed by `brand` among records that have one (`recalls.search`)."""
+    if not text.strip() and not brand:
         return []
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, 1 - ($1 <<-> search_text) AS score FROM recalls
-            WHERE $1 <% search_text AND 1 - ($1 <<-> search_text) >= $2
-              AND ($3::text IS NULL OR search_text LIKE '%' || $3 || '%')
-            ORDER BY $1 <<-> search_text, recall_date DESC NULLS LAST LIMIT $4""",
-        query, threshold, brand.lower().strip() if brand else None, limit,
-    )
-    return [_match(r, "name") for r in rows]
+    return await name_search(conn, text, brand=brand, limit=limit)
 
 
-async def recalled_in_category(conn: asyncpg.Connection, category: str, limit: int = DEFAULT_LIMIT) -> list[RecallMatch]:
+async def recalled_in_category(conn: asyncpg.Connection, category: str, limit: int = DEFAULT_LIMIT) -> list[Recall]:
     """Recent recalls whose category or text names this category (for alternatives)."""
     needle = category.lower().strip()
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, 1.0 AS score FROM recalls
-            WHERE lower(category) LIKE '%' || $1 || '%' OR search_text LIKE '%' || $1 || '%'
-            ORDER BY recall_date DESC NULLS LAST LIMIT $2""",
-        needle, limit,
-    )
-    return [_match(r, "category") for r in rows]
+    return merge_groups(await conn.fetch(_IN_CATEGORY, needle, limit), "category")

@@ -15,6 +15,7 @@ import datetime as dt
 import aiohttp
 import asyncpg
 
+from babyshield_chat.recalls import reindex
 from babyshield_chat.recalls import repository as repo
 from babyshield_chat.recalls.formats import FormatError, parse_document
 
@@ -107,6 +108,10 @@ async def sync(
                 report.unchanged += counts.unchanged
                 report.rejected += rejected
                 report.cursor = last_day
+        if report.inserted or report.updated:
+            # Once per sync, not per window: the vocabulary is rebuilt from the whole table.
+            await reindex.refresh(conn, changed=True)
+            await reindex.vacuum(conn)
     finally:
         await conn.close()
     return report

@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from babyshield_chat.alerting.thresholds import FeedbackGate, GateStatus, human_value
+from babyshield_chat.alerting.thresholds import FeedbackGate, GateStatus, env_matcher, human_value
 from babyshield_chat.vocabulary import UNSAFE_FEEDBACK_REASON
 
 ENV_BUDGET = "BS_LLM_DAILY_BUDGET_USD"
@@ -31,12 +31,16 @@ NO_BUDGET = f"no budget set ({ENV_BUDGET} or {POLICY_BUDGET})"
 COST_KEY = "cost"
 
 
-def feedback_queries(job: str, window: dt.timedelta) -> tuple[str, str, str]:
-    """PromQL for the votes, the unhelpful votes and the unsafe votes over `window` (the phase so far)."""
+def feedback_queries(job: str, window: dt.timedelta, env: str | None = None) -> tuple[str, str, str]:
+    """PromQL for the votes, the unhelpful votes and the unsafe votes over `window` (the phase so far).
+
+    With `env`, only that environment's votes (see `env_matcher`); all of them with None.
+    """
     seconds = max(int(window.total_seconds()), 1)
+    scope = (f'job="{job}"',) if env is None else (f'job="{job}"', env_matcher(env))
 
     def votes(*matchers: str) -> str:
-        selector = ",".join((f'job="{job}"', *matchers))
+        selector = ",".join((*scope, *matchers))
         return f"sum(increase(chat_feedback_total{{{selector}}}[{seconds}s]))"
 
     return votes(), votes('helpful="false"'), votes(f'reason="{UNSAFE_FEEDBACK_REASON}"')

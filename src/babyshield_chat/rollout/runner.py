@@ -84,10 +84,10 @@ class RolloutStatus:
         return index + 1 if index is not None else None
 
 
-def sustained_query(gate: Gate, window: dt.timedelta) -> str:
+def sustained_query(gate: Gate, window: dt.timedelta, env: str | None = None) -> str:
     """PromQL for the lowest value of the gate over `window`, empty unless the window is covered."""
     step = max(window / SUSTAIN_STEPS, dt.timedelta(milliseconds=100))
-    inner = f"({gate.query})[{format_duration(window)}:{format_duration(step)}]"
+    inner = f"({gate.query_in(env)})[{format_duration(window)}:{format_duration(step)}]"
     return f"min_over_time({inner}) and on () (count_over_time({inner}) >= {SUSTAIN_MIN_POINTS})"
 
 
@@ -101,6 +101,7 @@ class RolloutGuard:
         prometheus: PrometheusClient | None,
         *,
         clock: Clock = utc_now,
+        environment: str | None = None,
         daily_budget_usd: float | None = None,
         notice: dt.timedelta = dt.timedelta(0),
     ) -> None:
@@ -108,18 +109,21 @@ class RolloutGuard:
         self.env = env
         self.prometheus = prometheus
         self.clock = clock
+        # The `env` label of the series to judge (BS_ENV): one Prometheus may watch several environments.
+        self.environment = environment
         self.budget = daily_budget(daily_budget_usd, policy.max_daily_cost_usd)
         self.notice = notice
 
     @classmethod
     def from_settings(cls, policy: RolloutPolicy, settings: Settings, prometheus: PrometheusClient | None) -> RolloutGuard:
-        """The guard as the CLI and the admin API run it: env flag values, the LLM budget, the notice period.
+        """The guard as the CLI and the admin API run it: its environment, env flag values, the LLM budget, the notice.
 
         Promotions wait for a notice only when there is someone to notify (`BS_ROLLOUT_NOTIFY_URL`).
         """
         rollout = settings.rollout
         notice = dt.timedelta(seconds=rollout.notify_lead_sec) if rollout.notify_url else dt.timedelta(0)
-        return cls(policy, settings.flags, prometheus, daily_budget_usd=settings.llm.daily_budget_usd, notice=notice)
+        return cls(policy, settings.flags, prometheus, environment=settings.env,
+                   daily_budget_usd=settings.llm.daily_budget_usd, notice=notice)
 
     # --- reading ---------------------------------------------------------------
 
@@ -131,19 +135,22 @@ class RolloutGuard:
             return Observation(tuple(GateReading(g, None, None, missing) for g in self.policy.gates), None,
                                FeedbackReading(thresholds.feedback, None, None, None, missing),
                                CostReading(None, self.budget, missing), missing)
-        client = self.prometheus
-        queries: list[str] = [thresholds.traffic_query, thresholds.cost.record]
+        client, env = self.prometheus, self.environment
+        traffic_query, cost_query = thresholds.traffic_query_in(env), thresholds.cost.query_in(env)
+        queries: list[str] = [traffic_query, cost_query]
         for gate in self.policy.gates:
-            queries.append(gate.query)
+            queries.append(gate.query_in(env))
             if gate.rollback_trigger:
-                queries.append(sustained_query(gate, self.policy.sustain(gate)))
-        votes_queries = feedback_queries(thresholds.job, now - since) if since is not None else ()
+                queries.append(sustained_query(gate, self.policy.sustain(gate), env))
+        votes_queries = feedback_queries(thresholds.job, now - since, env) if since is not None else ()
         queries += votes_queries
         samples = dict(zip(queries, await asyncio.gather(*(client.query(q) for q in queries))))
         readings = []
         for gate in self.policy.gates:
-            sample: Sample = samples[gate.query]
-            sustained = samples[sustained_query(gate, self.policy.sustain(gate))].value if gate.rollback_trigger else None
+            sample: Sample = samples[gate.query_in(env)]
+            sustained = (
+                samples[sustained_query(gate, self.policy.sustain(gate), env)].value if gate.rollback_trigger else None
+            )
             readings.append(GateReading(gate, sample.value, sustained, sample.problem))
         if votes_queries:
             votes, unhelpful, unsafe = (samples[q] for q in votes_queries)
@@ -152,7 +159,7 @@ class RolloutGuard:
         else:
             feedback = FeedbackReading(thresholds.feedback, None, None, None,
                                        "phase start unknown: no recorded change of the flag")
-        traffic, cost = samples[thresholds.traffic_query], samples[thresholds.cost.record]
+        traffic, cost = samples[traffic_query], samples[cost_query]
         return Observation(tuple(readings), traffic.value, feedback, CostReading(cost.value, self.budget, cost.problem),
                            traffic.problem)
 

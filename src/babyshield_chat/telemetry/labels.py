@@ -23,6 +23,7 @@ from babyshield_chat.vocabulary import (
     ENDPOINTS,
     FALLBACK_REASONS,
     FEEDBACK_REASONS,
+    FLAG_SOURCES,
     INTENTS,
     LLM_OUTCOMES,
     NO_FEEDBACK_REASON,
@@ -96,6 +97,7 @@ DEPENDENCY = ClosedSet.of("dependency", DEPENDENCIES)
 FEEDBACK_REASON = ClosedSet.of("reason", FEEDBACK_REASON_LABELS)
 #: A vote is on an answer, so its intent is an answer's: never `none`.
 FEEDBACK_INTENT = ClosedSet.of("intent", INTENTS)
+FLAG_SOURCE = ClosedSet.of("source", FLAG_SOURCES)
 
 
 def model_set(models: Iterable[str]) -> ClosedSet:
@@ -107,17 +109,21 @@ def model_set(models: Iterable[str]) -> ClosedSet:
 
 
 def request_outcome(status_code: int, *, blocked: bool, intent: str | None = None, synthesizer: str | None = None,
-                    replayed: bool = False) -> RequestOutcome:
+                    replayed: bool = False, draining: bool = False) -> RequestOutcome:
     """The `outcome` of one chat request (spec section 5), decided here and nowhere else.
 
     The gate's 403 is `blocked`; any other 4xx is `rejected`, any 5xx
-    `error`. An answer is `emergency` when the emergency step wrote it,
+    `error`, except the 503 `not_ready` of a draining instance (`draining`),
+    which is `rejected` (spec section 4a): a deploy must not move the
+    error-rate gate. An answer is `emergency` when the emergency step wrote it,
     `fallback` when the fallback writer did, else `ok`. A replayed response
     (the same `client_message_id` again) is `ok`: nothing was answered anew,
     so nothing fell back this time.
     """
     if blocked:
         return "blocked"
+    if draining:
+        return "rejected"
     if status_code >= 500:
         return "error"
     if status_code >= 400:

@@ -16,7 +16,7 @@ class CountingConnection:
 
     async def fetchrow(self, query: str):
         self.queries += 1
-        return {"n": self.records, "at": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)}
+        return {"n": self.records, "groups": self.records, "at": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)}
 
 
 async def test_reads_once_within_the_ttl_and_again_after_it():

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from babyshield_chat.devtools.alerting.rules import render_rules
-from babyshield_chat.alerting.thresholds import ThresholdsError, load_thresholds, parse_duration
+from babyshield_chat.alerting.thresholds import Measure, ThresholdsError, load_thresholds, parse_duration
 
 _DURATION = re.compile(r"\[(\d+(?:ms|s|m|h))\]")
 
@@ -83,18 +83,46 @@ def test_every_ratio_and_p95_record_requires_the_minimum_request_rate(committed:
         assert "and on (" in rule["expr"], rule["record"]
 
 
-def test_every_alert_links_its_runbook_section_and_the_dashboard(committed: str) -> None:
+def test_every_alert_links_its_runbook_section_and_the_dashboard_of_its_env_absolutely(committed: str) -> None:
     thresholds = load_thresholds()
     anchors = {g.alert + tier: g.runbook_anchor for g in thresholds.gates for tier in ("Warning", "Critical")}
     anchors |= {s.alert: s.runbook_anchor for s in thresholds.signals.values()}
     feedback = thresholds.feedback
     anchors |= {feedback.warning_alert: feedback.runbook_anchor, feedback.critical_alert: feedback.runbook_anchor,
                 feedback.unsafe.alert: feedback.unsafe.runbook_anchor}
+    base = thresholds.links.base_url
+    assert base.startswith("https://")
     for name, rule in _alerts(committed).items():
         notes = rule["annotations"]
-        assert notes["runbook_url"] == f"docs/runbook.md#{anchors[name]}", name
-        assert notes["dashboard"] == thresholds.dashboard_url
-        assert notes["summary"] and notes["description"]
+        assert notes["runbook_url"] == f"{base}/runbooks/babyshield-chat#{anchors[name]}", name
+        assert notes["dashboard"] == f"{base}/grafana/d/babyshield-chat/babyshield-chat?var-env={{{{ $labels.env }}}}"
+        assert notes["summary"].startswith("{{ with $labels.env }}[{{ . }}] {{ end }}") and notes["description"]
+
+
+def test_no_aggregation_drops_the_env_label(committed: str) -> None:
+    # One Prometheus watching staging and production must compute each apart.
+    for rule in _rules(committed):
+        expr = rule["expr"]
+        for match in re.finditer(r"\b(sum|max|min|count|avg)\b\s*(by|without)?\s*(\([^()]*\))?\s*\(", expr):
+            kind, grouping, labels = match.groups()
+            keeps_env = (grouping == "by" and "env" in labels) or (grouping == "without" and "env" not in labels)
+            assert keeps_env, f"{rule.get('record', rule.get('alert'))}: {match.group(0)!r} drops env"
+        assert "on ()" not in expr and "vector(" not in expr, rule.get("record", rule.get("alert"))
+
+
+def test_a_measure_can_count_every_series_and_set_its_own_minimum_rate() -> None:
+    # What a later gate (e.g. the share of unhelpful votes) needs from one thresholds entry.
+    thresholds = load_thresholds()
+    gate = dataclasses.replace(
+        thresholds.gate("fallback_rate"),
+        key="unhelpful_rate", alert="ChatUnhelpfulRate", record="chat:unhelpful_ratio:rate5m",
+        measure=Measure(kind="ratio", metric="chat_feedback_total", numerator=('helpful="false"',), min_rate=0.01),
+    )
+    rules = _rules(render_rules(dataclasses.replace(thresholds, gates=(*thresholds.gates, gate))))
+    [record] = [r for r in rules if r.get("record") == "chat:unhelpful_ratio:rate5m"]
+    assert 'chat_feedback_total{job="babyshield-chat",helpful="false"}' in record["expr"]
+    assert 'rate(chat_feedback_total{job="babyshield-chat"}[5m])) >= 0.01)' in record["expr"]
+    assert {r.get("alert") for r in rules} >= {"ChatUnhelpfulRateWarning", "ChatUnhelpfulRateCritical"}
 
 
 def test_time_compressed_rules_scale_every_for_and_window_but_keep_the_names(committed: str) -> None:
@@ -143,7 +171,7 @@ def test_a_lower_minimum_rate_reaches_every_guard() -> None:
 def test_the_unhelpful_share_counts_votes_over_the_window_and_alerts_at_each_tier(committed: str) -> None:
     feedback = load_thresholds().feedback
     records = {r["record"]: r["expr"] for r in _rules(committed) if "record" in r}
-    assert records[feedback.votes_record] == 'sum(increase(chat_feedback_total{job="babyshield-chat"}[1h]))'
+    assert records[feedback.votes_record] == 'sum by (env) (increase(chat_feedback_total{job="babyshield-chat"}[1h]))'
     assert 'helpful="false"' in records[feedback.record]
     alerts = _alerts(committed)
     for tier, alert in ((feedback.warning_tier, feedback.warning_alert), (feedback.critical_tier, feedback.critical_alert)):
@@ -155,7 +183,7 @@ def test_the_unhelpful_share_counts_votes_over_the_window_and_alerts_at_each_tie
 def test_one_unsafe_vote_fires_at_once_naming_the_intent(committed: str) -> None:
     alert = _alerts(committed)["ChatUnsafeAnswerReported"]
     assert "for" not in alert
-    assert alert["expr"].startswith("sum by (intent) (increase(") and 'reason="unsafe"' in alert["expr"]
+    assert alert["expr"].startswith("sum by (env, intent) (increase(") and 'reason="unsafe"' in alert["expr"]
     assert alert["expr"].endswith("> 0")
     assert alert["labels"]["action"] == "investigate"
     assert "{{ $labels.intent }}" in alert["annotations"]["summary"]
@@ -164,5 +192,5 @@ def test_one_unsafe_vote_fires_at_once_naming_the_intent(committed: str) -> None
 def test_the_cost_record_is_usd_per_day_and_zero_while_nothing_is_spent(committed: str) -> None:
     cost = load_thresholds().cost
     [expr] = [r["expr"] for r in _rules(committed) if r.get("record") == cost.record]
-    assert expr.startswith('sum(rate(chat_llm_cost_usd_total{job="babyshield-chat"}[24h])) * 86400')
-    assert 'or on () (max(up{job="babyshield-chat"}) * 0)' in expr
+    assert expr.startswith('sum by (env) (rate(chat_llm_cost_usd_total{job="babyshield-chat"}[24h])) * 86400')
+    assert 'or on (env) (max by (env) (up{job="babyshield-chat"}) * 0)' in expr

@@ -1,83 +1,110 @@
 """`recall_lookup`: is this product in the recall data, and how fresh is that data?
 
 Keys are tried from the most to the least certain: the scanned code (every
-GTIN spelling), the model number, then brand + name by trigram similarity
-(from the product, or, without a product name, from the question itself).
-An empty or stale recall table yields `unknown`, never `pass`: "no recalls
-found" must only ever mean "we looked in current data and found none". A
-`pass` also needs an exact key (UPC or model number): a name that matches
-nothing is `unknown`, because recalls name products their own way.
+GTIN spelling), the model number, then the name search (`recalls.search`)
+on the product's name narrowed by its brand, or, without a product name, on
+the product phrase of the question (`recalls.phrase`; a question that names
+no product, "hi" or "what's the weather", searches nothing).
+
+Guarantees:
+
+- An empty or stale recall table yields `unknown`, never `pass`: "no recalls
+  found" must only ever mean "we looked in current data and found none".
+- A `pass` needs an exact key (a valid UPC or a model number): a name that
+  matches nothing is `unknown`, because recalls name products their own way.
+- A code whose check digit is wrong (or whose length no GTIN has) is
+  `unknown` with "this code looks mistyped": never "no recall found" for a
+  code that is probably not the product's. It is still looked up as typed,
+  since old recall records carry typos too.
+- A code or model match is `fail`; a name match is `warn`.
+- Results are recalls, not records: one entry per recall with the sources
+  that hold it (`facts["matches"][i]["sources"]`), one evidence item each,
+  and counts in the details count recalls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from babyshield_chat.recalls import repository as repo
-from babyshield_chat.recalls.gtin import GtinError, parse_gtin
 from babyshield_chat.chat.model import Check, Evidence, ToolResult
-from babyshield_chat.telemetry.tracing import db_span
 from babyshield_chat.chat.tools.context import ToolContext
+from babyshield_chat.recalls import repository as repo
+from babyshield_chat.recalls.gtin import Gtin, GtinError, parse_gtin
+from babyshield_chat.recalls.phrase import is_category, product_phrase
+from babyshield_chat.recalls.results import Recall
+from babyshield_chat.telemetry.tracing import db_span
 
 NAME = "recall_lookup"
-MIN_NAME_WORDS = 2
 CHECK = "recall"
 
-# Words that carry no product identity in a question ("is the X recalled?").
-_STOPWORDS = frozenset(
-    """a an the is are was were this that these those my our his her their it its of for to in on at by with and or
-    any has have had do does did be been being can could should would will was there any ever been recalled recall
-    recalls recalled? safe unsafe still ok okay about product products item baby babies my son daughter we i me you
-    what which who when where why how if not no yes please tell know check hazard hazards problem problems issue
-    issues es el la los las un una de del que esta este retirado retirada seguro""".split()
-)
-_WORD = re.compile(r"[\w'’&+-]+", re.UNICODE)
 
-
-def question_terms(text: str) -> str:
-    """The words of a question that may name a product."""
-    words = [w for w in _WORD.findall(text.lower()) if w.strip("'’") not in _STOPWORDS and len(w) > 1]
-    return " ".join(words)
-
-
-def _evidence(match: repo.RecallMatch) -> Evidence:
+def _evidence(match: Recall) -> Evidence:
     return Evidence(
         type="recall",
-        id=f"{match.agency}-{match.recall_number}",
+        id=match.id,
         title=match.title,
         url=match.url,
         date=match.recall_date.isoformat() if match.recall_date else None,
     )
 
 
+def name_query(ctx: ToolContext) -> tuple[str, str | None, str] | None:
+    """(phrase, brand, where it came from) for the name search, or None when there is nothing to search.
+
+    A product name is searched unless it is one word naming only a kind of
+    product ("Crib"); a phrase taken from the question likewise. The brand
+    narrows either (among records that have a brand).
+    """
+    product = ctx.product
+    brand = product.brand if product and product.brand and product.brand.strip() else None
+    if product and product.name and product.name.strip():
+        name = product.name.strip()
+        if len(name.split()) >= 2 or not is_category(name):
+            return name, brand, "product"
+        return None
+    phrase = product_phrase(ctx.question)
+    if phrase and not is_category(phrase):
+        return phrase, brand, "question"
+    return None
+
+
+def _mistyped(code: str, gtin: Gtin | None) -> str:
+    why = gtin.problem if gtin and gtin.problem else f"{code} is not a valid product code"
+    return (f"The code {code} looks mistyped ({why}), so it may not be this product's: please re-scan the barcode "
+            "or type it again.")
+
+
 async def recall_lookup(ctx: ToolContext) -> ToolResult:
     product = ctx.product
+    matches: list[Recall] = []
+    searched: list[str] = []
+    exact_key_searched = False
+    code_problem: str | None = None
+    name_from: str | None = None
     with db_span(ctx.tracer, "SELECT", "recalls"):
         async with ctx.database.connection() as conn:
             fresh = await (ctx.recall_freshness.get(conn) if ctx.recall_freshness else repo.freshness(conn))
-            matches: list[repo.RecallMatch] = []
-            searched: list[str] = []
-            exact_key_searched = False
             if product and product.upc:
                 try:
-                    gtin = parse_gtin(product.upc)
+                    gtin: Gtin | None = parse_gtin(product.upc)
+                except GtinError:
+                    gtin = None
+                if gtin is None or not gtin.valid:
+                    code_problem = _mistyped(product.upc, gtin)
+                    searched.append(f"UPC {product.upc} (looks mistyped)")
+                else:
                     searched.append(f"UPC {gtin.display}")
                     exact_key_searched = True
+                if gtin is not None:
                     matches = await repo.find_by_codes(conn, gtin.candidates)
-                except GtinError:
-                    searched.append(f"UPC {product.upc} (not a valid code)")
             if not matches and product and product.model:
                 searched.append(f"model {product.model}")
                 exact_key_searched = True
                 matches = await repo.find_by_model(conn, product.model)
-            if not matches:
-                name = " ".join(p for p in (product.brand if product else None, product.name if product else None) if p)
-                terms = name or question_terms(ctx.question)
-                # One word ("stroller", "crib") names a category, not a product: it matches everything.
-                if len(terms.split()) >= MIN_NAME_WORDS:
-                    searched.append(f"name '{terms}'")
-                    matches = await repo.find_by_name(conn, terms, brand=product.brand if product and product.name else None)
+            if not matches and (query := name_query(ctx)):
+                phrase, brand, name_from = query
+                searched.append(f"name '{phrase}'" + (f" (brand {brand})" if brand else ""))
+                matches = await repo.find_by_name(conn, phrase, brand=brand)
 
     as_of = fresh.last_import_at
     stale = as_of is None or ctx.now - as_of > dt.timedelta(days=ctx.recalls_max_age_days)
@@ -86,26 +113,29 @@ async def recall_lookup(ctx: ToolContext) -> ToolResult:
         "match_kind": matches[0].match_kind if matches else None,
         "searched": searched,
         "records_loaded": fresh.records_loaded,
+        "recalls_loaded": fresh.recalls_loaded,
         "data_as_of": as_of.isoformat() if as_of else None,
         "stale": stale,
+        "code_problem": code_problem,
+        "name_from": name_from,  # "product", "question", or None when no name was searched
     }
+    check = _check(matches, searched, fresh, stale, ctx, exact_key_searched and code_problem is None, code_problem)
     return ToolResult(
-        name=NAME, ok=True, checks=[_check(matches, searched, fresh, stale, ctx, exact_key_searched)],
-        evidence=[_evidence(m) for m in matches], facts=facts, data_as_of=as_of,
+        name=NAME, ok=True, checks=[check], evidence=[_evidence(m) for m in matches], facts=facts, data_as_of=as_of,
     )
 
 
-def _check(matches, searched, fresh: repo.Freshness, stale: bool, ctx: ToolContext, exact_key_searched: bool) -> Check:
+def _check(matches: list[Recall], searched: list[str], fresh: repo.Freshness, stale: bool, ctx: ToolContext,
+           exact_key_searched: bool, code_problem: str | None) -> Check:
     as_of = fresh.last_import_at.date().isoformat() if fresh.last_import_at else None
+    recalls = fresh.recalls_loaded or fresh.records_loaded
     if matches:
         exact = matches[0].match_kind in ("upc", "model")
         titles = "; ".join(f"{m.agency} {m.recall_number} ({m.title})" for m in matches[:3])
         if exact:
             return Check(name=CHECK, status="fail", detail=f"Recalled: {titles}, matched by {matches[0].match_kind}.")
-        return Check(
-            name=CHECK, status="warn",
-            detail=f"Possible recall by a similar product name: {titles}. Compare the model number on the label.",
-        )
+        detail = f"Possible recall by a similar product name: {titles}. Compare the model number on the label."
+        return Check(name=CHECK, status="warn", detail=f"{detail} {code_problem}" if code_problem else detail)
     if fresh.records_loaded == 0:
         return Check(name=CHECK, status="unknown", detail="No recall data is loaded, so recalls could not be checked.")
     if stale:
@@ -114,16 +144,18 @@ def _check(matches, searched, fresh: repo.Freshness, stale: bool, ctx: ToolConte
             detail=f"The recall data was last updated {as_of}, more than {ctx.recalls_max_age_days} days ago; "
                    "it is too old to rule out a recall.",
         )
+    if code_problem:
+        return Check(name=CHECK, status="unknown", detail=code_problem)
     if not searched:
         return Check(name=CHECK, status="unknown", detail="No UPC, model or product name to look up.")
     if not exact_key_searched:
         # A name that matches nothing proves little: recalls name products their own way.
         return Check(
             name=CHECK, status="unknown",
-            detail=f"No recall matched {', '.join(searched)} in {fresh.records_loaded} records as of {as_of}, "
+            detail=f"No recall matched {', '.join(searched)} in {recalls} recalls as of {as_of}, "
                    "but without a UPC or model number a recall cannot be ruled out.",
         )
     return Check(
         name=CHECK, status="pass",
-        detail=f"No recall found for {', '.join(searched)} in {fresh.records_loaded} records as of {as_of}.",
+        detail=f"No recall found for {', '.join(searched)} in {recalls} recalls as of {as_of}.",
     )
