@@ -20,11 +20,16 @@ the user. What it guarantees:
   without the MAC failing.
 - `purpose` separates the kinds of id: a message id is never a valid
   conversation id, even under one key.
-- The key (one per purpose in the settings, shared by every instance and
-  kept across restarts) keeps anyone without it from minting ids: without a
-  configured key a built-in one is used, which is enough for a development
-  service but lets a user mint ids for themselves, so production requires a
-  key of its own where forging matters (config.py).
+- The key (one per purpose in the settings: `BS_MESSAGE_ID_KEY`,
+  `BS_CONVERSATION_ID_KEY`; shared by every instance and kept across
+  restarts) keeps anyone without it from minting ids: without a configured
+  key a built-in one is used, which is enough for a development service but
+  lets a user mint ids for themselves, so production requires a key of its
+  own where forging matters (message ids: a minted one would be a vote on an
+  answer never given; config.py).
+
+`MessageIds` (chat/message_ids.py) and `ConversationIds`
+(chat/conversation_ids.py) are the two purposes.
 
 The alternative, a database row per issued id, would write for parents who
 did not consent to memory and on the emergency path, which must not touch
