@@ -63,7 +63,7 @@ DB_TIMEOUT_SEC = 2.0
 
 @contextlib.contextmanager
 def _caller(request: web.Request, kind: Kind = "request", *, gated: bool = False) -> Iterator[Identity]:
-    """The authenticated caller (past the chat gate when `gated`), holding one of their in-flight slots for the block."""
+    """The authenticated caller (past the chat gate when `gated`), holding an in-flight slot for the block."""
     identity = request.app[AUTH].require(request)
     if gated:
         require_chat_enabled(request, identity)
