@@ -201,6 +201,7 @@ async def post_rollout_advance(request: web.Request) -> web.Response:
                 audit_id = await guard.apply(conn, decision, actor=actor, request_reason=body.reason)
             except OverrideConflict as exc:
                 raise ApiError(409, "flag_changed", f"{exc}.") from None
+            await request.app[FLAGS].refresh(conn)
             notifier = request.app[ROLLOUT_NOTIFIER]
             if notifier is not None:
                 notifier.publish(decision_notice(decision, environment=request.app[SETTINGS].env, actor=actor,
@@ -224,6 +225,8 @@ async def post_rollout_rollback(request: web.Request) -> web.Response:
             raise ApiError(409, "nothing_to_roll_back", f"{str(exc).capitalize()}.") from None
         except OverrideConflict as exc:
             raise ApiError(409, "flag_changed", f"{exc}.") from None
+        if not body.dry_run:
+            await request.app[FLAGS].refresh(conn)
     response = RollbackResponse(from_pct=before, to_pct=after, dry_run=body.dry_run,
                                 audit_id=change.audit_id if change is not None else None)
     return json_response(request, response.model_dump(mode="json", exclude={"trace_id"}))

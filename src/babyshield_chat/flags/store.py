@@ -205,6 +205,16 @@ class OverrideStore:
             self._apply(None)
         return change
 
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        """Read the override now on the caller's connection, after a write made another way.
+
+        The rollout guard writes the override itself (as the CLI does); the
+        instance whose admin API ran it serves the new flag at once instead of
+        after the NOTIFY, so a console that reads the flag right after its
+        rollback sees it.
+        """
+        self._apply(await overrides.read_override(conn))
+
     def _pool_connection(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
         if self._database is None:
             raise RuntimeError("this OverrideStore was built without a Database and cannot write")
