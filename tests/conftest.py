@@ -30,6 +30,7 @@ from babyshield_chat.recalls.reindex import prepare_database
 from tests.support.apps import AppHarness
 from tests.support.logs import CapturedLogs, captured_logs
 from tests.support.paths import REPO_ROOT
+from tests.support.webhook import WebhookReceiver
 
 TEMPLATE_DB = "bs_test_template"
 LOADED_TEMPLATE_DB = "bs_test_loaded_template"
@@ -246,3 +247,12 @@ def amtool() -> str:
 @pytest.fixture(scope="session")
 def alertmanager_binary() -> str:
     return require_binary("prometheus-alertmanager", "prometheus-alertmanager")
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    """A local webhook receiver on a free port (a chat room's incoming webhook, a pager)."""
+    webhook = WebhookReceiver()
+    await webhook.start()
+    yield webhook
+    await webhook.stop()

@@ -70,6 +70,8 @@ def test_rollout_accepts_fractions_and_percentages(raw, expected):
         ("OTEL_METRIC_EXPORT_INTERVAL", "soon"),
         ("OTEL_METRIC_EXPORT_INTERVAL", "-5"),
         ("OTEL_TRACES_EXPORTER", "console"),
+        ("BS_ROLLOUT_NOTIFY_LEAD_SEC", "15m"),
+        ("BS_ROLLOUT_NOTIFY_LEAD_SEC", "-1"),
     ],
 )
 def test_malformed_value_names_variable_and_value(variable, raw):
@@ -95,6 +97,34 @@ def test_production_needs_a_jwt_key():
     with pytest.raises(ConfigError) as info:
         load_settings({"BS_ENV": "production"})
     assert info.value.variable == "BS_AUTH_JWT_SECRET"
+
+
+def test_production_needs_a_message_id_key_of_its_own():
+    jwt = {"BS_ENV": "production", "BS_AUTH_JWT_SECRET": "s"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(jwt)
+    assert info.value.variable == "BS_MESSAGE_ID_KEY"
+    assert load_settings({**jwt, "BS_MESSAGE_ID_KEY": "k" * 16}).chat.message_id_key == "k" * 16
+
+
+def test_a_short_message_id_key_is_refused_without_echoing_it():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"BS_MESSAGE_ID_KEY": "too-short"})
+    assert info.value.variable == "BS_MESSAGE_ID_KEY" and "too-short" not in str(info.value)
+
+
+def test_rollout_notifications_default_to_nobody_and_a_15_minute_lead():
+    rollout = load_settings({}).rollout
+    assert (rollout.notify_url, rollout.notify_lead_sec) == (None, 900.0)
+    rollout = load_settings({"BS_ROLLOUT_NOTIFY_URL": "https://hooks.example.com/T/B/x",
+                             "BS_ROLLOUT_NOTIFY_LEAD_SEC": "60"}).rollout
+    assert (rollout.notify_url, rollout.notify_lead_sec) == ("https://hooks.example.com/T/B/x", 60.0)
+
+
+def test_a_notify_url_that_is_not_http_is_refused_without_echoing_it():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"BS_ROLLOUT_NOTIFY_URL": "hooks.example.com/T/B/tok3n"})
+    assert info.value.variable == "BS_ROLLOUT_NOTIFY_URL" and "tok3n" not in str(info.value)
 
 
 def test_public_key_accepts_escaped_newlines():

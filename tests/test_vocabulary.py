@@ -11,8 +11,10 @@ from babyshield_chat.telemetry import labels
 from babyshield_chat.vocabulary import (
     ENDPOINTS,
     FALLBACK_REASONS,
+    FEEDBACK_REASONS,
     FLAG_REASONS,
     INTENTS,
+    NO_FEEDBACK_REASON,
     NO_INTENT,
     REQUEST_OUTCOMES,
     RULE_INTENTS,
@@ -39,6 +41,8 @@ def test_metric_labels_take_their_values_from_the_vocabulary():
     assert labels.REQUEST_INTENT.values == frozenset({*INTENTS, NO_INTENT})
     assert labels.FALLBACK_REASON.values == frozenset(FALLBACK_REASONS)
     assert labels.TOOL.values == frozenset(TOOL_NAMES)
+    assert labels.FEEDBACK_REASON.values == frozenset({*FEEDBACK_REASONS, NO_FEEDBACK_REASON})
+    assert labels.FEEDBACK_INTENT.values == frozenset(INTENTS)
 
 
 def test_the_openapi_document_states_the_closed_sets():

@@ -29,16 +29,18 @@ from babyshield_chat.api.context import (
     PIPELINE,
     USER_LIMITS,
     REQUEST_STATE,
+    ROLLOUT_NOTIFIER,
     SETTINGS,
     TELEMETRY,
     TRACER,
 )
-from babyshield_chat.db import memory
+from babyshield_chat.db import feedback, memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
 from babyshield_chat.flags.heartbeat import run_heartbeat
 from babyshield_chat.flags.store import OverrideStore
+from babyshield_chat.rollout.notifier import Notifier
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState, middlewares
 from babyshield_chat.telemetry import Telemetry
@@ -71,6 +73,8 @@ def create_app(
     app[FLAGS] = OverrideStore(database_url, settings.flags, app[DATABASE])
     app[USER_LIMITS] = UserLimits.create(settings.chat.user_rate_per_min, settings.chat.user_max_inflight)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
+    notify_url = settings.rollout.notify_url
+    app[ROLLOUT_NOTIFIER] = Notifier(notify_url) if notify_url else None
     llm_client = create_llm_client(settings)
     spend_guard = create_spend_guard(settings, app[DATABASE]) if llm_client is not None else None
     app[PIPELINE] = build_pipeline(settings, app[DATABASE], telemetry, llm_client, spend_guard)
@@ -88,6 +92,7 @@ def create_app(
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_flag_store_ctx)
     app.cleanup_ctx.append(_retention_ctx)
+    app.cleanup_ctx.append(_notifier_ctx)
     if llm_client is not None and spend_guard is not None:
         # Appended after the database: cleanup runs in reverse, so the pool is still open to flush into.
         app.cleanup_ctx.append(_llm_ctx(llm_client, spend_guard))
@@ -121,7 +126,7 @@ log = EventLog("babyshield_chat.retention")
 
 
 async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Purge messages past BS_CHAT_MEMORY_RETENTION_DAYS at start and then hourly."""
+    """Purge messages and feedback votes past BS_CHAT_MEMORY_RETENTION_DAYS at start and then hourly."""
     retention = dt.timedelta(days=app[SETTINGS].chat.memory_retention_days)
 
     async def loop() -> None:
@@ -129,8 +134,9 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
             try:
                 async with app[DATABASE].connection() as conn:
                     purged = await memory.purge_messages(conn, retention)
-                if purged:
-                    log.info("purged messages past retention", purged=purged)
+                    votes = await feedback.purge_votes(conn, retention)
+                if purged or votes:
+                    log.info("purged messages past retention", purged=purged, votes=votes)
             except DatabaseUnavailable:
                 pass  # next round
             except Exception:
@@ -142,6 +148,14 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Rollout notices still on their way finish (each within its timeout) before the app closes."""
+    yield
+    notifier = app[ROLLOUT_NOTIFIER]
+    if notifier is not None:
+        await notifier.close()
 
 
 async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:

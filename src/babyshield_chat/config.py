@@ -40,6 +40,7 @@ from babyshield_chat.vocabulary import (
     DEFAULT_MEMORY_RETENTION_DAYS,
     DEFAULT_RECALLS_MAX_AGE_DAYS,
     DEFAULT_RECALLS_SOURCE_URL,
+    DEFAULT_ROLLOUT_NOTIFY_LEAD_SEC,
     DEFAULT_ROUTER_BUDGET_SEC,
     DEFAULT_SHUTDOWN_DRAIN_DELAY_SEC,
     DEFAULT_SHUTDOWN_GRACE_SEC,
@@ -226,7 +227,10 @@ class ChatSettings:
     memory_retention_days: int = DEFAULT_MEMORY_RETENTION_DAYS
     user_rate_per_min: int = DEFAULT_USER_RATE_PER_MIN
     user_max_inflight: int = DEFAULT_USER_MAX_INFLIGHT
-    # Binds a conversation id to the user it was issued to (chat/conversation_ids.py); None: a built-in key.
+    # Keys of the MAC that binds an id the service issues to its user (chat/issued_ids.py); None: a built-in key.
+    # An answer's message_id (chat/message_ids.py):
+    message_id_key: str | None = dataclasses.field(default=None, repr=False)
+    # A conversation id (chat/conversation_ids.py):
     conversation_id_key: str | None = dataclasses.field(default=None, repr=False)
     recalls_max_age_days: int = DEFAULT_RECALLS_MAX_AGE_DAYS
     recalls_source_url: str = DEFAULT_RECALLS_SOURCE_URL
@@ -250,6 +254,10 @@ class RolloutSettings:
 
     prometheus_url: str | None = None
     policy_file: str | None = None
+    # A Slack-compatible incoming webhook the guard announces its decisions to; None: nobody is told.
+    notify_url: str | None = dataclasses.field(default=None, repr=False)
+    # How long before a promotion the guard announces it (only with notify_url).
+    notify_lead_sec: float = DEFAULT_ROLLOUT_NOTIFY_LEAD_SEC
 
 
 OtlpProtocol = Literal["http/protobuf", "grpc"]
@@ -381,6 +389,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             ),
             user_rate_per_min=_read(env, "BS_CHAT_USER_RATE_PER_MIN", parse_positive_int, DEFAULT_USER_RATE_PER_MIN),
             user_max_inflight=_read(env, "BS_CHAT_USER_MAX_INFLIGHT", parse_positive_int, DEFAULT_USER_MAX_INFLIGHT),
+            message_id_key=_read(env, "BS_MESSAGE_ID_KEY", _hash_key, None, secret=True),
             conversation_id_key=_read(env, "BS_CONVERSATION_ID_KEY", _hash_key, None, secret=True),
             recalls_max_age_days=_read(
                 env, "BS_RECALLS_MAX_AGE_DAYS", parse_positive_int, DEFAULT_RECALLS_MAX_AGE_DAYS
@@ -390,6 +399,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rollout=RolloutSettings(
             prometheus_url=_read(env, "BS_ROLLOUT_PROMETHEUS_URL", _url, None),
             policy_file=_read(env, "BS_ROLLOUT_POLICY", _text, None),
+            # Secret: an incoming-webhook URL is its own credential.
+            notify_url=_read(env, "BS_ROLLOUT_NOTIFY_URL", _url, None, secret=True),
+            notify_lead_sec=_read(
+                env, "BS_ROLLOUT_NOTIFY_LEAD_SEC", parse_non_negative_float, DEFAULT_ROLLOUT_NOTIFY_LEAD_SEC
+            ),
         ),
     )
     settings = dataclasses.replace(settings, telemetry=_telemetry(env, settings))
@@ -492,6 +506,9 @@ def _check_consistency(settings: Settings, env: Mapping[str, str]) -> None:
         )
     if settings.production and not (settings.auth.jwt_secret or settings.auth.jwt_public_key):
         raise ConfigError("BS_AUTH_JWT_SECRET", "", "production needs BS_AUTH_JWT_SECRET or BS_AUTH_JWT_PUBLIC_KEY")
+    if settings.production and not settings.chat.message_id_key:
+        # With the built-in key anyone could mint message ids for themselves and vote on answers never given.
+        raise ConfigError("BS_MESSAGE_ID_KEY", "", "production needs a key of its own (at least 16 characters)")
     if settings.database.pool_min > settings.database.pool_max:
         raise ConfigError(
             "BS_DB_POOL_MIN", env.get("BS_DB_POOL_MIN", ""), f"must not exceed BS_DB_POOL_MAX ({settings.database.pool_max})"

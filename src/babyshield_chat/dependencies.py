@@ -17,6 +17,7 @@ import openai
 from opentelemetry import trace
 
 from babyshield_chat.chat.conversation_ids import ConversationIds
+from babyshield_chat.chat.message_ids import MessageIds
 from babyshield_chat.chat.intents import IntentResult, RuleClassifier, is_confident
 from babyshield_chat.chat.model import Answer, Product, SynthesisRequest, ToolResult
 from babyshield_chat.chat.pipeline import ChatPipeline
@@ -170,5 +171,6 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
         classifier=RulesThenLlm(RuleClassifier(), llm_classifier),
         synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
         observe_tool=metrics.record_tool, metrics=metrics,
+        message_ids=MessageIds(settings.chat.message_id_key),
         conversation_ids=ConversationIds(settings.chat.conversation_id_key),
     )

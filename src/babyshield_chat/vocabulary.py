@@ -117,6 +117,16 @@ TriggerAction = Literal["kill_switch", "step_back"]
 TRIGGER_ACTIONS: Final[tuple[TriggerAction, ...]] = get_args(TriggerAction)
 GuardAction = Literal["promote", "hold", TriggerAction]
 
+# --- parents' feedback on answers (spec section 1, `POST /api/v1/chat/feedback`) --
+
+#: Why an answer did not help. No free text: a vote carries one of these or none.
+FeedbackReason = Literal["wrong", "unclear", "unsafe", "slow", "other"]
+FEEDBACK_REASONS: Final[tuple[FeedbackReason, ...]] = get_args(FeedbackReason)
+#: The `reason` label of a vote cast without a reason.
+NO_FEEDBACK_REASON: Final = "none"
+#: The reason that is an alert on its own (thresholds.yml `feedback.unsafe`).
+UNSAFE_FEEDBACK_REASON: Final[FeedbackReason] = "unsafe"
+
 # --- defaults of the BS_* variables -----------------------------------------
 
 DEFAULT_ENV: Final = "development"
@@ -149,3 +159,5 @@ DEFAULT_RECALLS_MAX_AGE_DAYS: Final = 7
 DEFAULT_RECALLS_SOURCE_URL: Final = "https://www.saferproducts.gov/RestWebServices/Recall"
 DEFAULT_DB_POOL_MIN: Final = 1
 DEFAULT_DB_POOL_MAX: Final = 20
+#: How long before a promotion the rollout guard announces it (`BS_ROLLOUT_NOTIFY_LEAD_SEC`).
+DEFAULT_ROLLOUT_NOTIFY_LEAD_SEC: Final = 900.0

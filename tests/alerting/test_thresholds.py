@@ -73,6 +73,8 @@ def test_queries_in_one_environment_read_its_series_or_unlabelled_ones() -> None
     assert thresholds.gate("tool_latency_p95").query_in(None) == "max(chat:tool_duration_seconds:p95_5m)"
     assert thresholds.traffic_query_in("staging") == 'sum(chat:requests:rate5m{env=~"staging|"})'
     assert thresholds.gate("error_rate").query_in("prod.eu") == 'max(chat:error_ratio:rate5m{env=~"prod\\.eu|"})'
+    assert thresholds.cost.query_in("production") == 'sum(chat:llm_cost_usd_per_day:rate24h{env=~"production|"})'
+    assert thresholds.cost.query_in(None) == "chat:llm_cost_usd_per_day:rate24h"
 
 
 def test_spend_budget_tolerance_and_min_rate_are_exposed() -> None:
@@ -249,3 +251,56 @@ def test_the_synthesis_p95_leaves_out_synthesis_that_never_reached_the_llm() -> 
     (matcher,) = load_thresholds().gate("synth_latency_p95").measure.matchers
     assert matcher == 'outcome!~"circuit_open|spend_cap"'
     assert {"circuit_open", "spend_cap"} <= set(SYNTH_OUTCOMES)
+
+
+# --- the feedback gate and the cost gate ------------------------------------------------------
+
+
+def test_feedback_gate_counts_at_least_twenty_votes_and_an_unsafe_vote_alerts_at_once() -> None:
+    feedback = load_thresholds().feedback
+    assert (feedback.key, feedback.min_votes, feedback.window) == ("unhelpful_ratio", 20, timedelta(hours=1))
+    assert (feedback.target, feedback.warning, feedback.critical) == (0.10, 0.15, 0.25)
+    assert {feedback.warning_tier.action, feedback.critical_tier.action} == {"investigate"}
+    unsafe = feedback.unsafe
+    assert (unsafe.alert, unsafe.duration, unsafe.action) == ("ChatUnsafeAnswerReported", timedelta(0), "investigate")
+
+
+@pytest.mark.parametrize(("unhelpful", "votes", "ratio", "status"), [
+    (0, 0, None, GateStatus.NO_DATA),
+    (6, 19, None, GateStatus.NO_DATA),  # below the minimum: never green, never red
+    (2, 40, 0.05, GateStatus.OK),
+    (7, 40, 0.175, GateStatus.WARNING),
+    (12, 40, 0.30, GateStatus.CRITICAL),
+    (None, 40, None, GateStatus.NO_DATA),
+])
+def test_feedback_ratio_is_no_data_below_the_minimum_votes(unhelpful, votes, ratio, status) -> None:
+    feedback = load_thresholds().feedback
+    value = feedback.ratio(unhelpful, votes)
+    assert value == (pytest.approx(ratio) if ratio is not None else None)
+    assert feedback.status(value) is status
+
+
+def test_feedback_thresholds_out_of_order_or_a_rollback_action_are_refused(raw: dict[str, Any]) -> None:
+    bad = copy.deepcopy(raw)
+    bad["feedback"]["warning"]["threshold"] = 0.3
+    with pytest.raises(ThresholdsError, match="target < warning < critical < 1"):
+        parse_thresholds(bad)
+    bad = copy.deepcopy(raw)
+    bad["feedback"]["critical"]["action"] = "rollback"
+    with pytest.raises(ThresholdsError, match="never roll it back"):
+        parse_thresholds(bad)
+
+
+@pytest.mark.parametrize("min_votes", [0, 2.5, True, "20"])
+def test_feedback_minimum_votes_must_be_a_whole_number_above_zero(raw: dict[str, Any], min_votes: object) -> None:
+    raw["feedback"]["min_votes"] = min_votes
+    with pytest.raises(ThresholdsError, match="feedback.min_votes"):
+        parse_thresholds(raw)
+
+
+def test_cost_gate_reads_a_daily_rate_over_a_day(raw: dict[str, Any]) -> None:
+    cost = load_thresholds().cost
+    assert (cost.record, cost.window) == ("chat:llm_cost_usd_per_day:rate24h", timedelta(days=1))
+    del raw["cost"]["window"]
+    with pytest.raises(ThresholdsError, match="cost.window"):
+        parse_thresholds(raw)

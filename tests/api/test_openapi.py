@@ -53,3 +53,15 @@ async def test_every_reference_resolves(apps):
 
     for ref in refs(doc):
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+
+
+async def test_feedback_request_schema_is_strict_and_names_the_closed_reasons(apps):
+    doc = await fetch_document(apps)
+    schema = doc["components"]["schemas"]["FeedbackRequest"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"message_id", "helpful"}
+    assert schema["properties"]["helpful"]["type"] == "boolean"
+    reason = next(s for s in schema["properties"]["reason"]["anyOf"] if s.get("type") != "null")
+    assert reason["enum"] == ["wrong", "unclear", "unsafe", "slow", "other"]
+    op = doc["paths"]["/api/v1/chat/feedback"]["post"]
+    assert {"400", "401", "403", "404", "429"} <= set(op["responses"])

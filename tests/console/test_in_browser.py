@@ -34,6 +34,7 @@ def service(module_loaded_database_url: str) -> Iterator[ServiceProcess]:
     chromium_path()  # fail before starting anything when the browser is missing
     process = ServiceProcess({**DEV_ENV, "BS_DATABASE_URL": module_loaded_database_url,
                               "BS_ADMIN_TOKEN": ADMIN_TOKEN, "BS_METRICS_PROMETHEUS": "true",
+                              "BS_LLM_DAILY_BUDGET_USD": "50",
                               # The page's user is an internal tester: it keeps the chat at any percentage.
                               "BS_FEATURE_CHAT_ALLOWLIST": USER})
     try:
@@ -156,6 +157,60 @@ def test_a_suggested_question_is_a_button_that_asks_it(service, page):
     suggestion.click()
     expect(page.locator(".question").last).to_have_text(question)
     expect(page.locator(".answer:not(.pending)")).to_have_count(2)
+
+
+def feedback_votes(service: ServiceProcess) -> dict[tuple[str, str, str], float]:
+    """`chat_feedback_total` from the service's /metrics, by (helpful, reason, intent)."""
+    with urllib.request.urlopen(service.url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    votes = {}
+    for line in text.splitlines():
+        match = re.match(r'chat_feedback_total\{helpful="(\w+)",intent="(\w+)",reason="(\w+)"\} ([\d.]+)', line)
+        if match:
+            votes[(match[1], match[3], match[2])] = float(match[4])
+    return votes
+
+
+def test_thumbs_down_then_a_reason_votes_on_that_answer_and_thumbs_up_on_another(service, page):
+    watch = open_console(page, service)
+    before = feedback_votes(service)
+    ask(page, "Is this recalled?", upc=RECALLED_UPC)
+    answer = page.locator(".answer").last
+    vote = answer.get_by_role("group", name="Was this answer helpful?")
+    expect(vote.get_by_role("group", name="Why it did not help")).to_be_hidden()
+    vote.get_by_role("button", name="Not helpful").click()
+    expect(vote.get_by_role("status")).to_have_text("Thanks: recorded as not helpful")
+    expect(vote.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    vote.get_by_role("group", name="Why it did not help").get_by_role("button", name="Unsafe").click()
+    expect(vote.get_by_role("status")).to_have_text("Thanks: recorded as not helpful (unsafe)")
+    expect(vote.get_by_role("button", name="Unsafe")).to_have_attribute("aria-pressed", "true")
+
+    ask(page, "my baby swallowed a battery")
+    emergency = page.locator(".answer").last.get_by_role("group", name="Was this answer helpful?")
+    emergency.get_by_role("button", name="Helpful", exact=True).click()
+    expect(emergency.get_by_role("status")).to_have_text("Thanks: recorded as helpful")
+    expect(emergency.get_by_role("group", name="Why it did not help")).to_be_hidden()
+
+    after = feedback_votes(service)
+    added = {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)}
+    # Each press is a vote: the reason replaced the bare thumbs down in storage and counted again.
+    assert added == {("false", "none", "recall_details"): 1, ("false", "unsafe", "recall_details"): 1,
+                     ("true", "none", "emergency"): 1}
+    assert watch.errors == []
+
+
+def test_the_rollout_panel_shows_the_next_phases_cost_and_the_feedback_gate(service, page):
+    admin(service, "PUT", "/api/v1/admin/flags/chat", {"rollout_pct": 0.25, "reason": "phase 2"})
+    open_console(page, service)
+    connect_admin(page)
+    expect(page.locator("#cost-value")).to_have_text("no data")
+    expect(page.locator("#cost-note")).to_have_text("at 50%; budget $50.00/day")
+    row = page.locator("tr[data-gate=unhelpful_ratio]")
+    expect(row).to_contain_text("Unhelpful answers (this phase)")
+    expect(row).to_contain_text("warning 15% · critical 25%")
+    expect(row).to_have_attribute("data-state", "no_data")
+    expect(page.locator("#verdict-reasons li").first).to_have_text(
+        "no data for 7 gates, the traffic and the cost: Prometheus is not configured")
 
 
 def test_the_kill_switch_needs_a_reason_turns_chat_off_within_2_s_and_is_audited(service, page):

@@ -9,7 +9,7 @@ from babyshield_chat.db.migrate import MigrationError, available_migrations, mig
 
 EXPECTED_TABLES = {
     "conversations", "messages", "profiles", "idempotency_records", "recalls", "recall_imports",
-    "flag_overrides", "flag_audit", "llm_spend", "schema_migrations",
+    "flag_overrides", "flag_audit", "llm_spend", "feedback_votes", "schema_migrations",
 }
 
 

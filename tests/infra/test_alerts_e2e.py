@@ -55,7 +55,7 @@ from tests.support.prometheus import TIME_SCALE, Prometheus, settle
 from tests.support.promql import metric_names
 from tests.support.rollout import drill_policy_yaml, run_until_it_acts, start_rollout
 from tests.support.service import DrillService
-from tests.support.traffic import Exchange, TrafficGenerator, canary_users
+from tests.support.traffic import Exchange, TrafficGenerator, canary_users, vote_on
 from tests.support.webhook import Delivery, WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -334,6 +334,10 @@ FILTER_EXPECTATIONS: dict[str, Callable[[Exchange], bool]] = {
     "ChatCircuitOpen": lambda e: e.fallback_reason == "circuit_open",
     "ChatBlocked": lambda e: e.error_code == "chat_disabled",
     "ChatLatency": _served,
+    # Parents' votes: the phases cast none, so these count no line of them.
+    "ChatFeedbackVotes": lambda e: False,
+    "ChatFeedbackUnhelpful": lambda e: False,
+    "ChatFeedbackUnsafe": lambda e: False,
 }
 # What each flag-line filter must count, from the service's chat_flag_state lines.
 FLAG_FILTER_EXPECTATIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
@@ -427,6 +431,16 @@ async def test_cloudwatch_filters_and_alarms_judge_the_services_real_log_lines(s
 # -- the rollout guard, reading this Prometheus ---------------------------------------------------
 
 
+async def parents_vote_helpful(stack: Stack, votes: int) -> None:
+    """Thumbs up on `votes` answers: the feedback gate needs that many in the phase (backdated past all of them)."""
+    answered = [e for e in stack.traffic.exchanges if e.message_id][-votes:]
+    assert len(answered) == votes, "too few answers to vote on"
+    async with aiohttp.ClientSession() as session:
+        for exchange in answered:
+            await vote_on(session, stack.service.url, exchange, helpful=True)
+    await settle(stack.prometheus.url, "sum(chat_feedback_total)", lambda v: v is not None and v >= votes)
+
+
 async def wait_for_flags(service: DrillService, predicate: Callable[[dict[str, Any]], bool],
                          timeout: float) -> None:
     """Poll the public flags endpoint (as a canary user) until `predicate` holds."""
@@ -447,15 +461,19 @@ async def test_the_rollout_guard_promotes_a_healthy_canary_and_kills_the_switch_
     conn = await asyncpg.connect(module_database_url)
     try:
         await healthy(stack)
+        await parents_vote_helpful(stack, THRESHOLDS.feedback.min_votes + 5)
         await start_rollout(conn, SERVICE_FLAGS, FIRST_PHASE_PCT, hours_ago=25)
         await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == FIRST_PHASE_PCT, timeout=5)
         async with PrometheusClient(stack.prometheus.url) as client:
             guard = RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
                                  clock=lambda: dt.datetime.now(dt.UTC), environment=ENV)
-            # The guard of another environment reads none of this one's series: no data, never green.
+            # The guard of another environment reads none of this one's series, votes and spend included:
+            # no data, never green.
+            now = dt.datetime.now(dt.UTC)
             elsewhere = await RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
-                                           environment="production").observe()
+                                           environment="production").observe(now - dt.timedelta(hours=25), now)
             assert elsewhere.traffic is None and {r.value for r in elsewhere.readings} == {None}
+            assert (elsewhere.feedback.votes, elsewhere.cost.usd_per_day) == (None, None)
             promoted = await run_until_it_acts(guard, conn)
             assert (promoted.action, promoted.target_pct) == ("promote", 0.25), promoted.summary
             await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == 0.25, timeout=5)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-# Environment variables named by the spec (sections 2, 3, 4, 5, 8).
+# Environment variables named by the spec (sections 2, 3, 4, 5, 8), and the keys the README adds.
 SPEC_ENV = {
     "BS_ENV",
     "BS_AUTH_MODE",
@@ -26,6 +26,7 @@ SPEC_ENV = {
     "BS_AUTH_JWT_ISSUER",
     "BS_ADMIN_TOKEN",
     "BS_LOG_HASH_KEY",
+    "BS_MESSAGE_ID_KEY",
     "BS_DATABASE_URL",
     "BS_FEATURE_CHAT_ENABLED",
     "BS_FEATURE_CHAT_ROLLOUT_PCT",
@@ -229,7 +230,8 @@ def test_ecs_task_names_only_spec_variables_and_keeps_secrets_out_of_plain_env(t
     plain = {e["name"] for e in chat["environment"]}
     secret = {s["name"] for s in chat["secrets"]}
     assert {n for n in plain | secret if n.startswith("BS_")} - SPEC_ENV == set()
-    assert {"BS_DATABASE_URL", "BS_LLM_API_KEY", "BS_ADMIN_TOKEN", "BS_LOG_HASH_KEY"} <= secret
+    assert {"BS_DATABASE_URL", "BS_LLM_API_KEY", "BS_ADMIN_TOKEN", "BS_LOG_HASH_KEY", "BS_MESSAGE_ID_KEY",
+            "BS_CONVERSATION_ID_KEY"} <= secret
     assert not plain & secret
 
 

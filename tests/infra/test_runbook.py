@@ -36,6 +36,10 @@ def test_every_alert_section_names_the_alerts_it_explains(repo_root: Path) -> No
         )
     for signal in thresholds.signals.values():
         assert signal.alert in sections[signal.runbook_anchor]
+    feedback = thresholds.feedback
+    assert feedback.warning_alert in sections[feedback.runbook_anchor]
+    assert feedback.critical_alert in sections[feedback.runbook_anchor]
+    assert feedback.unsafe.alert in sections[feedback.unsafe.runbook_anchor]
 
 
 def test_anchors_are_unique(repo_root: Path) -> None:

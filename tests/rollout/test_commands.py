@@ -113,22 +113,93 @@ def test_an_unreachable_database_exits_1_without_a_traceback():
     assert result.stderr.startswith("babyshield-chat rollout: the database failed") and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-async def test_watch_decides_every_interval_and_exits_0_on_a_signal(database_url, signum):
-    start_canary(database_url)
+async def watch_until(database_url, holds, signum=signal.SIGTERM, **env):
+    """`rollout watch` every 0.2 s until it has recorded `holds` holds, then `signum`: (exit status, stdout, stderr)."""
     proc = subprocess.Popen(babyshield_chat_command("rollout", "watch", "--interval", "0.2"),
-                            env=cli_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=cli_env(database_url, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while len([a for a in await audit_actions(database_url) if a[1] == "guard_hold"]) < 2:
+        while len([a for a in await audit_actions(database_url) if a[1] == "guard_hold"]) < holds:
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "watch recorded no decisions"
             await asyncio.sleep(0.1)
         proc.send_signal(signum)
-        out, err = proc.communicate(timeout=10)
+        out, err = await asyncio.to_thread(proc.communicate, timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_watch_decides_every_interval_and_exits_0_on_a_signal(database_url, signum):
+    start_canary(database_url)
+    status, out, err = await watch_until(database_url, 2, signum)
+    assert status == 0, err
     assert "hold at 10%" in out and out.rstrip().endswith("watch stopped")
+
+
+# --- a person's hold, and notifications ----------------------------------------------------------
+
+
+async def test_hold_and_resume_are_audited_announced_and_not_doubled(database_url, receiver):
+    start_canary(database_url)
+    notify = {"BS_ROLLOUT_NOTIFY_URL": f"{receiver.url}/T1/B1/x"}
+    held = await asyncio.to_thread(rollout, "hold", "--reason", "app release first", "--actor", "dana",
+                                   database_url=database_url, **notify)
+    assert held.returncode == 0, held.stderr
+    assert held.stdout.startswith("held: the guard promotes nothing until `rollout resume` (rollout at 10%")
+    again = await asyncio.to_thread(rollout, "hold", "--reason", "me too", database_url=database_url)
+    assert again.returncode == 2 and "already held by dana" in again.stderr
+    advanced = await asyncio.to_thread(rollout, "advance", database_url=database_url)
+    assert advanced.returncode == 3 and "held by dana since" in advanced.stdout
+    resumed = await asyncio.to_thread(rollout, "resume", "--reason", "released", "--actor", "dana",
+                                      database_url=database_url, **notify)
+    assert resumed.returncode == 0 and resumed.stdout.startswith("resumed (rollout at 10%")
+    assert [a for a in await audit_actions(database_url) if a[1] in ("hold", "resume")] == [
+        ("dana", "hold", "app release first"), ("dana", "resume", "released")]
+    assert [b.json["blocks"][0]["text"]["text"] for b in receiver.bodies] == [
+        "Rollout held by dana at 10%", "Rollout resumed by dana at 10%"]
+
+
+async def test_advance_tells_the_webhook_what_it_decided(database_url, receiver):
+    start_canary(database_url)
+    result = await asyncio.to_thread(rollout, "advance", database_url=database_url,
+                                     BS_ROLLOUT_NOTIFY_URL=f"{receiver.url}/hook", BS_ENV="staging")
+    assert result.returncode == 3, result.stderr
+    [body] = receiver.bodies
+    assert body.json["text"].startswith("[staging] Rollout held at 10%: error_rate: no data")
+    assert "audit #" in body.json["blocks"][-1]["elements"][0]["text"]
+
+
+async def test_a_broken_webhook_never_changes_what_the_guard_does(database_url, receiver):
+    start_canary(database_url)
+    receiver.status = 500
+    failing = await asyncio.to_thread(rollout, "advance", database_url=database_url,
+                                      BS_ROLLOUT_NOTIFY_URL=f"{receiver.url}/hook")
+    unreachable = await asyncio.to_thread(rollout, "advance", database_url=database_url,
+                                          BS_ROLLOUT_NOTIFY_URL=f"http://127.0.0.1:{free_port()}/hook")
+    for result in (failing, unreachable):
+        assert result.returncode == 3 and result.stdout.startswith("hold at 10%"), result.stderr
+        assert "rollout_notification_failed" in result.stdout + result.stderr
+    assert [a[1] for a in await audit_actions(database_url)].count("guard_hold") == 2
+
+
+async def test_status_prints_the_votes_and_the_cost_projection(database_url):
+    start_canary(database_url)
+    result = rollout("status", database_url=database_url, BS_LLM_DAILY_BUDGET_USD="50")
+    assert result.returncode == 0, result.stderr
+    assert ("  feedback    no data (no Prometheus URL configured (--prometheus-url or BS_ROLLOUT_PROMETHEUS_URL))"
+            "   (warning 15%, critical 25%, at least 20 votes)") in result.stdout
+    assert ("  cost        no data (no Prometheus URL configured (--prometheus-url or BS_ROLLOUT_PROMETHEUS_URL)); "
+            "budget $50.00/day (BS_LLM_DAILY_BUDGET_USD)") in result.stdout
+    assert any(line.split()[:1] == ["unhelpful_ratio"] for line in result.stdout.splitlines())
+
+
+async def test_watch_tells_a_hold_once_not_every_round_and_counts_what_it_sent(database_url, receiver):
+    start_canary(database_url)
+    status, out, err = await watch_until(database_url, 4, BS_ROLLOUT_NOTIFY_URL=f"{receiver.url}/hook")
+    assert status == 0, err
+    assert len(receiver.bodies) == 1 and receiver.bodies[0].json["text"].startswith("[development] Rollout held at 10%")
+    assert out.rstrip().endswith("watch stopped (notifications: 1 sent, 0 failed)")

@@ -64,6 +64,8 @@ async def healthy(prometheus, chat_metrics):
     await settle(prometheus.url, "max(chat:synth_duration_seconds:p95_5m)", lambda v: v is not None)
     # After a test that stopped the traffic, the rate window must refill past the policy's minimum.
     await settle(prometheus.url, TRAFFIC_RECORD, lambda v: v is not None and v >= MIN_REQUEST_RATE)
+    # The phases below are backdated a day: every vote so far is in them; the feedback gate needs 20.
+    await settle(prometheus.url, "sum(chat_feedback_total)", lambda v: v is not None and v >= 25)
 
 
 def guard_for(prometheus, policy_file, client):

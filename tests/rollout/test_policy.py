@@ -36,6 +36,11 @@ def test_time_scale_shortens_how_long_a_trigger_must_be_sustained():
     assert policy.sustain(THRESHOLDS.gate("error_rate")) == dt.timedelta(seconds=5)
 
 
+def test_the_cost_budget_is_optional_and_read_when_given():
+    assert load_policy().max_daily_cost_usd is None
+    assert policy_with(max_daily_cost_usd=40).max_daily_cost_usd == 40.0
+
+
 def test_a_policy_file_is_read(tmp_path):
     path = tmp_path / "policy.yml"
     path.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("soak: 24h", "soak: 2h"))
@@ -59,6 +64,8 @@ def test_a_policy_file_is_read(tmp_path):
         ({"on_rollback_trigger": {"error_rate": "panic", "latency_p95": "step_back", "circuit_rate": "step_back"}},
          "on_rollback_trigger.error_rate: expected one of ['kill_switch', 'step_back'], got 'panic'"),
         ({"soak": "24h"}, "unknown keys ['soak']"),
+        ({"max_daily_cost_usd": 0}, "max_daily_cost_usd must be greater than 0, got 0"),
+        ({"max_daily_cost_usd": "50 USD"}, "max_daily_cost_usd: expected a number, got '50 USD'"),
     ],
 )
 def test_a_broken_policy_is_refused_with_the_field_and_the_value(changes, message):

@@ -2,10 +2,13 @@
 
 It serves the metrics the rollout gates read (`chat_requests_total`,
 `chat_request_duration_seconds`, `chat_tool_duration_seconds`,
-`chat_synth_duration_seconds`) in Prometheus text format. Counters advance
+`chat_synth_duration_seconds`, `chat_feedback_total`,
+`chat_llm_cost_usd_total`) in Prometheus text format. Counters advance
 with wall time at `rps` requests per second, split by the current error and
-circuit-open ratios, and every request takes `latency` seconds, so a real
-Prometheus scraping it computes the rates and p95s the test set.
+circuit-open ratios, and every request takes `latency` seconds; parents vote
+on `vote_ratio` of the requests, `unhelpful_ratio` of them thumbs down, and
+each request costs `usd_per_request`; so a real Prometheus scraping it
+computes the rates, p95s, vote shares and spend the test set.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class Traffic:
     error_ratio: float = 0.0
     circuit_ratio: float = 0.0
     latency: float = 0.2
+    vote_ratio: float = 0.5
+    unhelpful_ratio: float = 0.05
+    usd_per_request: float = 0.0
 
 
 class ChatMetrics:
@@ -38,6 +44,9 @@ class ChatMetrics:
         self._last = time.monotonic()
         self._requests: dict[tuple[str, str], float] = defaultdict(float)
         self._durations: dict[tuple[str, float], float] = defaultdict(float)  # (outcome, latency) -> count
+        # Every vote series from the start, at 0, as the service exports them.
+        self._votes: dict[str, float] = {"true": 0.0, "false": 0.0}  # helpful -> votes
+        self._cost = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -69,6 +78,10 @@ class ChatMetrics:
         self._requests[("blocked", "closed")] += n  # the 90% a 10% rollout turns away, roughly
         self._durations[("error", t.latency)] += errors
         self._durations[("ok", t.latency)] += n - errors
+        votes = n * t.vote_ratio
+        self._votes["false"] += votes * t.unhelpful_ratio
+        self._votes["true"] += votes * (1 - t.unhelpful_ratio)
+        self._cost += n * t.usd_per_request
 
     def render(self) -> str:
         with self._lock:
@@ -86,6 +99,13 @@ class ChatMetrics:
                                 {'tool="recall_lookup",outcome="ok"': [(TOOL_LATENCY, served)]})
             lines += _histogram("chat_synth_duration_seconds", SYNTH_BUCKETS,
                                 {'model="gpt-4o-mini",outcome="ok"': [(SYNTH_LATENCY, served)]})
+            lines.append("# TYPE chat_feedback_total counter")
+            for helpful, votes in self._votes.items():
+                reason = "none" if helpful == "true" else "wrong"
+                lines.append(f'chat_feedback_total{{helpful="{helpful}",intent="recall_details",reason="{reason}"}} '
+                             f"{votes:.3f}")
+            lines.append("# TYPE chat_llm_cost_usd_total counter")
+            lines.append(f'chat_llm_cost_usd_total{{model="gpt-4o-mini"}} {self._cost:.6f}')
             return "\n".join(lines) + "\n"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

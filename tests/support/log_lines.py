@@ -54,3 +54,24 @@ def flag_line(enabled: bool, rollout_pct: float) -> str:
             "env": "staging",
         }
     )
+
+
+def feedback_line(helpful: bool = False, reason: str | None = "wrong", intent: str = "recall_details") -> str:
+    """One ``chat_feedback`` log line, as POST /api/v1/chat/feedback logs a recorded vote."""
+    return json.dumps(
+        {
+            "ts": "2026-11-27T10:16:00.000Z",
+            "level": "info",
+            "event": "chat_feedback",
+            "helpful": helpful,
+            "reason": reason or "none",
+            "intent": intent,
+            "replaced": False,
+            "user_hash": "b1946ac92492d234",
+            "trace_id": "5bf92f3577b34da6a3ce929d0e0e4736",
+            "span_id": "10f067aa0ba902b7",
+            "service": "babyshield-chat",
+            "version": "0.1.0",
+            "env": "staging",
+        }
+    )

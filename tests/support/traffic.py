@@ -10,6 +10,7 @@ an `Exchange` keyed by its `X-Trace-Id`: tests join it with the service's
 
 `canary_users` picks user ids whose rollout bucket is inside the first
 rollout phase, so the traffic keeps flowing at any rollout percentage.
+`vote_on` casts a parent's vote on an answer the traffic got.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import aiohttp
 from babyshield_chat.flags.evaluation import bucket
 
 CHAT_PATH = "/api/v1/chat/conversation"
+FEEDBACK_PATH = "/api/v1/chat/feedback"
 QUESTION = {
     "message": "Is this crib recalled?",
     "product": {"name": "Dream Sleeper crib", "brand": "Acme", "category": "crib"},
@@ -54,6 +56,7 @@ class Exchange:
     error_code: str | None
     synthesizer: str | None
     fallback_reason: str | None
+    message_id: str | None = None  # what a parent votes on (POST /api/v1/chat/feedback)
 
 
 class TrafficGenerator:
@@ -126,5 +129,13 @@ class TrafficGenerator:
         self.exchanges.append(Exchange(
             user=user, started_at=started, latency_sec=time.monotonic() - started, status=status,
             trace_id=trace_id, error_code=error.get("code"), synthesizer=body.get("synthesizer"),
-            fallback_reason=body.get("fallback_reason"),
+            fallback_reason=body.get("fallback_reason"), message_id=body.get("message_id"),
         ))
+
+
+async def vote_on(session: aiohttp.ClientSession, base_url: str, exchange: Exchange, *, helpful: bool,
+                  reason: str | None = None) -> None:
+    """The parent who got `exchange`'s answer votes on it (POST /api/v1/chat/feedback); 200 or the test fails."""
+    body = {"message_id": exchange.message_id, "helpful": helpful, "reason": reason}
+    async with session.post(base_url + FEEDBACK_PATH, json=body, headers={"X-User-Id": exchange.user}) as response:
+        assert response.status == 200, await response.text()

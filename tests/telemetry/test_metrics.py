@@ -30,6 +30,7 @@ SPEC_SERIES = {
     "chat_llm_requests_total": {"model", "outcome"},
     "chat_llm_tokens_total": {"model", "direction"},
     "chat_llm_cost_usd_total": {"model"},
+    "chat_feedback_total": {"helpful", "reason", "intent"},
     "chat_flag_enabled": set(),
     "chat_flag_rollout_ratio": set(),
     "chat_inflight_requests": set(),
@@ -63,6 +64,7 @@ def record_one_of_each(telemetry: Telemetry) -> None:
     metrics.observe_inflight(lambda: 1)
     metrics.observe_db_pool(lambda: (3, 7, 10))
     metrics.record_db_acquire(0.002)
+    metrics.count_feedback(False, "unsafe", "pregnancy_risk")
     metrics.count_flag_change("override")
     metrics.count_flag_change("override")
 
@@ -248,6 +250,27 @@ def test_build_info_is_one_labelled_with_the_configured_service_version():
     [point] = metric_points(telemetry, "chat_build_info")
 
     assert (point.attributes, point.value) == ({"version": "2.0.1"}, 1)
+
+
+def test_every_feedback_series_starts_at_zero_and_a_vote_adds_one(telemetry):
+    # Votes are rare: a series born with its first vote would lose that vote to increase().
+    before = {tuple(sorted(p.attributes.items())): p.value for p in metric_points(telemetry, "chat_feedback_total")}
+    assert len(before) == 2 * 6 * 9 and set(before.values()) == {0}
+    telemetry.metrics.count_feedback(True, None, "emergency")
+    telemetry.metrics.count_feedback(False, "wrong", "recall_details")
+    telemetry.metrics.count_feedback(False, "wrong", "recall_details")
+    counted = {tuple(sorted(p.attributes.items())): p.value for p in metric_points(telemetry, "chat_feedback_total")
+               if p.value}
+    assert counted == {
+        (("helpful", "true"), ("intent", "emergency"), ("reason", "none")): 1,
+        (("helpful", "false"), ("intent", "recall_details"), ("reason", "wrong")): 2,
+    }
+
+
+def test_feedback_labels_outside_the_closed_sets_are_recorded_as_other(telemetry):
+    telemetry.metrics.count_feedback(False, "the answer was rude", "none")
+    [point] = [p for p in metric_points(telemetry, "chat_feedback_total") if p.value]
+    assert point.attributes == {"helpful": "false", "reason": "other", "intent": "other"}
 
 
 def test_configured_models_are_accepted_as_labels():

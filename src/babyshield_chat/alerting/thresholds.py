@@ -104,30 +104,12 @@ class Measure:
     min_rate: float | None = None
 
 
-@dataclass(frozen=True)
-class Gate:
-    """One row of the checklist's Key Metrics Targets."""
+class _TwoTiers:
+    """A warning and a critical tier: their thresholds, their alert names, and where a value sits."""
 
-    key: str
-    name: str
     alert: str
-    record: str
-    unit: Unit
-    measure: Measure
-    target: float
     warning_tier: Tier
     critical_tier: Tier
-    rollback_trigger: bool
-    runbook_anchor: str
-
-    @property
-    def query(self) -> str:
-        """Instant PromQL returning one value (the worst series when split by a label)."""
-        return f"max({self.record})" if self.measure.by else self.record
-
-    def query_in(self, env: str | None) -> str:
-        """:attr:`query` on one environment's series (see :func:`env_matcher`); all of them with None."""
-        return self.query if env is None else f"max({self.record}{{{env_matcher(env)}}})"
 
     @property
     def warning(self) -> float:
@@ -165,6 +147,32 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Gate(_TwoTiers):
+    """One row of the checklist's Key Metrics Targets."""
+
+    key: str
+    name: str
+    alert: str
+    record: str
+    unit: Unit
+    measure: Measure
+    target: float
+    warning_tier: Tier
+    critical_tier: Tier
+    rollback_trigger: bool
+    runbook_anchor: str
+
+    @property
+    def query(self) -> str:
+        """Instant PromQL returning one value (the worst series when split by a label)."""
+        return f"max({self.record})" if self.measure.by else self.record
+
+    def query_in(self, env: str | None) -> str:
+        """:attr:`query` on one environment's series (see :func:`env_matcher`); all of them with None."""
+        return self.query if env is None else f"max({self.record}{{{env_matcher(env)}}})"
+
+
+@dataclass(frozen=True)
 class Signal:
     """An alert outside the checklist rows (no traffic, blocked ratio, DB pool...)."""
 
@@ -176,6 +184,47 @@ class Signal:
     action: Action
     runbook_anchor: str
     window: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackGate(_TwoTiers):
+    """Parents' votes: the unhelpful share of at least ``min_votes`` votes, and the unsafe-vote alert.
+
+    The rules and the dashboard count votes over ``window``; the rollout
+    guard counts them over the whole current phase. Fewer votes is no data.
+    """
+
+    key: str
+    name: str
+    alert: str
+    record: str
+    votes_record: str
+    window: timedelta
+    min_votes: int
+    target: float
+    warning_tier: Tier
+    critical_tier: Tier
+    runbook_anchor: str
+    unsafe: Signal
+    unit: Unit = "ratio"
+
+    def ratio(self, unhelpful: float | None, votes: float | None) -> float | None:
+        """The unhelpful share, or None (no data) below ``min_votes`` votes."""
+        if unhelpful is None or votes is None or votes < self.min_votes:
+            return None
+        return unhelpful / votes
+
+
+@dataclass(frozen=True)
+class CostGate:
+    """The rollout guard's cost projection: ``record`` is the LLM spend rate over ``window``, in USD per day."""
+
+    record: str
+    window: timedelta
+
+    def query_in(self, env: str | None) -> str:
+        """The spend rate of one environment (see :func:`env_matcher`); the record as it is with None."""
+        return self.record if env is None else f"sum({self.record}{{{env_matcher(env)}}})"
 
 
 @dataclass(frozen=True)
@@ -215,6 +264,8 @@ class Thresholds:
     links: Links
     gates: tuple[Gate, ...]
     signals: Mapping[str, Signal]
+    feedback: FeedbackGate
+    cost: CostGate
 
     def gate(self, key: str) -> Gate:
         for gate in self.gates:
@@ -310,6 +361,8 @@ def parse_thresholds(raw: object) -> Thresholds:
         gates=gates,
         # Read-only: a loaded definition must not be edited behind the renderer's back.
         signals=MappingProxyType(signals),
+        feedback=_load_feedback(doc.get("feedback")),
+        cost=_load_cost(doc.get("cost")),
     )
 
 
@@ -377,11 +430,7 @@ def _load_gate(raw: object, where: str) -> Gate:
         )
     if unit == "ratio" and critical.threshold >= 1:
         raise ThresholdsError(f"{where}.critical.threshold: a ratio is below 1, got {critical.threshold!r}")
-    if critical.severity != "critical" or warning.severity == "critical":
-        raise ThresholdsError(
-            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
-            f"got warning={warning.severity!r} critical={critical.severity!r}"
-        )
+    _check_paging(warning, critical, where)
     rollback = item.get("rollback_trigger")
     if not isinstance(rollback, bool):
         raise ThresholdsError(f"{where}.rollback_trigger: expected true or false, got {rollback!r}")
@@ -403,6 +452,14 @@ def _load_gate(raw: object, where: str) -> Gate:
         rollback_trigger=rollback,
         runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
     )
+
+
+def _check_paging(warning: Tier, critical: Tier, where: str) -> None:
+    if critical.severity != "critical" or warning.severity == "critical":
+        raise ThresholdsError(
+            f"{where}: the critical tier pages (severity critical) and the warning tier does not, "
+            f"got warning={warning.severity!r} critical={critical.severity!r}"
+        )
 
 
 def _load_tier(raw: object, where: str) -> Tier:
@@ -459,6 +516,57 @@ def _load_signal(key: str, raw: object) -> Signal:
         runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
         window=_duration(window, f"{where}.window") if window is not None else None,
     )
+
+
+def _load_feedback(raw: object) -> FeedbackGate:
+    where = "feedback"
+    item = _mapping(raw, where)
+    warning = _load_tier(item.get("warning"), f"{where}.warning")
+    critical = _load_tier(item.get("critical"), f"{where}.critical")
+    target = _number(item.get("target"), f"{where}.target")
+    if not 0 <= target < warning.threshold < critical.threshold < 1:
+        raise ThresholdsError(
+            f"{where}: need 0 <= target < warning < critical < 1 (shares of votes), got target={target!r} "
+            f"warning={warning.threshold!r} critical={critical.threshold!r}"
+        )
+    _check_paging(warning, critical, where)
+    if "rollback" in (warning.action, critical.action):
+        raise ThresholdsError(
+            f"{where}: votes hold a rollout but never roll it back, so both tiers have action 'investigate', "
+            f"got warning={warning.action!r} critical={critical.action!r}"
+        )
+    min_votes = item.get("min_votes")
+    if isinstance(min_votes, bool) or not isinstance(min_votes, int) or min_votes < 1:
+        raise ThresholdsError(f"{where}.min_votes: expected a whole number of votes above 0, got {min_votes!r}")
+    unsafe = _mapping(item.get("unsafe"), f"{where}.unsafe")
+    return FeedbackGate(
+        key=_name(item.get("key"), f"{where}.key"),
+        name=_string(item.get("name"), f"{where}.name"),
+        alert=_name(item.get("alert"), f"{where}.alert"),
+        record=_name(item.get("record"), f"{where}.record"),
+        votes_record=_name(item.get("votes_record"), f"{where}.votes_record"),
+        window=_duration(item.get("window"), f"{where}.window"),
+        min_votes=min_votes,
+        target=target,
+        warning_tier=warning,
+        critical_tier=critical,
+        runbook_anchor=_anchor(item.get("runbook"), f"{where}.runbook"),
+        unsafe=Signal(
+            key="unsafe_feedback",
+            alert=_name(unsafe.get("alert"), f"{where}.unsafe.alert"),
+            threshold=None,
+            duration=timedelta(0),  # at once: one unsafe vote is enough to read the answer
+            severity=_choice(unsafe.get("severity"), _SEVERITIES, f"{where}.unsafe.severity"),  # type: ignore[arg-type]
+            action=_choice(unsafe.get("action"), ("investigate",), f"{where}.unsafe.action"),  # type: ignore[arg-type]
+            runbook_anchor=_anchor(unsafe.get("runbook"), f"{where}.unsafe.runbook"),
+            window=_duration(unsafe.get("window"), f"{where}.unsafe.window"),
+        ),
+    )
+
+
+def _load_cost(raw: object) -> CostGate:
+    item = _mapping(raw, "cost")
+    return CostGate(record=_name(item.get("record"), "cost.record"), window=_duration(item.get("window"), "cost.window"))
 
 
 def _duration(value: object, where: str) -> timedelta:

@@ -14,7 +14,9 @@ section 1), with a message that says which of the two happened but never
 anything about the token.
 
 The optional `X-Admin-Actor` header names the person behind the shared token
-in the audit trail (`admin-api` when absent).
+in the audit trail (`admin-api` when absent). With `BS_ROLLOUT_NOTIFY_URL`,
+an applied `advance` is announced there in the background, as the CLI's is:
+the response never waits for the webhook.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
-from babyshield_chat.api.context import DATABASE, FLAGS, SETTINGS
+from babyshield_chat.api.context import DATABASE, FLAGS, ROLLOUT_NOTIFIER, SETTINGS
 from babyshield_chat.db.pool import DatabaseUnavailable
 from babyshield_chat.flags import overrides
 from babyshield_chat.rollout.policy import PolicyError, load_policy
 from babyshield_chat.rollout.prometheus import PrometheusClient
+from babyshield_chat.rollout.notices import decision_notice
 from babyshield_chat.rollout.runner import RolloutGuard, status_json, verdict_json
 from babyshield_chat.flags.evaluation import FlagState
 from babyshield_chat.flags.overrides import Change, OverrideConflict
@@ -199,6 +202,10 @@ async def post_rollout_advance(request: web.Request) -> web.Response:
             except OverrideConflict as exc:
                 raise ApiError(409, "flag_changed", f"{exc}.") from None
             await request.app[FLAGS].refresh(conn)
+            notifier = request.app[ROLLOUT_NOTIFIER]
+            if notifier is not None:
+                notifier.publish(decision_notice(decision, environment=request.app[SETTINGS].env, actor=actor,
+                                                 audit_id=audit_id))
     verdict = VerdictBody.model_validate(verdict_json(decision))
     response = AdvanceResponse(verdict=verdict, summary=decision.summary, changes_flag=decision.changes_flag,
                                dry_run=body.dry_run, audit_id=audit_id)
@@ -235,7 +242,7 @@ async def _rollout_guard(request: web.Request, failed: str) -> AsyncIterator[tup
         raise ApiError(503, "not_ready", f"The rollout policy cannot be used: {exc}.") from None
     url = settings.rollout.prometheus_url
     async with PrometheusClient(url) if url else _no_prometheus() as prometheus:
-        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
+        guard = RolloutGuard.from_settings(policy, settings, prometheus)
         try:
             async with request.app[DATABASE].connection() as conn:
                 yield guard, conn

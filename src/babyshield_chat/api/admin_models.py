@@ -191,6 +191,49 @@ class GateBody(_Response):
     problem: str | None
 
 
+class FeedbackBody(_Response):
+    """Parents' votes since the phase began (the feedback gate)."""
+
+    votes: float | None = Field(description="Votes cast in this phase; null: no data.")
+    unhelpful: float | None
+    unsafe: float | None
+    min_votes: int = Field(description="Below this many votes the share is no data, and the guard holds.")
+    value: float | None = Field(description="The unhelpful share; null: no data (never green).")
+    state: Literal["ok", "warning", "critical", "no_data"]
+    summary: str
+
+
+class CostBody(_Response):
+    """The daily LLM spend projected at the next percentage (the cost gate)."""
+
+    from_pct: float
+    to_pct: float
+    measured_usd_per_day: float | None = Field(description="The spend rate now, in USD per day; null: no data.")
+    projected_usd_per_day: float | None = Field(description="measured × to_pct / from_pct.")
+    budget_usd_per_day: float | None = Field(
+        description="The lower of BS_LLM_DAILY_BUDGET_USD and the policy's max_daily_cost_usd; null: none set.")
+    budget_source: str | None
+    over_budget: bool
+    problem: str | None
+    summary: str
+
+
+class HeldBody(_Response):
+    """A person's `rollout hold`: no promotion until `rollout resume`."""
+
+    actor: str
+    reason: str
+    at: str
+
+
+class AnnouncementBody(_Response):
+    """A promotion announced ahead (with BS_ROLLOUT_NOTIFY_URL): to `target_pct`, not before `due_at`."""
+
+    target_pct: float
+    due_at: str
+    at: str
+
+
 class VerdictBody(_Response):
     action: GuardAction
     target_enabled: bool
@@ -217,7 +260,11 @@ class RolloutResponse(_Response):
     next_pct: float | None
     soak: SoakBody
     traffic: TrafficBody
-    gates: list[GateBody]
+    gates: list[GateBody] = Field(description="The thresholds.yml gates now, then parents' votes over the phase.")
+    feedback: FeedbackBody
+    cost: CostBody | None = Field(description="null: no next percentage to project (0%, or fully rolled out).")
+    held: HeldBody | None
+    announcement: AnnouncementBody | None = Field(description="The promotion announced in this phase, if any.")
     verdict: VerdictBody = Field(description="What the guard would do now (this endpoint never acts).")
     prometheus_url: str | None
     last_decisions: list[DecisionBody] = Field(description="The flag's audit trail, newest first.")

@@ -14,6 +14,7 @@ from babyshield_chat.chat.pipeline import ChatPipeline
 from babyshield_chat.config import Settings
 from babyshield_chat.db.pool import Database
 from babyshield_chat.flags.store import OverrideStore
+from babyshield_chat.rollout.notifier import Notifier
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState
 from babyshield_chat.telemetry import Telemetry
@@ -29,3 +30,5 @@ REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
 # Per-user rate limits and in-flight slots of every user endpoint.
 USER_LIMITS = web.AppKey("user_limits", UserLimits)
+# Where the guard's decisions taken through the admin API are announced; None without BS_ROLLOUT_NOTIFY_URL.
+ROLLOUT_NOTIFIER = web.AppKey("rollout_notifier", Notifier | None)  # type: ignore[arg-type]

@@ -2,12 +2,12 @@
 
 `UserLimits.admit` is what every user endpoint passes through once the
 caller is known: a token from the user's bucket (chat messages have their
-own bucket, `BS_CHAT_USER_RATE_PER_MIN`; profile, history and erase share a
-second one of the same size, so reading history never costs a message), and
-one of the user's `BS_CHAT_USER_MAX_INFLIGHT` slots. Either refusal is 429
-`rate_limited` with `Retry-After`: whatever one user sends, at most a few of
-their requests hold the instance's capacity, and everyone else (emergencies
-included) is still answered.
+own bucket, `BS_CHAT_USER_RATE_PER_MIN`; profile, history, erase and votes
+share a second one of the same size, so reading history or voting never
+costs a message), and one of the user's `BS_CHAT_USER_MAX_INFLIGHT` slots.
+Either refusal is 429 `rate_limited` with `Retry-After`: whatever one user
+sends, at most a few of their requests hold the instance's capacity, and
+everyone else (emergencies included) is still answered.
 
 A token bucket per user: `rate` messages a minute with a burst of the same
 size, refilled continuously, so a parent who paused can send again at once

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from babyshield_chat.chat.model import Allergy, Product, Profile, Reply
 from babyshield_chat.api.text_schema import trimmed_text_schema
-from babyshield_chat.vocabulary import FlagReason, FlagSource
+from babyshield_chat.vocabulary import FeedbackReason, FlagReason, FlagSource
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -197,6 +197,21 @@ class DeletedCounts(_Response):
 
 class EraseResponse(_Response):
     deleted: DeletedCounts
+    trace_id: str = ""
+
+
+class FeedbackRequest(_Request):
+    """A parent's vote on one answer: no free text, only the closed set of reasons."""
+
+    message_id: uuid.UUID = Field(description="The `message_id` of an answer the service gave the caller.")
+    helpful: bool = Field(strict=True, description="true: the answer helped; false: it did not (a JSON boolean).")
+    reason: FeedbackReason | None = Field(
+        default=None, description="Why it did not help, when the parent said; null or absent: no reason given.")
+
+
+class FeedbackResponse(_Response):
+    recorded: Literal[True] = Field(description="The vote is stored (replacing this caller's earlier vote on the "
+                                                "same answer) and counted.")
     trace_id: str = ""
 
 

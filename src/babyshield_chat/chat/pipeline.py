@@ -27,6 +27,7 @@ from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
 from babyshield_chat.chat.conversation_ids import ConversationIds
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
+from babyshield_chat.chat.message_ids import MessageIds
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
 from babyshield_chat.chat.findings import freshness, rank
@@ -95,6 +96,8 @@ class ChatPipeline:
     metrics: ChatMetrics | None = None
     # One fewer database round trip per recall lookup; see tools.recall_freshness.
     recall_freshness: FreshnessCache = dataclasses.field(default_factory=FreshnessCache)
+    # Every answer's message_id names its user and intent, so a vote needs no stored row (see message_ids).
+    message_ids: MessageIds = dataclasses.field(default_factory=MessageIds)
     # Issues ids bound to their user, so an unstored conversation can go on (see conversation_ids).
     conversation_ids: ConversationIds = dataclasses.field(default_factory=ConversationIds)
 
@@ -121,14 +124,14 @@ class ChatPipeline:
 
     async def _converse(self, user_id: str, question: _Question, trace_id: str) -> ChatResult:
         conversation_id = question.conversation_id or self.conversation_ids.issue(user_id)
-        message_id = uuid.uuid4()
 
         with self.tracer.start_as_current_span("chat.emergency"):
             emergency = detect_emergency(question.message, question.locale)
         if emergency is not None:
             # No database, no tools, no LLM: this answer must not wait on anything.
             reply = Reply(
-                conversation_id=conversation_id, message_id=message_id, intent=EMERGENCY_INTENT,
+                conversation_id=conversation_id, message_id=self.message_ids.issue(user_id, EMERGENCY_INTENT),
+                intent=EMERGENCY_INTENT,
                 answer=emergency_answer(emergency, question.locale, question.message), tools=[], synthesizer="offline",
                 fallback_reason=None, memory_saved=False,
             )
@@ -150,6 +153,7 @@ class ChatPipeline:
                 intent = route.intent
                 span.set_attribute("babyshield.intent", intent)
             written, short = await self._answer(question.message, route, profile, stated, question.locale)
+            message_id = self.message_ids.issue(user_id, intent)
             # The closing writes share one short deadline of their own: a slow answer must not cost the
             # memory of it, and a frozen database must not hold the answer past the budget + 100 ms.
             with deadline_scope(Deadline.after(self._after_deadline_budget())):

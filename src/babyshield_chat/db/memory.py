@@ -1,5 +1,8 @@
 """Conversation memory, profiles, idempotency records and erase (spec step 7).
 
+Erase also deletes the caller's feedback votes (db/feedback.py); its answer
+keeps the counts the spec names (conversations, messages, profile).
+
 Every read is scoped by the caller's user id: a conversation that belongs to
 someone else is indistinguishable from one that does not exist.
 """
@@ -16,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from babyshield_chat.chat.model import Profile
+from babyshield_chat.db.feedback import erase_votes
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 # A claim with no response after this long belongs to a request that died.
@@ -168,6 +172,7 @@ async def erase_user(conn: asyncpg.Connection, user_id: str) -> dict[str, Any]:
             "WITH d AS (DELETE FROM profiles WHERE user_id = $1 RETURNING 1) SELECT count(*) FROM d", user_id
         )
         await conn.execute("DELETE FROM idempotency_records WHERE user_id = $1", user_id)
+        await erase_votes(conn, user_id)
     return {"conversations": conversations, "messages": messages, "profile": profile > 0}
 
 

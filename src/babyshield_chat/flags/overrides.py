@@ -179,22 +179,30 @@ async def record_decision(
 
 
 async def list_audit(
-    conn: asyncpg.Connection, *, limit: int = DEFAULT_AUDIT_LIMIT, actions: Sequence[str] | None = None
+    conn: asyncpg.Connection, *, limit: int = DEFAULT_AUDIT_LIMIT, actions: Sequence[str] | None = None,
+    after: dt.datetime | None = None,
 ) -> list[AuditEntry]:
-    """Newest first."""
+    """Newest first; only `actions` and only rows recorded after `after`, when given."""
     rows = await conn.fetch(
         """
         SELECT id, at, actor, action, old, new, reason, details FROM flag_audit
-        WHERE flag = $1 AND ($2::text[] IS NULL OR action = ANY($2::text[]))
+        WHERE flag = $1 AND ($2::text[] IS NULL OR action = ANY($2::text[])) AND ($4::timestamptz IS NULL OR at > $4)
         ORDER BY at DESC, id DESC LIMIT $3
         """,
-        FLAG_KEY, list(actions) if actions is not None else None, limit,
+        FLAG_KEY, list(actions) if actions is not None else None, limit, after,
     )
     return [
         AuditEntry(row["id"], row["at"], row["actor"], row["action"], _json(row["old"]), _json(row["new"]),
                    row["reason"], _json(row["details"]))
         for row in rows
     ]
+
+
+async def latest_audit(conn: asyncpg.Connection, actions: Sequence[str], *,
+                       after: dt.datetime | None = None) -> AuditEntry | None:
+    """The newest audit row with one of `actions` (recorded after `after`, when given), or None."""
+    [entry] = await list_audit(conn, limit=1, actions=actions, after=after) or [None]
+    return entry
 
 
 async def last_change_at(conn: asyncpg.Connection) -> dt.datetime | None:

@@ -9,7 +9,18 @@ Verbs (spec section 7):
 - `advance` one guard evaluation, applied: promote when allowed, act on a
             rollback trigger, otherwise record the hold;
 - `rollback` a person's step back (last stable percentage, or half);
+- `hold` / `resume`  a person pins the percentage: the guard promotes nothing
+            until `resume` (rollback triggers still act); what an announced
+            promotion's notice tells people to run;
 - `watch`   `advance` every `--interval` seconds until SIGINT/SIGTERM (exit 0).
+
+With `BS_ROLLOUT_NOTIFY_URL` set, `advance`, `watch`, `hold` and `resume`
+announce what they did to that Slack-compatible webhook (`notices.py`), and a
+promotion is announced `BS_ROLLOUT_NOTIFY_LEAD_SEC` before it happens (see
+`guard.py`, rule 5). `watch` tells each promotion, step back, kill switch and
+announcement, and a hold when its reasons change (not every round). A
+notification never stops or fails the command: failures are logged and
+counted, and `watch` prints the counts when it stops.
 
 Every verb takes `--database-url` (default `BS_DATABASE_URL`),
 `--prometheus-url` (default `BS_ROLLOUT_PROMETHEUS_URL`), `--policy FILE`
@@ -40,6 +51,9 @@ from babyshield_chat.alerting.thresholds import ThresholdsError
 from babyshield_chat.config import Settings, parse_fraction
 from babyshield_chat.flags import overrides
 from babyshield_chat.flags.overrides import OverrideConflict
+from babyshield_chat.rollout.guard import HOLD_ACTION, Decision
+from babyshield_chat.rollout.notices import decision_notice, manual_notice
+from babyshield_chat.rollout.notifier import Notifier
 from babyshield_chat.rollout.policy import PolicyError, load_policy
 from babyshield_chat.rollout.prometheus import PrometheusClient
 from babyshield_chat.rollout.report import render_decision, render_status
@@ -72,7 +86,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     set_ = sub.add_parser("set", parents=[common], help="set the rollout fraction")
     set_.add_argument("pct", metavar="PCT", help="fraction (0.25) or percentage (25%%)")
     for name, text in (("set", None), ("enable", "turn the chat on"), ("disable", "kill switch: turn the chat off"),
-                       ("rollback", "step back to the last stable percentage, or half")):
+                       ("rollback", "step back to the last stable percentage, or half"),
+                       ("hold", "keep the current percentage: the guard promotes nothing until `resume`"),
+                       ("resume", "end a hold: the guard may promote again")):
         parser = set_ if name == "set" else sub.add_parser(name, parents=[common], help=text)
         parser.add_argument("--reason", required=True, help="why, for the audit trail")
     sub.add_parser("advance", parents=[common], help="evaluate the guard once and apply its decision")
@@ -111,7 +127,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         raise UsageError(str(exc)) from None
     async with contextlib.AsyncExitStack() as stack:
         prometheus = await stack.enter_async_context(client) if client is not None else None
-        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
+        guard = RolloutGuard.from_settings(policy, settings, prometheus)
+        notifier = Notifier(settings.rollout.notify_url) if settings.rollout.notify_url and not args.dry_run else None
+        if notifier is not None:
+            stack.push_async_callback(notifier.close)
         conn = await stack.enter_async_context(_connect(database_url))
         if verb == "status":
             status = await guard.status(conn)
@@ -130,13 +149,20 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             out.write(f"{'[dry run] would roll' if args.dry_run else 'rolled'} back "
                       f"{before * 100:g}% → {after * 100:g}%\n")
             return EXIT_OK
+        if verb in ("hold", "resume"):
+            return await _hold(guard, conn, settings, notifier, out, verb=verb, actor=actor, reason=args.reason,
+                               dry_run=args.dry_run)
         if verb == "advance":
             decision = await guard.evaluate(conn)
             out.write(render_decision(decision, dry_run=args.dry_run) + "\n")
             if not args.dry_run:
-                await guard.apply(conn, decision, actor=args.actor or DEFAULT_ACTOR)
+                actor = args.actor or DEFAULT_ACTOR
+                audit_id = await guard.apply(conn, decision, actor=actor)
+                if notifier is not None:
+                    await notifier.send(decision_notice(decision, environment=settings.env, actor=actor,
+                                                        audit_id=audit_id))
             return EXIT_OK if decision.changes_flag else EXIT_HELD
-        return await _watch(guard, database_url, conn, args, out)
+        return await _watch(guard, database_url, conn, args, out, notifier, settings.env)
 
 
 async def _set(conn: asyncpg.Connection, settings: Settings, out: TextIO, *, enabled: bool | None,
@@ -157,14 +183,43 @@ async def _set(conn: asyncpg.Connection, settings: Settings, out: TextIO, *, ena
     return EXIT_OK
 
 
+async def _hold(guard: RolloutGuard, conn: asyncpg.Connection, settings: Settings, notifier: Notifier | None,
+                out: TextIO, *, verb: str, actor: str, reason: str, dry_run: bool) -> int:
+    """A person's hold or resume, recorded in the audit trail and announced."""
+    _, state = await guard.read_state(conn)
+    if dry_run:
+        out.write(f"[dry run] would {verb} the rollout at {state.rollout_pct * 100:g}%\n")
+        return EXIT_OK
+    try:
+        audit_id = await (guard.hold if verb == HOLD_ACTION else guard.resume)(conn, actor=actor, reason=reason)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    done = "held: the guard promotes nothing until `rollout resume`" if verb == HOLD_ACTION else "resumed"
+    out.write(f"{done} (rollout at {state.rollout_pct * 100:g}%, audit #{audit_id})\n")
+    if notifier is not None:
+        await notifier.send(manual_notice(verb, rollout_pct=state.rollout_pct, actor=actor, reason=reason,
+                                          environment=settings.env, at=guard.clock(), audit_id=audit_id))
+    return EXIT_OK
+
+
+def _is_news(decision: Decision, told: tuple[object, ...] | None) -> bool:
+    """Changes and announcements are always told; a hold again only when what holds it changes."""
+    return decision.changes_flag or decision.announcement is not None or _signature(decision) != told
+
+
+def _signature(decision: Decision) -> tuple[object, ...]:
+    return (decision.action, decision.hold_keys)
+
+
 async def _watch(guard: RolloutGuard, database_url: str, conn: asyncpg.Connection, args: argparse.Namespace,
-                 out: TextIO) -> int:
+                 out: TextIO, notifier: Notifier | None, environment: str) -> int:
     """Evaluate and apply every `--interval` s; survive outages; exit 0 on SIGINT/SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     actor = args.actor or DEFAULT_ACTOR
+    told: tuple[object, ...] | None = None
     try:
         while not stop.is_set():
             try:
@@ -174,7 +229,11 @@ async def _watch(guard: RolloutGuard, database_url: str, conn: asyncpg.Connectio
                 stamp = guard.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
                 out.write(f"{stamp} {render_decision(decision, dry_run=args.dry_run)}\n")
                 if not args.dry_run:
-                    await guard.apply(conn, decision, actor=actor)
+                    audit_id = await guard.apply(conn, decision, actor=actor)
+                    if notifier is not None and _is_news(decision, told):
+                        told = _signature(decision)
+                        await notifier.send(decision_notice(decision, environment=environment, actor=actor,
+                                                            audit_id=audit_id))
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, OverrideConflict) as exc:
                 # One bad round must not end the watch: the next one decides afresh.
                 out.write(f"{guard.clock().strftime('%Y-%m-%dT%H:%M:%SZ')} error: {type(exc).__name__}: {exc}\n")
@@ -186,7 +245,8 @@ async def _watch(guard: RolloutGuard, database_url: str, conn: asyncpg.Connectio
             loop.remove_signal_handler(signum)
         with contextlib.suppress(Exception):
             await conn.close()
-    out.write("watch stopped\n")
+    counts = f" (notifications: {notifier.sent} sent, {notifier.failed} failed)" if notifier is not None else ""
+    out.write(f"watch stopped{counts}\n")
     return EXIT_OK
 
 

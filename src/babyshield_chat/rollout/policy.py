@@ -52,6 +52,8 @@ class RolloutPolicy:
     on_rollback_trigger: Mapping[str, TriggerAction]
     time_scale: float
     thresholds: Thresholds
+    # The cost gate's budget in USD per day; the guard takes the lower of this and BS_LLM_DAILY_BUDGET_USD.
+    max_daily_cost_usd: float | None = None
 
     @property
     def gates(self) -> tuple[Gate, ...]:
@@ -103,7 +105,8 @@ def load_policy(path: Path | str | None = None, thresholds: Thresholds | None = 
 
 def parse_policy(raw: object, thresholds: Thresholds, *, where: str = "policy") -> RolloutPolicy:
     doc = _mapping(raw, where)
-    unknown = sorted(set(doc) - {"phases", "min_request_rate", "on_rollback_trigger", "time_scale"})
+    unknown = sorted(set(doc) - {"phases", "min_request_rate", "on_rollback_trigger", "time_scale",
+                                 "max_daily_cost_usd"})
     if unknown:
         raise PolicyError(f"{where}: unknown keys {unknown!r}")
     phases = _phases(doc.get("phases"), f"{where}: phases")
@@ -121,7 +124,9 @@ def parse_policy(raw: object, thresholds: Thresholds, *, where: str = "policy") 
     for key, action in actions.items():
         if action not in TRIGGER_ACTIONS:
             raise PolicyError(f"{where}: on_rollback_trigger.{key}: expected one of {list(TRIGGER_ACTIONS)}, got {action!r}")
-    return RolloutPolicy(phases, min_rate, dict(actions), time_scale, thresholds)
+    budget = doc.get("max_daily_cost_usd")
+    max_cost = _positive(budget, f"{where}: max_daily_cost_usd") if budget is not None else None
+    return RolloutPolicy(phases, min_rate, dict(actions), time_scale, thresholds, max_cost)
 
 
 def _phases(raw: object, where: str) -> tuple[Phase, ...]:

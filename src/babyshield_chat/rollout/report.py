@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babyshield_chat.alerting.thresholds import format_duration, human_value
-from babyshield_chat.rollout.guard import Decision, gate_value, pct, whole_seconds
+from babyshield_chat.rollout.guard import Decision, clock, gate_value, pct, whole_seconds
 from babyshield_chat.rollout.runner import RolloutStatus
 
 
@@ -30,6 +30,14 @@ def render_status(status: RolloutStatus) -> str:
     traffic = decision.observation.traffic
     traffic_text = f"{traffic:.3g} req/s" if traffic is not None else f"no data ({decision.observation.traffic_problem})"
     lines.append(f"  traffic     {traffic_text}   (minimum {policy.min_request_rate:g} req/s)")
+    feedback = decision.observation.feedback
+    lines.append(f"  feedback    {feedback.describe()}   (warning {human_value('ratio', feedback.gate.warning)}, "
+                 f"critical {human_value('ratio', feedback.gate.critical)}, at least {feedback.gate.min_votes} votes)")
+    cost = decision.cost.summary().removeprefix("cost: ") if decision.cost else "nothing to project: no next phase"
+    lines.append(f"  cost        {cost}")
+    if decision.state.held is not None:
+        held = decision.state.held
+        lines.append(f"  held        by {held.actor} since {clock(held.at)}: {held.reason}")
     lines.append("")
     lines.append(f"Gates (Prometheus: {status.prometheus_url or 'not configured'})")
     rows = [("GATE", "VALUE", "WARNING", "CRITICAL", "STATE", "NOTE")]
@@ -42,6 +50,10 @@ def render_status(status: RolloutStatus) -> str:
             note = reading.problem
         rows.append((gate.key, gate_value(gate, reading.value), human_value(gate.unit, gate.warning),
                      human_value(gate.unit, gate.critical), reading.status.value.upper().replace("_", " "), note))
+    value = f"{feedback.value * 100:.3g}%" if feedback.value is not None else "no data"
+    rows.append((feedback.gate.key, value, human_value("ratio", feedback.gate.warning),
+                 human_value("ratio", feedback.gate.critical), feedback.status.value.upper().replace("_", " "),
+                 "parents' votes over this phase"))
     lines += _table(rows)
     lines.append("")
     lines.append(f"Guard verdict: {decision.action.upper().replace('_', ' ')}")

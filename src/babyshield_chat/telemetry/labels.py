@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from babyshield_chat.vocabulary import (
     ENDPOINTS,
     FALLBACK_REASONS,
+    FEEDBACK_REASONS,
     FLAG_SOURCES,
     INTENTS,
     LLM_OUTCOMES,
+    NO_FEEDBACK_REASON,
     NO_INTENT,
     REQUEST_OUTCOMES,
     TOOL_NAMES,
@@ -49,6 +51,11 @@ BREAKERS: tuple[str, ...] = (*(f"tool:{tool}" for tool in TOOL_NAMES), "llm:synt
 
 #: `dependency` of `chat_retries_total`: the LLM, the database, each tool.
 DEPENDENCIES: tuple[str, ...] = ("llm", "db", *TOOL_NAMES)
+
+#: `reason` of `chat_feedback_total`: the vote's reason, or `none`.
+FEEDBACK_REASON_LABELS: tuple[str, ...] = (*FEEDBACK_REASONS, NO_FEEDBACK_REASON)
+#: `helpful` of `chat_feedback_total`.
+HELPFUL_LABELS: tuple[str, ...] = ("true", "false")
 
 #: `circuit` label: `open` when any breaker short-circuited the request.
 CIRCUIT_OPEN = "open"
@@ -87,6 +94,9 @@ SYNTH_OUTCOME = ClosedSet.of("outcome", SYNTH_OUTCOMES)
 FALLBACK_REASON = ClosedSet.of("reason", FALLBACK_REASONS)
 BREAKER = ClosedSet.of("breaker", BREAKERS)
 DEPENDENCY = ClosedSet.of("dependency", DEPENDENCIES)
+FEEDBACK_REASON = ClosedSet.of("reason", FEEDBACK_REASON_LABELS)
+#: A vote is on an answer, so its intent is an answer's: never `none`.
+FEEDBACK_INTENT = ClosedSet.of("intent", INTENTS)
 FLAG_SOURCE = ClosedSet.of("source", FLAG_SOURCES)
 
 

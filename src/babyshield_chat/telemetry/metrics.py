@@ -39,7 +39,7 @@ from prometheus_client.exposition import choose_encoder
 
 from babyshield_chat.telemetry import labels
 from babyshield_chat import __version__
-from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, FLAG_SOURCES
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, FLAG_SOURCES, NO_FEEDBACK_REASON
 from babyshield_chat.telemetry.logging import EventLog
 
 _logger = EventLog(__name__)
@@ -55,6 +55,7 @@ RETRIES_TOTAL: Final = "chat_retries_total"
 LLM_REQUESTS_TOTAL: Final = "chat_llm_requests_total"
 LLM_TOKENS_TOTAL: Final = "chat_llm_tokens_total"
 LLM_COST_TOTAL: Final = "chat_llm_cost_usd_total"
+FEEDBACK_TOTAL: Final = "chat_feedback_total"
 FLAG_ENABLED: Final = "chat_flag_enabled"
 FLAG_ROLLOUT_RATIO: Final = "chat_flag_rollout_ratio"
 INFLIGHT_REQUESTS: Final = "chat_inflight_requests"
@@ -164,6 +165,16 @@ class ChatMetrics:
         self._llm_cost = meter.create_counter(
             LLM_COST_TOTAL, unit="{USD}", description="Estimated LLM spend in US dollars, by model."
         )
+        self._feedback = meter.create_counter(
+            FEEDBACK_TOTAL, unit="{vote}",
+            description="Parents' votes on answers, by helpful, reason and the answer's intent; a replaced vote counts again.",
+        )
+        # Every series exists from start-up at 0. Votes are rare: without this, a series' first vote
+        # would be the first sample Prometheus sees, and increase() over a phase would not count it.
+        for helpful in labels.HELPFUL_LABELS:
+            for reason in labels.FEEDBACK_REASON_LABELS:
+                for intent in labels.FEEDBACK_INTENT.values:
+                    self._feedback.add(0, {"helpful": helpful, "reason": reason, "intent": intent})
         # Observed from the admission counter at collection time: nothing to do per request.
         meter.create_observable_gauge(
             INFLIGHT_REQUESTS, callbacks=[self._observe_inflight], unit="{request}",
@@ -284,6 +295,16 @@ class ChatMetrics:
     def add_cost(self, model: str, usd: float) -> None:
         if usd > 0:
             self._llm_cost.add(usd, {"model": self._model.normalize(model)})
+
+    # -- parents' feedback -----------------------------------------------
+
+    def count_feedback(self, helpful: bool, reason: str | None, intent: str) -> None:
+        """One vote (`reason` None: the vote gave none). `intent` is the answered message's, never the client's."""
+        self._feedback.add(1, {
+            "helpful": "true" if helpful else "false",
+            "reason": labels.FEEDBACK_REASON.normalize(NO_FEEDBACK_REASON if reason is None else reason),
+            "intent": labels.FEEDBACK_INTENT.normalize(intent),
+        })
 
     # -- state read at collection time -----------------------------------
 

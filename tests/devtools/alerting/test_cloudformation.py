@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import yaml
 
-from babyshield_chat.devtools.alerting.cloudformation import LOG_METRICS
+from babyshield_chat.devtools.alerting.cloudformation import FEEDBACK_LOG_METRICS, LOG_METRICS
 from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_states, publish
 from babyshield_chat.devtools.alerting.cloudwatch_patterns import matches
 from babyshield_chat.alerting.thresholds import load_thresholds
 
-from tests.support.log_lines import chat_line, flag_line
+from tests.support.log_lines import chat_line, feedback_line, flag_line
 
 TEMPLATE_PATH = "infra/cloudwatch/babyshield-chat.yml"
 
@@ -56,6 +56,10 @@ LINES = {
     "flag_zero": flag_line(True, 0.0),
     "startup": json.dumps({"ts": "2026-11-27T10:00:00Z", "level": "info", "event": "service_started"}),
     "plain_text": "GET /healthz 200 0.4ms",
+    # Votes: counted by the feedback filters only.
+    "vote_helpful": feedback_line(True, None),
+    "vote_wrong": feedback_line(False, "wrong"),
+    "vote_unsafe": feedback_line(False, "unsafe"),
 }
 SERVED = {"ok", "fallback", "circuit_open", "error", "rejected", "emergency"}
 EXPECTED = {
@@ -68,6 +72,9 @@ EXPECTED = {
     "ChatLatency": SERVED,
     "ChatFlagLines": {"flag_on", "flag_killed", "flag_zero"},
     "ChatRolloutActive": {"flag_on"},
+    "ChatFeedbackVotes": {"vote_helpful", "vote_wrong", "vote_unsafe"},
+    "ChatFeedbackUnhelpful": {"vote_wrong", "vote_unsafe"},
+    "ChatFeedbackUnsafe": {"vote_unsafe"},
 }
 
 
@@ -94,7 +101,7 @@ def test_cfn_lint_accepts_the_template(repo_root: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("metric", [m.name for m in LOG_METRICS])
+@pytest.mark.parametrize("metric", [m.name for m in LOG_METRICS + FEEDBACK_LOG_METRICS])
 def test_each_filter_counts_exactly_the_lines_it_should(template: dict[str, Any], metric: str) -> None:
     props = template["Resources"][f"{metric}Filter"]["Properties"]
     assert props["LogGroupName"] == {"Ref": "LogGroupName"}
@@ -178,6 +185,9 @@ def test_every_alarm_links_its_runbook_section_under_the_links_parameter(templat
     assert parameter["Default"] == thresholds.links.base_url
     anchors = {g.alert + tier: g.runbook_anchor for g in thresholds.gates for tier in ("Warning", "Critical")}
     anchors |= {s.alert: s.runbook_anchor for s in thresholds.signals.values()}
+    feedback = thresholds.feedback
+    anchors |= {feedback.warning_alert: feedback.runbook_anchor, feedback.critical_alert: feedback.runbook_anchor,
+                feedback.unsafe.alert: feedback.unsafe.runbook_anchor}
     for name, alarm in _resources(template, "AWS::CloudWatch::Alarm").items():
         alert = name.removesuffix("Alarm")
         link = f"${{LinksBaseUrl}}/{thresholds.links.runbook_path}#{anchors[alert]}"
@@ -317,3 +327,41 @@ def test_silence_is_expected_while_the_flag_lines_say_nobody_gets_the_chat(templ
 def test_without_any_flag_line_nothing_says_the_rollout_is_off_so_silence_pages(template: dict[str, Any]) -> None:
     minutes = _minutes(HEALTHY, ok=10, blocked=90, flag_on=2) + _minutes(20, access_log=20)
     assert _first_alarm(_states(template, "ChatNoTraffic", minutes)) == HEALTHY + 14
+
+
+# --- parents' feedback --------------------------------------------------------------------------
+
+
+def vote_minutes(helpful: int, unhelpful: int, minutes: int) -> list[list[str]]:
+    """`minutes` minutes, each with that many helpful and unhelpful votes and some chat traffic."""
+    minute = [feedback_line(True, None)] * helpful + [feedback_line(False, "unclear")] * unhelpful
+    return [minute + [LINES["ok"]] * 10 for _ in range(minutes)]
+
+
+def unhelpful_states(template: dict[str, Any], minutes: list[list[str]]) -> dict[str, str]:
+    feedback = load_thresholds().feedback
+    stream = publish(template, minutes)
+    return {tier: alarm_states(_alarm(template, name), stream)[-1]
+            for tier, name in (("warning", feedback.warning_alert), ("critical", feedback.critical_alert))}
+
+
+def test_thirty_percent_unhelpful_votes_in_the_hour_raise_both_tiers(template: dict[str, Any]) -> None:
+    assert unhelpful_states(template, vote_minutes(7, 3, 10)) == {"warning": "ALARM", "critical": "ALARM"}
+
+
+def test_ten_percent_unhelpful_votes_raise_nothing(template: dict[str, Any]) -> None:
+    assert unhelpful_states(template, vote_minutes(9, 1, 60)) == {"warning": "OK", "critical": "OK"}
+
+
+def test_fewer_votes_than_the_minimum_raise_nothing_however_unhelpful(template: dict[str, Any]) -> None:
+    minutes = vote_minutes(0, 1, 19) + vote_minutes(0, 0, 20)
+    assert unhelpful_states(template, minutes) == {"warning": "OK", "critical": "OK"}
+
+
+def test_one_unsafe_vote_alarms_at_once_and_clears_an_hour_later(template: dict[str, Any]) -> None:
+    minutes = [[LINES["ok"]]] * 5 + [[LINES["ok"], LINES["vote_unsafe"]]] + [[LINES["ok"]]] * 61
+    states = alarm_states(_alarm(template, "ChatUnsafeAnswerReported"), publish(template, minutes))
+    assert states[4] == "OK" and states[5] == "ALARM"
+    assert states[64] == "ALARM" and states[65] == "OK"
+    quiet = [[LINES["ok"], LINES["vote_wrong"]]] * 10
+    assert alarm_states(_alarm(template, "ChatUnsafeAnswerReported"), publish(template, quiet))[-1] == "OK"

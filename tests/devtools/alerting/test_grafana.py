@@ -77,6 +77,31 @@ def test_spend_and_pool_panels_mark_the_alerting_limits(committed: dict[str, Any
     assert pool_steps[1]["value"] == thresholds.signal("db_pool").threshold
 
 
+def test_feedback_row_draws_the_unhelpful_share_with_its_tiers_and_unsafe_votes_by_intent(
+        committed: dict[str, Any]) -> None:
+    feedback = load_thresholds().feedback
+    panels = {p["title"]: p for p in _panels(committed)}
+    share = panels[feedback.name]
+    assert _exprs(share) == f'{feedback.record}{{env=~"$env"}}'
+    steps = share["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["color"], s["value"]) for s in steps] == [
+        ("green", None), ("orange", feedback.warning), ("red", feedback.critical)]
+    assert f"{feedback.min_votes} votes" in share["description"]
+    assert share["links"][0]["url"].endswith(f"#{feedback.runbook_anchor}")
+    assert feedback.votes_record in _exprs(panels["Votes by reason"])
+    assert f'{feedback.votes_record}{{env=~"$env"}}' in _exprs(panels["Votes by reason"])
+    unsafe = _exprs(panels["Unsafe votes by intent"])
+    assert unsafe.startswith("sum by (intent) (increase(chat_feedback_total{")
+    assert 'env=~"$env",instance=~"$instance",reason="unsafe"' in unsafe
+
+
+def test_the_cost_gates_spend_rate_is_drawn_against_the_budget(committed: dict[str, Any]) -> None:
+    thresholds = load_thresholds()
+    panel = {p["title"]: p for p in _panels(committed)}["LLM spend rate (USD per day)"]
+    assert _exprs(panel) == f'{thresholds.cost.record}{{env=~"$env"}}'
+    assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"][-1]["value"] == thresholds.spend_budget_usd
+
+
 def test_alert_dashboard_links_open_this_dashboard(committed: dict[str, Any]) -> None:
     path = urlparse(load_thresholds().links.dashboard_url).path
     assert committed["uid"] == DASHBOARD_UID
@@ -147,5 +172,5 @@ def test_flag_changes_and_new_versions_are_annotations(committed: dict[str, Any]
 def test_every_link_on_the_dashboard_is_absolute(committed: dict[str, Any]) -> None:
     links = [link["url"] for link in committed["links"]]
     links += [link["url"] for panel in _panels(committed) for link in panel.get("links", [])]
-    assert len(links) == 1 + len(load_thresholds().gates)
+    assert len(links) == 1 + len(load_thresholds().gates) + 2  # the dashboard, each gate, unhelpful and unsafe votes
     assert all(link.startswith(load_thresholds().links.base_url + "/") for link in links)

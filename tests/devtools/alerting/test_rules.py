@@ -70,10 +70,14 @@ def test_every_ratio_and_p95_record_requires_the_minimum_request_rate(committed:
         r for r in _rules(committed) if "record" in r and ("/" in r["expr"] or "histogram_quantile" in r["expr"])
     ]
     pool = [r for r in guarded if r["record"] == "chat:db_pool_utilisation:ratio"]
+    feedback = load_thresholds().feedback
     assert len(guarded) >= 8
     for rule in guarded:
         if rule in pool:
             assert "clamp_min" in rule["expr"]  # a gauge ratio: no traffic to require
+            continue
+        if rule["record"] == feedback.record:  # votes, not requests: guarded by the minimum number of votes
+            assert f"({feedback.votes_record} >= {feedback.min_votes})" in rule["expr"]
             continue
         assert f">= {min_rate:g})" in rule["expr"], rule["record"]
         assert "and on (" in rule["expr"], rule["record"]
@@ -83,6 +87,9 @@ def test_every_alert_links_its_runbook_section_and_the_dashboard_of_its_env_abso
     thresholds = load_thresholds()
     anchors = {g.alert + tier: g.runbook_anchor for g in thresholds.gates for tier in ("Warning", "Critical")}
     anchors |= {s.alert: s.runbook_anchor for s in thresholds.signals.values()}
+    feedback = thresholds.feedback
+    anchors |= {feedback.warning_alert: feedback.runbook_anchor, feedback.critical_alert: feedback.runbook_anchor,
+                feedback.unsafe.alert: feedback.unsafe.runbook_anchor}
     base = thresholds.links.base_url
     assert base.startswith("https://")
     for name, rule in _alerts(committed).items():
@@ -129,7 +136,8 @@ def test_time_compressed_rules_scale_every_for_and_window_but_keep_the_names(com
     assert fast_alerts["ChatLatencyP95Critical"]["for"] == "10s"
     assert fast_alerts["ChatCircuitOpenRateCritical"]["for"] == "10s"
     windows = {w for r in fast_rules for w in _DURATION.findall(r["expr"])}
-    assert windows == {"30s", "24m"}  # 5m → 5s, floored to 30s; the 24h spend window → 24m
+    # 5m → 5s, floored to 30s; the 24h spend and cost windows → 24m; the 1h feedback windows → 1m
+    assert windows == {"30s", "24m", "1m"}
     for slow, quick in zip(slow_rules, fast_rules):
         assert _DURATION.sub("[W]", slow["expr"]) == _DURATION.sub("[W]", quick["expr"])
 
@@ -158,3 +166,31 @@ def test_a_lower_minimum_rate_reaches_every_guard() -> None:
     lowered = render_rules(dataclasses.replace(load_thresholds(), min_request_rate=0.02))
     assert default.count(">= 0.1)") == lowered.count(">= 0.02)") >= 8
     assert ">= 0.1)" not in lowered
+
+
+def test_the_unhelpful_share_counts_votes_over_the_window_and_alerts_at_each_tier(committed: str) -> None:
+    feedback = load_thresholds().feedback
+    records = {r["record"]: r["expr"] for r in _rules(committed) if "record" in r}
+    assert records[feedback.votes_record] == 'sum by (env) (increase(chat_feedback_total{job="babyshield-chat"}[1h]))'
+    assert 'helpful="false"' in records[feedback.record]
+    alerts = _alerts(committed)
+    for tier, alert in ((feedback.warning_tier, feedback.warning_alert), (feedback.critical_tier, feedback.critical_alert)):
+        assert alerts[alert]["expr"] == f"{feedback.record} > {tier.threshold:g}"
+        assert parse_duration(alerts[alert]["for"]) == tier.duration
+        assert alerts[alert]["labels"] == {"severity": tier.severity, "action": "investigate", "gate": feedback.key}
+
+
+def test_one_unsafe_vote_fires_at_once_naming_the_intent(committed: str) -> None:
+    alert = _alerts(committed)["ChatUnsafeAnswerReported"]
+    assert "for" not in alert
+    assert alert["expr"].startswith("sum by (env, intent) (increase(") and 'reason="unsafe"' in alert["expr"]
+    assert alert["expr"].endswith("> 0")
+    assert alert["labels"]["action"] == "investigate"
+    assert "{{ $labels.intent }}" in alert["annotations"]["summary"]
+
+
+def test_the_cost_record_is_usd_per_day_and_zero_while_nothing_is_spent(committed: str) -> None:
+    cost = load_thresholds().cost
+    [expr] = [r["expr"] for r in _rules(committed) if r.get("record") == cost.record]
+    assert expr.startswith('sum by (env) (rate(chat_llm_cost_usd_total{job="babyshield-chat"}[24h])) * 86400')
+    assert 'or on (env) (max by (env) (up{job="babyshield-chat"}) * 0)' in expr

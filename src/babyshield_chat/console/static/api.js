@@ -59,4 +59,5 @@ export const ADMIN = {
 export const CHAT = {
   flags: "/api/v1/chat/flags",
   conversation: "/api/v1/chat/conversation",
+  feedback: "/api/v1/chat/feedback",
 };

@@ -41,6 +41,10 @@ function product() {
   return Object.keys(found).length ? found : null;
 }
 
+function vote(messageId, helpful, reason) {
+  return call("POST", CHAT.feedback, { body: { message_id: messageId, helpful, reason }, headers: identityHeaders() });
+}
+
 export async function refreshChatStatus() {
   const pill = $("chat-status");
   const result = await call("GET", CHAT.flags, { headers: identityHeaders() });
@@ -74,7 +78,7 @@ async function ask(message) {
     // Continue a conversation only once the service stored it: without memory consent there is
     // no history to continue, and each question stands alone.
     if (result.data.memory_saved) conversationId = result.data.conversation_id;
-    pending.replaceWith(renderAnswer(result, (question) => ask(question)));
+    pending.replaceWith(renderAnswer(result, (question) => ask(question), vote));
     announce(`Answer: ${result.data.answer.summary}`);
   } else {
     pending.replaceWith(renderError(result));

@@ -1,5 +1,6 @@
 // The rollout view: what the chat flag is and where it comes from, the guard's phase, soak,
-// gates and verdict, and the audit trail; refreshed every few seconds while connected.
+// the LLM cost projected at the next phase against the budget, gates (parents' votes among them)
+// and verdict, and the audit trail; refreshed every few seconds while connected.
 
 import { $, h, announce, clock, duration, pct, replace } from "./dom.js";
 import { ADMIN, admin, stored } from "./api.js";
@@ -36,6 +37,32 @@ function renderFlag(flag) {
   $("action-enable").hidden = on;
 }
 
+function usd(value) {
+  return `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+function renderCost(cost) {
+  const value = $("cost-value");
+  value.className = "metric-value";
+  if (!cost) {
+    value.textContent = "—";
+    $("cost-note").textContent = "no next phase";
+    return;
+  }
+  const budget = cost.budget_usd_per_day === null ? "no budget set"
+    : `budget ${usd(cost.budget_usd_per_day)}/day`;
+  if (cost.projected_usd_per_day === null) {
+    value.textContent = "no data";
+    $("cost-note").textContent = `at ${pct(cost.to_pct)}; ${budget}`;
+    return;
+  }
+  value.textContent = `${usd(cost.projected_usd_per_day)}/day`;
+  if (cost.over_budget) value.classList.add("switch-off");
+  replace($("cost-note"),
+    cost.over_budget ? h("span", { class: "badge is-bad" }, "over budget") : null,
+    `at ${pct(cost.to_pct)} (now ${usd(cost.measured_usd_per_day)}/day at ${pct(cost.from_pct)}); ${budget}`);
+}
+
 function renderPhases(rollout) {
   const bar = $("phases");
   const fill = h("div", { class: "fill" });
@@ -67,6 +94,7 @@ function renderRollout(rollout) {
   const traffic = rollout.traffic;
   $("traffic-value").textContent = traffic.value === null ? "no data" : `${Number(traffic.value.toPrecision(3))} req/s`;
   $("traffic-note").textContent = `minimum ${traffic.minimum} req/s`;
+  renderCost(rollout.cost);
   renderPhases(rollout);
 
   $("gates-source").textContent = rollout.prometheus_url
@@ -100,9 +128,11 @@ function verdictReasons(rollout) {
   const missing = reasons.filter((reason) => reason.includes("no Prometheus URL configured"));
   const others = reasons.filter((reason) => !missing.includes(reason));
   if (!missing.length) return reasons;
-  const gates = missing.filter((reason) => !reason.startsWith("traffic")).length;
-  const traffic = missing.length > gates ? " and the traffic" : "";
-  return [`no data for ${gates} gates${traffic}: Prometheus is not configured`, ...others];
+  const gates = missing.filter((reason) => !reason.startsWith("traffic") && !reason.startsWith("cost")).length;
+  const more = ["traffic", "cost"].filter((what) => missing.some((reason) => reason.startsWith(what)))
+    .map((what) => `the ${what}`);
+  const also = more.length ? `${more.length > 1 ? ", " : " and "}${more.join(" and ")}` : "";
+  return [`no data for ${gates} gates${also}: Prometheus is not configured`, ...others];
 }
 
 function change(entry) {

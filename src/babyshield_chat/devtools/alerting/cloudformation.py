@@ -23,6 +23,15 @@ outage), and pages only while the live ``chat_flag_state`` lines
 rollout above 0: the kill switch or a 0% rollout expects silence. A period
 without any flag line (no log line at all, or instances that stopped
 logging) cannot say the rollout is off, so it breaches: an outage pages.
+
+Parents' votes come as one ``"event": "chat_feedback"`` line each
+(``FEEDBACK_LOG_METRICS``). Their alarms take one period of the rule's
+window instead of 5-minute datapoints, because the rule's value is itself a
+count over that window and votes are too rare to rate per 5 minutes: the
+unhelpful share over the feedback window (from ``min_votes`` votes on; it
+alarms as soon as the window's share crosses, without the rule's ``for``, so
+a little earlier than the rule) and any unsafe vote (a period of the unsafe
+window, so it stays in alarm that long after the vote, as the rule does).
 """
 
 from __future__ import annotations
@@ -34,14 +43,25 @@ from datetime import timedelta
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
-from babyshield_chat.alerting.thresholds import Gate, Thresholds, ThresholdsError, Tier, human_value, join_url
+from babyshield_chat.alerting.thresholds import (
+    FeedbackGate,
+    Gate,
+    Thresholds,
+    ThresholdsError,
+    Tier,
+    human_value,
+    join_url,
+)
 from babyshield_chat.devtools.alerting.generated import HEADER_LINES, dump_yaml
+from babyshield_chat.api.chat import FEEDBACK_EVENT
 from babyshield_chat.flags.heartbeat import FLAG_STATE_EVENT
 from babyshield_chat.telemetry.logging import CHAT_REQUEST_EVENT
+from babyshield_chat.vocabulary import UNSAFE_FEEDBACK_REASON
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"
 LINKS_PARAMETER = "LinksBaseUrl"
 _CHAT = f'$.event = "{CHAT_REQUEST_EVENT}"'
+_FEEDBACK = f'$.event = "{FEEDBACK_EVENT}"'
 _SERVED = '$.outcome != "blocked"'
 # An absolute http(s) URL whose host is not this machine (the renderer refuses the same).
 _ABSOLUTE_NOT_LOCAL = r"^https?://(?!localhost|127\.|0\.0\.0\.0|\[::1\])[^/\s?#]+(/[^\s?#]*)?$"
@@ -79,6 +99,13 @@ LOG_METRICS: tuple[LogMetric, ...] = (
         "Count",
         None,
     ),
+)
+
+
+FEEDBACK_LOG_METRICS: tuple[LogMetric, ...] = (
+    LogMetric("ChatFeedbackVotes", f"{{ {_FEEDBACK} }}", "1", "Count", 0),
+    LogMetric("ChatFeedbackUnhelpful", f"{{ {_FEEDBACK} && $.helpful IS FALSE }}", "1", "Count", 0),
+    LogMetric("ChatFeedbackUnsafe", f'{{ {_FEEDBACK} && $.reason = "{UNSAFE_FEEDBACK_REASON}" }}', "1", "Count", 0),
 )
 
 
@@ -147,6 +174,7 @@ def build_template(thresholds: Thresholds) -> dict[str, Any]:
         for tier, alert in ((gate.warning_tier, gate.warning_alert), (gate.critical_tier, gate.critical_alert)):
             resources[f"{alert}Alarm"] = _gate_alarm(thresholds, gate, tier, alert, measure)
     resources["ChatNoTrafficAlarm"] = _no_traffic_alarm(thresholds)
+    resources.update(feedback_resources(thresholds))
     resources["ChatDashboard"] = _dashboard(thresholds)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -276,6 +304,77 @@ def _gate_alarm(
              "ReturnData": True},
         ]
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def feedback_resources(thresholds: Thresholds) -> dict[str, Any]:
+    """The chat_feedback filters, the unhelpful-share alarms per tier and the unsafe-vote alarm."""
+    f = thresholds.feedback
+    resources: dict[str, Any] = {f"{metric.name}Filter": _metric_filter(metric) for metric in FEEDBACK_LOG_METRICS}
+    for tier, alert in ((f.warning_tier, f.warning_alert), (f.critical_tier, f.critical_alert)):
+        resources[f"{alert}Alarm"] = _unhelpful_alarm(thresholds, f, tier, alert)
+    unsafe = f.unsafe
+    assert unsafe.window is not None  # the loader requires it
+    description = (
+        f"A parent reported an answer as unsafe (severity={unsafe.severity}, action={unsafe.action}); "
+        f"stays in alarm {format_duration(unsafe.window)} after the last such vote. "
+        f"Runbook: {_runbook(thresholds, unsafe.runbook_anchor)}"
+    )
+    resources[f"{unsafe.alert}Alarm"] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": _vote_alarm(unsafe.alert, description, unsafe.severity) | {
+            "Namespace": {"Ref": "MetricNamespace"},
+            "MetricName": "ChatFeedbackUnsafe",
+            "Statistic": "Sum",
+            "Period": int(unsafe.window.total_seconds()),
+            "Threshold": 0,
+        },
+    }
+    return resources
+
+
+def unhelpful_expression(feedback: FeedbackGate) -> str:
+    """The unhelpful share of the window's votes: 0 below the minimum number of votes."""
+    return f"IF(FILL(den, 0) >= {feedback.min_votes}, FILL(num, 0) / den, 0)"
+
+
+def _vote_alarm(alert: str, description: str, severity: str) -> dict[str, Any]:
+    """What the vote alarms share: one datapoint of their own window alarms, no vote is not a breach."""
+    topic = {"Ref": _TOPICS[severity]}
+    return {
+        "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{alert}"},
+        "AlarmDescription": {"Fn::Sub": description},
+        "EvaluationPeriods": 1,
+        "DatapointsToAlarm": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [topic],
+        "OKActions": [topic],
+    }
+
+
+def _unhelpful_alarm(thresholds: Thresholds, f: FeedbackGate, tier: Tier, alert: str) -> dict[str, Any]:
+    period = int(f.window.total_seconds())
+
+    def stat(metric: str) -> dict[str, Any]:
+        return {"Metric": {"Namespace": {"Ref": "MetricNamespace"}, "MetricName": metric}, "Period": period,
+                "Stat": "Sum"}
+
+    description = (
+        f"{f.name}: more than {human_value('ratio', tier.threshold)} of the votes over "
+        f"{format_duration(f.window)} (at least {f.min_votes}) say the answer did not help "
+        f"(severity={tier.severity}, action={tier.action}). Runbook: {_runbook(thresholds, f.runbook_anchor)}"
+    )
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": _vote_alarm(alert, description, tier.severity) | {
+            "Threshold": tier.threshold,
+            "Metrics": [
+                {"Id": "num", "MetricStat": stat("ChatFeedbackUnhelpful"), "ReturnData": False},
+                {"Id": "den", "MetricStat": stat("ChatFeedbackVotes"), "ReturnData": False},
+                {"Id": "ratio", "Expression": unhelpful_expression(f), "Label": f.name, "ReturnData": True},
+            ],
+        },
+    }
 
 
 def _no_traffic_alarm(thresholds: Thresholds) -> dict[str, Any]:

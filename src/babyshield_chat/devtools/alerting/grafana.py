@@ -5,7 +5,10 @@ with the gate's warning and critical thresholds as Grafana threshold steps, so
 the line an on-call sees cross the red band is the line that paged them; a
 second query splits the gate per instance. The other rows show what explains a
 gate moving: traffic and the rollout, fallbacks by reason, retries, the
-circuit breakers, the LLM's tokens and cost, and the database pool.
+circuit breakers, the LLM's tokens and cost, and the database pool. Parents'
+votes have a row of their own: the unhelpful share (the feedback gate, with
+its thresholds), the reasons, and unsafe votes by intent; the LLM row adds the
+spend rate the rollout guard's cost gate projects from.
 
 Two template variables scope every query: `env` (one Prometheus may watch
 staging and production; alerts link here with `var-env` set) and `instance`.
@@ -27,6 +30,7 @@ from babyshield_chat.devtools.alerting.rules import (
     SPEND_RECORD,
 )
 from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD, Gate, Thresholds, human_value
+from babyshield_chat.vocabulary import UNSAFE_FEEDBACK_REASON
 
 DASHBOARD_UID = "babyshield-chat"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
@@ -39,6 +43,8 @@ ALL_VALUE = ".*"
 _NEW_VERSION_WINDOW = "5m"
 _WIDTH, _HEIGHT, _COLUMNS = 8, 8, 3
 _COLOURS = {"ok": "green", "warning": "orange", "critical": "red"}
+_UNHELPFUL = 'helpful="false"'
+_UNSAFE = f'reason="{UNSAFE_FEEDBACK_REASON}"'
 
 
 def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
@@ -46,6 +52,8 @@ def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
     layout = _Layout()
     panels: list[dict[str, Any]] = [layout.row("Checklist gates (Key Metrics Targets)")]
     panels += [layout.place(_gate_panel(gate, thresholds)) for gate in thresholds.gates]
+    panels.append(layout.row("Parents' feedback"))
+    panels += [layout.place(p) for p in _feedback_panels(thresholds)]
     panels.append(layout.row("Traffic and rollout"))
     panels += [layout.place(p) for p in _traffic_panels(thresholds)]
     panels.append(layout.row("Resilience"))
@@ -297,6 +305,47 @@ def _traffic_panels(t: Thresholds) -> list[dict[str, Any]]:
     ]
 
 
+def _feedback_panels(t: Thresholds) -> list[dict[str, Any]]:
+    f = t.feedback
+    window = format_duration(f.window)
+    unhelpful = _timeseries(
+        f.name,
+        [_target(_recorded(f.record), "unhelpful share of the votes")],
+        "percentunit",
+        f"{f.record}: votes saying the answer did not help, over {window}. Target below "
+        f"{human_value('ratio', f.target)}, warning above {human_value('ratio', f.warning)} for "
+        f"{format_duration(f.warning_tier.duration)}, critical above {human_value('ratio', f.critical)} for "
+        f"{format_duration(f.critical_tier.duration)}. Empty below {f.min_votes} votes in {window}: no data, never "
+        "green. The rollout guard judges the same share over the whole phase.",
+        threshold_steps(f.warning, f.critical),
+    )
+    unhelpful["links"] = [{"title": "Runbook", "url": t.runbook_link(f.runbook_anchor), "targetBlank": True}]
+    unsafe_votes = f"chat_feedback_total{{{_raw(t, _UNSAFE)}}}"
+    unsafe = _timeseries(
+        "Unsafe votes by intent",
+        [_target(f"sum by (intent) (increase({unsafe_votes}[{window}]))", "{{intent}}")],
+        "short",
+        f"Votes with reason {UNSAFE_FEEDBACK_REASON} over {window} (the selected instances); any one fires "
+        f"{f.unsafe.alert}.",
+        [{"color": "green", "value": None}, {"color": "red", "value": 1}],
+    )
+    unsafe["links"] = [{"title": "Runbook", "url": t.runbook_link(f.unsafe.runbook_anchor), "targetBlank": True}]
+    return [
+        unhelpful,
+        _timeseries(
+            "Votes by reason",
+            [
+                _target(_recorded(f.votes_record), "all votes (all instances)", "A"),
+                _target(f"sum by (reason) (increase(chat_feedback_total{{{_raw(t, _UNHELPFUL)}}}[{window}]))",
+                        "unhelpful: {{reason}}", "B"),
+            ],
+            "short",
+            f"Votes over {window}; the share needs at least {f.min_votes}. By reason: the selected instances.",
+        ),
+        unsafe,
+    ]
+
+
 def _resilience_panels(t: Thresholds) -> list[dict[str, Any]]:
     window = _window(t)
     breakers = _timeseries(
@@ -351,6 +400,14 @@ def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
             ],
             "currencyUSD",
             f"Budget {t.spend_budget_usd:g} USD per day.",
+            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
+        ),
+        _timeseries(
+            "LLM spend rate (USD per day)",
+            [_target(_recorded(t.cost.record), f"at the rate of the last {format_duration(t.cost.window)}")],
+            "currencyUSD",
+            "What the rollout guard's cost gate projects from: before promoting from p to q it multiplies this by "
+            f"q / p and holds above the daily budget. Spend alert at {t.spend_budget_usd:g} USD per day.",
             threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
         ),
         _timeseries(

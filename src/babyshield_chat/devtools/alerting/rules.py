@@ -6,6 +6,11 @@ that drive a live Prometheus through a whole rollback in seconds. Recording
 rule names never change with the scale, so the rollout guard's queries work
 against both.
 
+Parents' votes are counted, not rated: the unhelpful share is taken over the
+feedback window's votes and only once there are ``min_votes`` of them, and one
+``unsafe`` vote fires its alert at once (``feedback_records``/``feedback_alerts``).
+The cost gate's spend rate in USD per day is recorded for the rollout guard.
+
 Every ratio and p95 is guarded twice against empty traffic: the denominator is
 ``clamp_min``-ed away from zero and the result is kept only where the
 traffic reaches ``min_request_rate``. A quiet night therefore yields no value
@@ -25,6 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
+from babyshield_chat.vocabulary import UNSAFE_FEEDBACK_REASON
 from babyshield_chat.devtools.alerting.generated import dump_yaml, number
 from babyshield_chat.alerting.thresholds import (
     TRAFFIC_RECORD,
@@ -48,6 +54,8 @@ LLM_RATE_LIMITED_RECORD = "chat:llm_rate_limited_ratio:rate5m"
 SPEND_RECORD = "chat:llm_cost_usd:increase24h"
 
 _IN_USE = 'state="in_use"'
+_UNHELPFUL = 'helpful="false"'
+_UNSAFE = f'reason="{UNSAFE_FEEDBACK_REASON}"'
 _POOL_MAX = 'state="max"'
 # Keeps a denominator off zero; far below any real request rate.
 _EPSILON = "1e-9"
@@ -95,7 +103,8 @@ def build_rules(thresholds: Thresholds, clock: _Clock | None = None) -> dict[str
     """
     clock = clock or _Clock(1.0, timedelta(0))
     builder = _Builder(thresholds, clock)
-    rules = builder.records() + builder.gate_alerts() + builder.signal_alerts()
+    rules = (builder.records() + builder.feedback_records() + builder.gate_alerts() + builder.signal_alerts()
+             + builder.feedback_alerts())
     return {"groups": [{"name": GROUP_NAME, "rules": rules}]}
 
 
@@ -282,6 +291,71 @@ class _Builder:
                 description="Prometheus has no successful scrape of the service; every other chat alert is blind.",
             ),
         ]
+
+    # -- parents' feedback and the cost gate -------------------------------------------
+
+    def votes(self, matchers: tuple[str, ...], window: timedelta, by: tuple[str, ...] = ()) -> str:
+        selector = self.sel("chat_feedback_total", matchers)
+        return f"sum by ({_labels(by)}) (increase({selector}[{self.clock.window(window)}]))"
+
+    def feedback_records(self) -> list[dict[str, Any]]:
+        f, cost = self.t.feedback, self.t.cost
+        unhelpful = self.votes((_UNHELPFUL,), f.window)
+        # Every feedback series exists from start-up at 0, so the sums are 0, not empty, on a quiet hour;
+        # the share is kept only from min_votes votes on (no data below: never green, never red).
+        return [
+            _record(f.votes_record, self.votes((), f.window)),
+            _record(
+                f.record,
+                f"(\n  {unhelpful}\n  /\n  clamp_min({f.votes_record}, 1)\n)\n"
+                f"and on ({ENV_LABEL})\n({f.votes_record} >= {f.min_votes})\n",
+            ),
+            # USD per day at the measured rate; 0 (not empty) while an environment is scraped but spends nothing.
+            _record(
+                cost.record,
+                f"sum by ({ENV_LABEL}) (rate({self.sel('chat_llm_cost_usd_total')}[{self.clock.window(cost.window)}]))"
+                f" * 86400\nor on ({ENV_LABEL}) (max by ({ENV_LABEL}) ({self.sel('up')}) * 0)\n",
+            ),
+        ]
+
+    def feedback_alerts(self) -> list[dict[str, Any]]:
+        f = self.t.feedback
+        window = format_duration(f.window)
+        alerts = []
+        for tier_name, tier, alert in (("warning", f.warning_tier, f.warning_alert),
+                                       ("critical", f.critical_tier, f.critical_alert)):
+            limit = human_value("ratio", tier.threshold)
+            held = self.clock.hold(tier.duration)
+            alerts.append({
+                "alert": alert,
+                "expr": f"{f.record} > {number(tier.threshold)}",
+                "for": held,
+                "labels": {"severity": tier.severity, "action": tier.action, "gate": f.key},
+                "annotations": self.annotations(
+                    f"{{{{ $value | humanizePercentage }}}} of the last {window}'s votes say answers did not help, "
+                    f"above {limit} for {held}",
+                    f"{tier_name.capitalize()}: more than {limit} of parents' votes over {window} (at least "
+                    f"{f.min_votes} votes) say the answer did not help (target {human_value('ratio', f.target)}). "
+                    "The rollout guard holds on it.",
+                    f.runbook_anchor,
+                ),
+            })
+        unsafe = f.unsafe
+        unsafe_window = format_duration(_required_window(unsafe))
+        # No `for`: the first unsafe vote fires it. One alert per intent, so the page says where to look.
+        alerts.append({
+            "alert": unsafe.alert,
+            "expr": f"{self.votes((_UNSAFE,), _required_window(unsafe), by=('intent',))} > 0",
+            "labels": {"severity": unsafe.severity, "action": unsafe.action, "gate": unsafe.key},
+            "annotations": self.annotations(
+                "A parent reported a {{ $labels.intent }} answer as unsafe (unsafe votes in the last "
+                + unsafe_window + ": {{ $value | printf \"%.0f\" }})",
+                "A vote with reason \"unsafe\" arrived: read recent answers of this intent now. "
+                f"The alert resolves {unsafe_window} after the last such vote.",
+                unsafe.runbook_anchor,
+            ),
+        })
+        return alerts
 
     def signal_alert(self, signal: Signal, *, expr: str, summary: str, description: str) -> dict[str, Any]:
         return {
