@@ -92,7 +92,7 @@ async def test_a_chat_trace_has_gate_classify_and_tool_spans_under_one_trace(app
 
 async def test_nothing_private_reaches_logs_spans_or_metrics(apps, database_url, log_stream):
     client = await apps.client(DEV, database_url=database_url)
-    await client.put("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["walnut-ostrich-55"]},
+    await client.patch("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["walnut-ostrich-55"]},
                      headers=INCLUDED)
     await drive_every_outcome(client)
     everything = [log_stream.getvalue(), await (await client.get("/metrics")).text()]

@@ -19,6 +19,12 @@ def test_defaults_match_the_spec():
     assert settings.chat.user_rate_per_min == 20
     assert settings.server.max_inflight == 512
     assert settings.server.shutdown_grace_sec == 25.0
+    assert settings.server.shutdown_drain_delay_sec == 5.0
+    assert settings.server.client_read_timeout_sec == 10.0
+    assert settings.server.keepalive_timeout_sec == 75.0
+    assert settings.chat.user_max_inflight == 4
+    assert settings.resilience.breaker_db_reset_sec == 5.0
+    assert settings.auth.max_ttl_sec == 86400
 
 
 @pytest.mark.parametrize("raw", ["true", "TRUE", "1", "yes", "On"])
@@ -52,6 +58,12 @@ def test_rollout_accepts_fractions_and_percentages(raw, expected):
         ("BS_DATABASE_URL", "mysql://x"),
         ("BS_LLM_BASE_URL", "localhost:8081"),
         ("BS_BREAKER_FAIL_MAX", "0"),
+        ("BS_BREAKER_DB_RESET_SEC", "soon"),
+        ("BS_CLIENT_READ_TIMEOUT_SEC", "0"),
+        ("BS_KEEPALIVE_TIMEOUT_SEC", "-1"),
+        ("BS_CHAT_USER_MAX_INFLIGHT", "four"),
+        ("BS_AUTH_JWT_MAX_TTL_SEC", "1.5"),
+        ("BS_SHUTDOWN_DRAIN_DELAY_SEC", "-5"),
         ("BS_METRICS_PROMETHEUS", "maybe"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),

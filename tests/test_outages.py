@@ -1,4 +1,4 @@
-"""Dependency outages mid-run: PostgreSQL stopped and started again, the LLM failing, hanging or gone.
+"""Dependency outages mid-run: PostgreSQL stopped, frozen (SIGSTOP) and back, the LLM failing, hanging or gone.
 
 The chat keeps answering within its deadline in every case, degrades the way
 spec section 4 says (tools `unknown`, `memory_saved: false`, fallbacks once
@@ -14,14 +14,18 @@ PostgreSQL's connect timeout).
 import asyncio
 import time
 
+import asyncpg
 import pytest
 
 from babyshield_chat.db.embedded import EmbeddedPostgres
 from babyshield_chat.devtools.fake_llm.modes import FakeMode
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from babyshield_chat.devtools.processes import frozen_postgres
 
 from babyshield_chat.devtools.polling import until
 from babyshield_chat.recalls.reindex import prepare_database
+
+from tests.support.data import import_all
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1",
        "BS_CHAT_USER_RATE_PER_MIN": "10000"}  # polling must not trip the rate limit
@@ -61,7 +65,7 @@ async def own_postgres(pg_dir):
 async def test_postgres_stopped_mid_run_degrades_then_recovers_by_itself(apps, own_postgres):
     cluster, url = own_postgres
     client = await apps.client({**DEV, "BS_BREAKER_RESET_SEC": str(BREAKER_RESET_SEC)}, database_url=url)
-    assert (await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers=PARENT)).status == 200
+    assert (await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers=PARENT)).status == 200
     before = await timed_chat(client)
     assert before["memory_saved"] is True and recall_tool(before)["ok"] is True
     assert (await client.get("/readyz")).status == 200
@@ -121,3 +125,43 @@ async def test_llm_hanging_is_cut_at_the_deadline_with_a_timeout_fallback(apps):
         client = await apps.client({**DEV, "BS_LLM_BASE_URL": fake.base_url, "BS_LLM_API_KEY": "test"})
         bodies = await asyncio.gather(*(timed_chat(client, headers={"X-User-Id": f"p{i}"}) for i in range(5)))
     assert {b["fallback_reason"] for b in bodies} == {"timeout"}
+
+
+async def test_postgres_frozen_mid_traffic_answers_in_time_tells_the_truth_about_memory_and_recovers_in_seconds(
+        apps, own_postgres, no_gc_pauses):
+    cluster, url = own_postgres
+    await import_all(url)
+    client = await apps.client({**DEV, "BS_CHAT_USER_MAX_INFLIGHT": "100"}, database_url=url)
+    parents = [{"X-User-Id": f"frozen-{i}"} for i in range(6)]
+    for headers in parents:
+        assert (await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers=headers)).status == 200
+    assert recall_check(await timed_chat(client)) == "fail"  # the UPC's real recall
+
+    answers = []
+    with frozen_postgres(cluster.data_dir):  # SIGSTOP: connections open, nothing answers
+        frozen_until = time.monotonic() + 5
+        while time.monotonic() < frozen_until:
+            answers += await asyncio.gather(*(timed_chat(client, headers=h) for h in parents))  # each within budget
+    assert all(recall_check(a) == "unknown" for a in answers)
+
+    thawed = time.monotonic()
+
+    async def recall_checks_back():
+        return recall_check(await timed_chat(client)) == "fail"
+
+    await until(recall_checks_back, what="recall checks after PostgreSQL resumed", timeout=10)
+    # The tools' breakers reset in BS_BREAKER_DB_RESET_SEC (5 s), not the LLM's 30 s.
+    assert time.monotonic() - thawed < 5 + 2
+    # memory_saved is the truth: every answer said true is stored, none said false is (not even late).
+    await asyncio.sleep(1)
+    conn = await asyncpg.connect(url)
+    try:
+        stored = {str(r["id"]) for r in await conn.fetch("SELECT id FROM messages WHERE role = 'assistant'")}
+    finally:
+        await conn.close()
+    assert {a["message_id"] for a in answers if a["memory_saved"]} <= stored
+    assert not {a["message_id"] for a in answers if not a["memory_saved"]} & stored
+
+
+def recall_check(body):
+    return next(c for c in body["answer"]["checks"] if c["name"] == "recall")["status"]

@@ -130,7 +130,7 @@ async def test_no_private_text_in_logs_spans_or_metrics_under_any_outcome(apps, 
 async def test_every_conversation_read_checks_the_owner(apps, database_url):
     client = await apps.client(ENV, database_url=database_url)
     for user in ("alice", "bob"):
-        await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers={"X-User-Id": user})
+        await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers={"X-User-Id": user})
     alice = await (await client.post(CHAT, json=ask("Is this crib recalled?"), headers={"X-User-Id": "alice"})).json()
     path = f"/api/v1/chat/conversations/{alice['conversation_id']}"
     assert (await client.get(path, headers={"X-User-Id": "alice"})).status == 200

@@ -21,13 +21,13 @@ from babyshield_chat.api import routes
 from babyshield_chat.api.openapi import openapi_handler
 from babyshield_chat.config import Settings
 from babyshield_chat.api.faults import FAULTS, Faults
-from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.limits import UserLimits
 from babyshield_chat.api.context import (
     AUTH,
     DATABASE,
     FLAGS,
     PIPELINE,
-    RATE_LIMITER,
+    USER_LIMITS,
     REQUEST_STATE,
     SETTINGS,
     TELEMETRY,
@@ -68,7 +68,7 @@ def create_app(
     app[DATABASE] = Database(database_url, settings.database, on_acquire=metrics.record_db_acquire)
     # The runtime override (spec section 3) wins over env on every instance.
     app[FLAGS] = OverrideStore(database_url, settings.flags, app[DATABASE])
-    app[RATE_LIMITER] = RateLimiter(settings.chat.user_rate_per_min)
+    app[USER_LIMITS] = UserLimits.create(settings.chat.user_rate_per_min, settings.chat.user_max_inflight)
     app[FAULTS] = Faults(enabled=settings.server.fault_injection)
     llm_client = create_llm_client(settings)
     spend_guard = create_spend_guard(settings, app[DATABASE]) if llm_client is not None else None

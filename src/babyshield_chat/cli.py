@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--blocked-user", help="a dev-mode user id for whom chat is off (default: derived)")
     smoke.add_argument("--admin-token", help="BS_ADMIN_TOKEN: also read the admin flag and rollout views")
     smoke.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    drill = verbs.add_parser("drill", help="the hostile mix: slow bodies, bad input, a PostgreSQL freeze and "
+                                           "restart, SIGTERM under load; exits 1 unless nothing failed")
+    drill.add_argument("--duration", type=float, default=40.0, help="seconds of traffic before SIGTERM (default 40)")
+    drill.add_argument("--concurrency", type=int, default=4, help="concurrent parent clients (default 4)")
+    drill.add_argument("--seed", type=int, default=1, help="random seed of the traffic")
     return parser
 
 
@@ -134,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from babyshield_chat.devtools import smoke  # a tool run against a deployment, loaded only here
 
             return smoke.run(args)
+        if args.verb == "drill":
+            from babyshield_chat.devtools import drill  # a tool, not part of the service: loaded only here
+
+            return drill.run(args.duration, args.concurrency, args.seed)
     except (EmbeddedPostgresError, MigrationError, OSError, asyncpg.PostgresError, ImportFailed, SyncFailed) as exc:
         print(f"babyshield-chat: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -214,7 +223,8 @@ def _serve_workers(settings: Settings, host: str, port: int, count: int) -> int:
     with database_url(settings) as url:
         asyncio.run(prepare_database(url))
         supervisor = Supervisor(worker_command(host, port), count, env=worker_env(url),
-                                grace_sec=settings.server.shutdown_grace_sec)
+                                # Each worker drains (delay, then the grace period) before the parent may SIGKILL it.
+                                grace_sec=settings.server.shutdown_grace_sec + settings.server.shutdown_drain_delay_sec)
         return supervisor.run()
 
 

@@ -25,11 +25,15 @@ from urllib.parse import urlsplit
 from babyshield_chat.prices import DEFAULT_PRICE_TABLE, PriceTable, parse_price_table
 from babyshield_chat import __version__
 from babyshield_chat.vocabulary import (
+    DEFAULT_BREAKER_DB_RESET_SEC,
     DEFAULT_BREAKER_FAIL_MAX,
     DEFAULT_BREAKER_RESET_SEC,
+    DEFAULT_CLIENT_READ_TIMEOUT_SEC,
     DEFAULT_DB_POOL_MAX,
     DEFAULT_DB_POOL_MIN,
     DEFAULT_ENV,
+    DEFAULT_JWT_MAX_TTL_SEC,
+    DEFAULT_KEEPALIVE_TIMEOUT_SEC,
     DEFAULT_LLM_MODEL,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INFLIGHT,
@@ -37,10 +41,12 @@ from babyshield_chat.vocabulary import (
     DEFAULT_RECALLS_MAX_AGE_DAYS,
     DEFAULT_RECALLS_SOURCE_URL,
     DEFAULT_ROUTER_BUDGET_SEC,
+    DEFAULT_SHUTDOWN_DRAIN_DELAY_SEC,
     DEFAULT_SHUTDOWN_GRACE_SEC,
     DEFAULT_SYNTH_BUDGET_SEC,
     DEFAULT_TOOL_BUDGET_SEC,
     DEFAULT_TOTAL_BUDGET_SEC,
+    DEFAULT_USER_MAX_INFLIGHT,
     DEFAULT_USER_RATE_PER_MIN,
 )
 
@@ -167,6 +173,7 @@ class AuthSettings:
     jwt_public_key: str | None = None
     audience: str | None = None
     issuer: str | None = None
+    max_ttl_sec: int = DEFAULT_JWT_MAX_TTL_SEC
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,6 +202,8 @@ class LlmSettings:
 class ResilienceSettings:
     breaker_fail_max: int = DEFAULT_BREAKER_FAIL_MAX
     breaker_reset_sec: float = DEFAULT_BREAKER_RESET_SEC
+    # The tools' breakers: PostgreSQL is local, and a short blip must not cost 30 s of recall checks.
+    breaker_db_reset_sec: float = DEFAULT_BREAKER_DB_RESET_SEC
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,6 +225,9 @@ class DatabaseSettings:
 class ChatSettings:
     memory_retention_days: int = DEFAULT_MEMORY_RETENTION_DAYS
     user_rate_per_min: int = DEFAULT_USER_RATE_PER_MIN
+    user_max_inflight: int = DEFAULT_USER_MAX_INFLIGHT
+    # Binds a conversation id to the user it was issued to (chat/conversation_ids.py); None: a built-in key.
+    conversation_id_key: str | None = dataclasses.field(default=None, repr=False)
     recalls_max_age_days: int = DEFAULT_RECALLS_MAX_AGE_DAYS
     recalls_source_url: str = DEFAULT_RECALLS_SOURCE_URL
 
@@ -225,6 +237,9 @@ class ServerSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_inflight: int = DEFAULT_MAX_INFLIGHT
     shutdown_grace_sec: float = DEFAULT_SHUTDOWN_GRACE_SEC
+    shutdown_drain_delay_sec: float = DEFAULT_SHUTDOWN_DRAIN_DELAY_SEC
+    client_read_timeout_sec: float = DEFAULT_CLIENT_READ_TIMEOUT_SEC
+    keepalive_timeout_sec: float = DEFAULT_KEEPALIVE_TIMEOUT_SEC
     admin_token: str | None = None
     fault_injection: bool = False
 
@@ -307,6 +322,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             shutdown_grace_sec=_read(
                 env, "BS_SHUTDOWN_GRACE_SEC", parse_non_negative_float, DEFAULT_SHUTDOWN_GRACE_SEC
             ),
+            shutdown_drain_delay_sec=_read(
+                env, "BS_SHUTDOWN_DRAIN_DELAY_SEC", parse_non_negative_float, DEFAULT_SHUTDOWN_DRAIN_DELAY_SEC
+            ),
+            client_read_timeout_sec=_read(
+                env, "BS_CLIENT_READ_TIMEOUT_SEC", parse_positive_float, DEFAULT_CLIENT_READ_TIMEOUT_SEC
+            ),
+            keepalive_timeout_sec=_read(
+                env, "BS_KEEPALIVE_TIMEOUT_SEC", parse_positive_float, DEFAULT_KEEPALIVE_TIMEOUT_SEC
+            ),
             admin_token=_read(env, "BS_ADMIN_TOKEN", _text, None),
             fault_injection=_read(env, "BS_FAULT_INJECTION", parse_bool, False),
         ),
@@ -316,6 +340,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             jwt_public_key=_read(env, "BS_AUTH_JWT_PUBLIC_KEY", _pem, None),
             audience=_read(env, "BS_AUTH_JWT_AUDIENCE", _text, None),
             issuer=_read(env, "BS_AUTH_JWT_ISSUER", _text, None),
+            max_ttl_sec=_read(env, "BS_AUTH_JWT_MAX_TTL_SEC", parse_positive_int, DEFAULT_JWT_MAX_TTL_SEC),
         ),
         flags=FlagSettings(
             enabled=_read(env, "BS_FEATURE_CHAT_ENABLED", parse_bool, False),
@@ -339,6 +364,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         resilience=ResilienceSettings(
             breaker_fail_max=_read(env, "BS_BREAKER_FAIL_MAX", parse_positive_int, DEFAULT_BREAKER_FAIL_MAX),
             breaker_reset_sec=_read(env, "BS_BREAKER_RESET_SEC", parse_positive_float, DEFAULT_BREAKER_RESET_SEC),
+            breaker_db_reset_sec=_read(
+                env, "BS_BREAKER_DB_RESET_SEC", parse_positive_float, DEFAULT_BREAKER_DB_RESET_SEC
+            ),
         ),
         database=DatabaseSettings(
             url=_read(env, "BS_DATABASE_URL", _database_url, None),
@@ -352,6 +380,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 env, "BS_CHAT_MEMORY_RETENTION_DAYS", parse_positive_int, DEFAULT_MEMORY_RETENTION_DAYS
             ),
             user_rate_per_min=_read(env, "BS_CHAT_USER_RATE_PER_MIN", parse_positive_int, DEFAULT_USER_RATE_PER_MIN),
+            user_max_inflight=_read(env, "BS_CHAT_USER_MAX_INFLIGHT", parse_positive_int, DEFAULT_USER_MAX_INFLIGHT),
+            conversation_id_key=_read(env, "BS_CONVERSATION_ID_KEY", _hash_key, None, secret=True),
             recalls_max_age_days=_read(
                 env, "BS_RECALLS_MAX_AGE_DAYS", parse_positive_int, DEFAULT_RECALLS_MAX_AGE_DAYS
             ),

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 import openai
 from opentelemetry import trace
 
+from babyshield_chat.chat.conversation_ids import ConversationIds
 from babyshield_chat.chat.intents import IntentResult, RuleClassifier, is_confident
 from babyshield_chat.chat.model import Answer, Product, SynthesisRequest, ToolResult
 from babyshield_chat.chat.pipeline import ChatPipeline
 from babyshield_chat.config import Settings
-from babyshield_chat.db.pool import Database
+from babyshield_chat.db.pool import Database, caused_by_request_data
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.llm.classifier import DEFAULT_ROUTER_RETRY_POLICY, LlmIntentClassifier
 from babyshield_chat.llm.structured import LlmCall, StructuredLlm, create_openai_client
@@ -29,6 +30,7 @@ from babyshield_chat.resilience.breaker import STATE_GAUGE_VALUES, BreakerRegist
 from babyshield_chat.resilience.retry import RetryPolicy, is_transient_connection_error, retry_call
 from babyshield_chat.telemetry import Telemetry
 from babyshield_chat.telemetry.tracing import llm_span, record_short_circuit
+from babyshield_chat.vocabulary import TOOL_NAMES
 
 TOOL_RETRY_POLICY = RetryPolicy(
     max_attempts=2, base_delay_sec=0.02, max_delay_sec=0.1, min_attempt_sec=0.05, is_transient=is_transient_connection_error
@@ -101,7 +103,9 @@ class RulesThenLlm:
 def tool_guard(breakers: BreakerRegistry, on_retry: Callable[[str], None]):
     def guard(name: str, call: Callable[[], Awaitable[ToolResult]]) -> Awaitable[ToolResult]:
         breaker = breakers.get(f"tool:{name}")
-        return retry_call(lambda: breaker.call(call), dependency=name, policy=TOOL_RETRY_POLICY, on_retry=on_retry)
+        # The request's own data refused by PostgreSQL is not the database failing (spec section 4a).
+        return retry_call(lambda: breaker.call(call, ignore=caused_by_request_data), dependency=name,
+                          policy=TOOL_RETRY_POLICY, on_retry=on_retry)
 
     return guard
 
@@ -132,6 +136,7 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
         fail_max=settings.resilience.breaker_fail_max,
         reset_timeout_sec=settings.resilience.breaker_reset_sec,
         listeners=(TelemetryListener(telemetry),),
+        reset_timeouts_by_prefix={"tool:": settings.resilience.breaker_db_reset_sec},
     )
     synthesizer = None
     llm_classifier = None
@@ -142,16 +147,25 @@ def build_pipeline(settings: Settings, database: Database, telemetry: Telemetry,
         common = dict(model=settings.llm.model, prices=settings.llm.prices, observer=LlmTelemetry(telemetry),
                       on_retry=metrics.count_retry,
                       spend_guard=spend_guard)
-        synth_llm = StructuredLlm(client, breaker=breakers.get("llm:synth"), retry_policy=DEFAULT_SYNTH_RETRY_POLICY,
+        synth_llm = StructuredLlm(client, breaker=breakers.get("llm:synth"),
+                                  retry_policy=DEFAULT_SYNTH_RETRY_POLICY.fitted_to(settings.budgets.synth_sec),
                                   **common)
         synthesizer = TracedSynthesizer(LlmSynthesizer(synth_llm, budget_sec=settings.budgets.synth_sec),
                                         telemetry.tracer, settings.llm.model)
         router_llm = StructuredLlm(client, breaker=breakers.get("llm:router"),
-                                   retry_policy=DEFAULT_ROUTER_RETRY_POLICY, **common)
+                                   retry_policy=DEFAULT_ROUTER_RETRY_POLICY.fitted_to(settings.budgets.router_sec),
+                                   **common)
         llm_classifier = LlmIntentClassifier(router_llm, budget_sec=settings.budgets.router_sec)
+    for tool in TOOL_NAMES:
+        breakers.get(f"tool:{tool}")
+    # Every breaker has its `chat_circuit_state` series (0, closed) from start-up, not only after its
+    # first change: "no series" must never be read as "no breaker" on a dashboard.
+    for name, state in breakers.states().items():
+        metrics.set_circuit_state(name, STATE_GAUGE_VALUES[state])
     return ChatPipeline(
         settings=settings, database=database, tracer=telemetry.tracer,
         classifier=RulesThenLlm(RuleClassifier(), llm_classifier),
         synthesizer=synthesizer, tool_guard=tool_guard(breakers, metrics.count_retry),
         observe_tool=metrics.record_tool, metrics=metrics,
+        conversation_ids=ConversationIds(settings.chat.conversation_id_key),
     )

@@ -1,58 +1,148 @@
-"""Running the app: listen, serve, and drain cleanly on SIGTERM.
+"""Running the app: listen, serve, and drain on SIGTERM without losing a request.
 
-On SIGTERM or SIGINT the instance turns `/readyz` to 503 at once and refuses
-new work with 503 `not_ready`, keeps listening so probes see that, waits for
-requests in flight to finish (at most `BS_SHUTDOWN_GRACE_SEC`), then closes
-and returns so the process exits 0.
+Connections are served by `api.connections.GuardedRequestHandler` (read
+deadline, keep-alive timeout, a connection cap under the file-descriptor
+limit, enveloped low-level errors). At start the process raises its soft
+`RLIMIT_NOFILE` to the hard limit, since a default soft limit of 1,024 is
+what lets a thousand idle sockets starve `/healthz`.
+
+On SIGTERM or SIGINT (spec section 4a):
+
+1. `/readyz` turns 503 at once and new work gets 503 `not_ready` (counted
+   as `rejected`: a deploy must not move the error-rate gate); every
+   response carries `Connection: close`, so keep-alive clients reconnect
+   elsewhere after their answer instead of sending into a closing socket;
+2. the listener stays open for `BS_SHUTDOWN_DRAIN_DELAY_SEC`, so the load
+   balancer sees the 503s and stops routing here;
+3. the listener closes, idle connections are closed (one that has started
+   sending a request is not idle: it gets its answer), and requests in
+   flight finish, until `BS_SHUTDOWN_GRACE_SEC` after the signal (a slow
+   body is cut by the read timeout long before);
+4. whatever is left is closed, the app's resources are released, and the
+   process exits 0, always within the grace period + `EXIT_MARGIN_SEC`
+   (the ECS `stopTimeout` and compose's `stop_grace_period` are above that).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import resource
 import signal
-import time
+from typing import Any
 
 from aiohttp import web
 
+from babyshield_chat.api.connections import ConnectionSlots, GuardedRequestHandler
 from babyshield_chat.api.context import REQUEST_STATE, SETTINGS
+from babyshield_chat.config import Settings
 from babyshield_chat.telemetry.logging import EventLog
 
 DRAIN_POLL_SEC = 0.05
+# After the grace period: closing connections and releasing resources must fit in this.
+EXIT_MARGIN_SEC = 4.0
+# File descriptors kept for what is not a client connection: the database pool, the LLM client's
+# connections, log and telemetry exports, files. The connection cap is the limit minus these.
+FD_RESERVE = 64
+MIN_CONNECTIONS = 16
 log = EventLog("babyshield_chat.server")
+
+
+def raise_fd_limit() -> int:
+    """Raise this process's soft file-descriptor limit to the hard one; return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    return soft
+
+
+def connection_limit(settings: Settings, fd_limit: int) -> int:
+    """How many client connections fit under `fd_limit` with the descriptors the service itself needs."""
+    reserved = FD_RESERVE + settings.database.pool_max + (settings.server.max_inflight if settings.llm.enabled else 0)
+    return max(MIN_CONNECTIONS, fd_limit - reserved)
+
+
+class GuardedAppRunner(web.AppRunner):
+    """An `AppRunner` whose connections are `GuardedRequestHandler`s sharing one `ConnectionSlots`."""
+
+    def __init__(self, app: web.Application, *, slots: ConnectionSlots, read_timeout_sec: float,
+                 handler_kwargs: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.slots = slots
+        self._read_timeout_sec = read_timeout_sec
+        self._handler_kwargs = handler_kwargs
+
+    @property
+    def server(self) -> Any:
+        """What `TCPSite` makes connections with: guarded handlers managed by aiohttp's own `Server`."""
+        inner = super().server
+        if inner is None:
+            return None
+
+        def factory() -> GuardedRequestHandler:
+            return GuardedRequestHandler(inner, loop=asyncio.get_running_loop(), slots=self.slots,
+                                         read_timeout_sec=self._read_timeout_sec, **self._handler_kwargs)
+
+        return factory
 
 
 async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: bool = False,
                     access_log_class: type | None = None, ready: asyncio.Event | None = None) -> None:
-    kwargs = {"access_log_class": access_log_class} if access_log_class else {"access_log": None}
-    runner = web.AppRunner(app, handle_signals=False, **kwargs)
+    settings: Settings = app[SETTINGS]
+    fd_limit = raise_fd_limit()
+    slots = ConnectionSlots(connection_limit(settings, fd_limit))
+    handler_kwargs: dict[str, Any] = {"keepalive_timeout": settings.server.keepalive_timeout_sec}
+    handler_kwargs.update({"access_log_class": access_log_class} if access_log_class else {"access_log": None})
+    runner = GuardedAppRunner(app, slots=slots, read_timeout_sec=settings.server.client_read_timeout_sec,
+                              handler_kwargs=handler_kwargs, handle_signals=False,
+                              shutdown_timeout=EXIT_MARGIN_SEC / 2)
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    exit_by: float | None = None
     try:
         site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
         # The pid tells the workers of `serve --workers N` apart.
-        log.info("listening", host=host, port=port, pid=os.getpid())
+        log.info("listening", host=host, port=port, pid=os.getpid(), fd_limit=fd_limit, max_connections=slots.limit)
         if ready is not None:
             ready.set()
         await stop.wait()
-        await drain(app)
+        exit_by = await drain(app, site, slots)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-        await runner.cleanup()
+        budget = max(1.0, exit_by - loop.time()) if exit_by is not None else None
+        try:
+            async with asyncio.timeout(budget):
+                await runner.cleanup()
+        except TimeoutError:
+            log.warning("shutdown cleanup cut short to exit in time", budget_sec=budget)
 
 
-async def drain(app: web.Application) -> None:
+async def drain(app: web.Application, site: web.BaseSite, slots: ConnectionSlots) -> float:
+    """Steps 1-3 of the module docstring; returns the loop time by which the process must have exited."""
+    loop = asyncio.get_running_loop()
+    server = app[SETTINGS].server
     state = app[REQUEST_STATE]
     state.draining = True
-    grace = app[SETTINGS].server.shutdown_grace_sec
-    deadline = time.monotonic() + grace
-    log.info("draining", inflight=state.inflight, grace_sec=grace)
-    while state.inflight > 0 and time.monotonic() < deadline:
+    signalled = loop.time()
+    finish_by = signalled + max(server.shutdown_grace_sec, server.shutdown_drain_delay_sec)
+    log.info("draining", inflight=state.inflight, connections=len(slots),
+             drain_delay_sec=server.shutdown_drain_delay_sec, grace_sec=server.shutdown_grace_sec)
+    await asyncio.sleep(server.shutdown_drain_delay_sec)
+    await site.stop()
+    while True:
+        for handler in slots.idle_handlers():
+            handler.close()  # nothing in progress on it: its client has had every answer it asked for
+        if loop.time() >= finish_by or (state.inflight == 0 and slots.busy() == 0):
+            break
         await asyncio.sleep(DRAIN_POLL_SEC)
-    if state.inflight:
-        log.warning("grace period over with requests in flight", inflight=state.inflight)
+    if slots.busy():
+        log.warning("grace period over with requests in progress", inflight=state.inflight, connections=slots.busy())
+    return finish_by + EXIT_MARGIN_SEC

@@ -101,9 +101,22 @@ DEFAULT_TOOL_BUDGET_SEC: Final = 0.8
 DEFAULT_SYNTH_BUDGET_SEC: Final = 1.5
 DEFAULT_BREAKER_FAIL_MAX: Final = 5
 DEFAULT_BREAKER_RESET_SEC: Final = 30.0
+#: The reset of a local dependency's breakers (PostgreSQL behind the tools): a blip there is short.
+DEFAULT_BREAKER_DB_RESET_SEC: Final = 5.0
 DEFAULT_MAX_BODY_BYTES: Final = 16_384
 DEFAULT_MAX_INFLIGHT: Final = 512
 DEFAULT_SHUTDOWN_GRACE_SEC: Final = 25.0
+#: How long a draining instance keeps its listener open, so the load balancer sees `/readyz` 503.
+DEFAULT_SHUTDOWN_DRAIN_DELAY_SEC: Final = 5.0
+#: Headers and body of a request must arrive within this (then 408 and the connection is closed).
+DEFAULT_CLIENT_READ_TIMEOUT_SEC: Final = 10.0
+#: An idle keep-alive connection is closed after this: above a load balancer's 60 s idle timeout,
+#: so the balancer, not the service, closes first and never reuses a connection being closed.
+DEFAULT_KEEPALIVE_TIMEOUT_SEC: Final = 75.0
+#: Requests one user may have in flight at once (429 beyond).
+DEFAULT_USER_MAX_INFLIGHT: Final = 4
+#: The longest lifetime (`exp` - `iat`, or `exp` - now) of an accepted JWT.
+DEFAULT_JWT_MAX_TTL_SEC: Final = 86_400
 DEFAULT_USER_RATE_PER_MIN: Final = 20
 DEFAULT_MEMORY_RETENTION_DAYS: Final = 30
 DEFAULT_RECALLS_MAX_AGE_DAYS: Final = 7

@@ -132,6 +132,18 @@ async def test_delete_without_a_reason_is_refused(apps, database_url):
     client = await apps.client(ENV, database_url=database_url)
     error = await error_of(await client.delete(FLAG, headers=ADMIN, json={}), 400, "invalid_request")
     assert error["details"][0]["field"] == "reason"
+    # No body at all (the runbook's curl without -d): 400 naming `reason`, never 415.
+    error = await error_of(await client.delete(FLAG, headers=ADMIN), 400, "invalid_request")
+    assert error["details"][0]["field"] == "reason"
+
+
+async def test_delete_takes_its_reason_from_the_query_string(apps, database_url):
+    client = await apps.client(ENV, database_url=database_url)
+    assert (await client.put(FLAG, headers=ADMIN, json={"enabled": False, "reason": "incident"})).status == 200
+    response = await client.delete(f"{FLAG}?reason=resolved", headers=ADMIN)
+    assert response.status == 200 and (await response.json())["new"]["source"] == "env"
+    audit = await (await client.get(f"{FLAG}/audit", headers=ADMIN)).json()
+    assert audit["entries"][0]["reason"] == "resolved"
 
 
 async def test_a_malformed_actor_header_is_refused(apps, database_url):

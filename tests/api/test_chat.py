@@ -127,7 +127,7 @@ async def test_memory_is_stored_only_with_consent(apps, database_url):
     first = await ask(client, "Is this crib safe for my newborn?")
     assert first["memory_saved"] is False
     assert await fetchval(database_url, "SELECT count(*) FROM messages") == 0
-    response = await client.put("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["milk"]},
+    response = await client.patch("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["milk"]},
                                 headers=ALICE)
     assert response.status == 200
     second = await ask(client, "Is this crib safe for my newborn?")
@@ -140,7 +140,7 @@ async def test_memory_is_stored_only_with_consent(apps, database_url):
 
 
 async def consent(client, headers=ALICE):
-    await client.put("/api/v1/chat/profile", json={"consent_memory": True}, headers=headers)
+    await client.patch("/api/v1/chat/profile", json={"consent_memory": True}, headers=headers)
 
 
 async def test_another_users_conversation_is_not_found(apps, database_url):
@@ -179,7 +179,8 @@ async def test_retried_client_message_id_returns_the_stored_answer(apps, databas
 async def test_concurrent_identical_requests_store_once(apps, database_url):
     client = await apps.client(DEV, database_url=database_url)
     await consent(client)
-    bodies = await asyncio.gather(*(ask(client, "Is this stroller recalled?", client_message_id="twin") for _ in range(5)))
+    # Four: as many as one user may have in flight (BS_CHAT_USER_MAX_INFLIGHT).
+    bodies = await asyncio.gather(*(ask(client, "Is this stroller recalled?", client_message_id="twin") for _ in range(4)))
     assert len({b["message_id"] for b in bodies}) == 1
     assert await fetchval(database_url, "SELECT count(*) FROM messages") == 2
 
@@ -359,3 +360,17 @@ async def test_the_same_question_gets_the_same_answer_twice(client, loaded_datab
     second = await ask(client, "Is this recalled?", product=product)
     assert "breeze" in first["answer"]["summary"]
     assert second["answer"] == first["answer"]
+
+
+async def test_an_allergy_stated_in_the_message_is_said_to_come_from_the_message(apps, database_url):
+    client = await apps.client(DEV, database_url=database_url)
+    product = {"name": "Infant formula", "ingredients": ["whey protein concentrate", "lactose"]}
+    said = await (await client.post("/api/v1/chat/conversation", json={
+        "message": "My son is allergic to milk, is this formula OK?", "product": product}, headers=ALICE)).json()
+    assert "you said your child is allergic to milk" in said["answer"]["summary"].lower()
+    assert "profile" not in said["answer"]["summary"].lower()
+    assert (await client.patch("/api/v1/chat/profile", json={"allergies": ["milk"]}, headers=BOB)).status == 200
+    stored = await (await client.post("/api/v1/chat/conversation", json={
+        "message": "Any allergens in this formula?", "product": product}, headers=BOB)).json()
+    details = " ".join(c["detail"] for c in stored["answer"]["checks"] if c["name"].startswith("allergen"))
+    assert "Contains milk" in details and "you said" not in (details + stored["answer"]["summary"]).lower()

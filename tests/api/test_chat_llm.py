@@ -8,6 +8,8 @@ import pytest
 
 from babyshield_chat.devtools.fake_llm.completions import INVENTED_RECALL_ID as INVENTED_ID
 from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
+from babyshield_chat.telemetry.testing import metric_points
+from babyshield_chat.vocabulary import TOOL_NAMES
 
 from tests.support.blackhole import BlackHole
 
@@ -175,3 +177,16 @@ async def test_a_hanging_router_llm_costs_at_most_the_router_budget(apps, fake, 
     assert body["intent"] == "unclear_intent"
     assert body["fallback_reason"] in ("timeout", "budget_exhausted")
     assert elapsed < BUDGET + SLACK
+
+
+async def test_a_synthesis_budget_under_the_minimum_attempt_still_calls_the_llm(apps, fake, loaded):
+    client = await apps.client(env(fake, BS_CHAT_SYNTH_BUDGET_SEC="0.5"), database_url=loaded)
+    body, _ = await timed_ask(client)
+    assert (body["synthesizer"], body["fallback_reason"]) == ("llm", None)
+    assert fake.state.chat_completions >= 1
+
+
+async def test_every_breaker_has_a_closed_series_from_start_up(apps, fake):
+    await apps.client(env(fake))
+    states = {p.attributes["breaker"]: p.value for p in metric_points(apps.telemetry, "chat_circuit_state")}
+    assert states == {**{f"tool:{t}": 0 for t in TOOL_NAMES}, "llm:synth": 0, "llm:router": 0}

@@ -1,8 +1,13 @@
-"""The per-user token bucket, alone and over HTTP (429 `rate_limited` with Retry-After, counted as `rejected`)."""
+"""Per-user limits, alone and over HTTP: the token buckets of every user endpoint and the in-flight cap
+(429 `rate_limited` with Retry-After, counted as `rejected`)."""
+
+import asyncio
 
 import pytest
 
 from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.devtools.fake_llm.modes import FakeMode
+from babyshield_chat.devtools.fake_llm.server import FakeLlmServer
 from babyshield_chat.telemetry.testing import metric_points
 
 DEV = {"BS_AUTH_MODE": "dev", "BS_FEATURE_CHAT_ENABLED": "true", "BS_FEATURE_CHAT_ROLLOUT_PCT": "1"}
@@ -79,3 +84,33 @@ async def test_the_rate_limit_applies_after_the_gate_so_blocked_users_spend_no_t
     for _ in range(3):
         response = await client.post("/api/v1/chat/conversation", json=EMERGENCY, headers={"X-User-Id": "mallory"})
         assert response.status == 403 and (await response.json())["error"]["code"] == "chat_disabled"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/api/v1/chat/profile", None),
+    ("PATCH", "/api/v1/chat/profile", {"consent_memory": False}),
+    ("POST", "/api/v1/chat/erase", None),
+    ("GET", "/api/v1/chat/conversations/00000000-0000-4000-8000-000000000000", None),
+])
+async def test_profile_erase_and_history_are_rate_limited_per_user_too(apps, database_url, method, path, body):
+    client = await apps.client({**DEV, "BS_CHAT_USER_RATE_PER_MIN": "3"}, database_url=database_url)
+    statuses = [(await client.request(method, path, json=body, headers={"X-User-Id": "alice"})).status
+                for _ in range(4)]
+    assert statuses[3] == 429 and 429 not in statuses[:3]
+    assert (await client.request(method, path, json=body, headers={"X-User-Id": "bob"})).status != 429
+    # Reading history never costs a chat message: alice may still ask.
+    assert (await client.post("/api/v1/chat/conversation", json=EMERGENCY, headers={"X-User-Id": "alice"})).status == 200
+
+
+async def test_one_user_holds_at_most_their_in_flight_slots_and_others_are_answered(apps):
+    async with FakeLlmServer(FakeMode().updated({"fault": "hang"})) as fake:
+        client = await apps.client({**DEV, "BS_CHAT_USER_MAX_INFLIGHT": "4", "BS_CHAT_USER_RATE_PER_MIN": "1000",
+                                    "BS_LLM_BASE_URL": fake.base_url, "BS_LLM_API_KEY": "k"})
+        slow = [asyncio.create_task(client.post("/api/v1/chat/conversation", json={"message": "Is this recalled?"},
+                                                headers={"X-User-Id": "hog"})) for _ in range(4)]
+        await asyncio.sleep(0.3)  # the four are waiting on the hanging LLM
+        fifth = await client.post("/api/v1/chat/conversation", json={"message": "Is it?"}, headers={"X-User-Id": "hog"})
+        assert fifth.status == 429 and (await fifth.json())["error"]["code"] == "rate_limited"
+        other = await client.post("/api/v1/chat/conversation", json=EMERGENCY, headers={"X-User-Id": "parent"})
+        assert other.status == 200 and (await other.json())["answer"]["emergency"]
+        assert [r.status for r in await asyncio.gather(*slow)] == [200] * 4  # fallbacks at the deadline

@@ -181,5 +181,7 @@ async def test_while_draining_new_work_is_refused_with_not_ready(apps):
     response = await client.post(CHAT, json={"message": "hi"}, headers={"X-User-Id": "u"})
     await assert_envelope(response, 503, "not_ready")
     assert response.headers["Retry-After"]
+    assert response.headers["Connection"] == "close"  # the client reconnects elsewhere for its next request
     await assert_envelope(await client.get("/readyz"), 503, "not_ready")
-    assert requests_by_outcome(apps.telemetry) == {"error": 1}
+    # A deploy must not move the error-rate gate (spec section 4a).
+    assert requests_by_outcome(apps.telemetry) == {"rejected": 1}

@@ -3,9 +3,14 @@
 import datetime as dt
 import uuid
 
+import asyncpg
 import pytest
 
 from babyshield_chat.db import memory
+
+
+def soon():
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
 
 
 def exchange(text="hi"):
@@ -15,8 +20,8 @@ def exchange(text="hi"):
 
 async def test_purge_deletes_only_messages_past_retention(conn):
     old, new = uuid.uuid4(), uuid.uuid4()
-    await memory.save_exchange(conn, old, "alice", exchange("old"))
-    await memory.save_exchange(conn, new, "alice", exchange("new"))
+    await memory.save_exchange(conn, old, "alice", exchange("old"), commit_by=soon())
+    await memory.save_exchange(conn, new, "alice", exchange("new"), commit_by=soon())
     await conn.execute("UPDATE messages SET created_at = now() - interval '31 days' WHERE conversation_id = $1", old)
     await conn.execute("UPDATE conversations SET updated_at = now() - interval '31 days' WHERE id = $1", old)
     purged = await memory.purge_messages(conn, dt.timedelta(days=30))
@@ -27,10 +32,21 @@ async def test_purge_deletes_only_messages_past_retention(conn):
 
 async def test_saving_into_another_users_conversation_is_refused(conn):
     cid = uuid.uuid4()
-    await memory.save_exchange(conn, cid, "alice", exchange())
+    await memory.save_exchange(conn, cid, "alice", exchange(), commit_by=soon())
     with pytest.raises(memory.NotOwner):
-        await memory.save_exchange(conn, cid, "bob", exchange())
+        await memory.save_exchange(conn, cid, "bob", exchange(), commit_by=soon())
     assert await conn.fetchval("SELECT count(*) FROM messages WHERE user_id = 'bob'") == 0
+    assert not conn.is_in_transaction()
+
+
+async def test_an_exchange_reaching_its_commit_after_the_deadline_is_not_stored(conn):
+    # What a COMMIT that waited in a frozen server's socket finds when the server resumes.
+    late = dt.datetime.now(dt.UTC) - dt.timedelta(milliseconds=1)
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        await memory.save_exchange(conn, uuid.uuid4(), "alice", exchange(), commit_by=late)
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 0
+    assert await conn.fetchval("SELECT count(*) FROM conversations") == 0
+    assert not conn.is_in_transaction()
 
 
 async def test_an_abandoned_claim_can_be_taken_over(conn):

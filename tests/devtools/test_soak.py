@@ -1,21 +1,15 @@
 """`babyshield-chat soak`: a short run passes its own criteria; the tally classifies what it sees."""
 
-import json
-
-from babyshield_chat.devtools.processes import Process, babyshield_chat_command
 from babyshield_chat.devtools.soak import Tally
+
+from tests.support.commands import run_report
 
 SHORT_SOAK_SEC = 12
 
 
 def test_a_short_soak_with_faults_and_a_database_restart_passes():
-    soak = Process(babyshield_chat_command("soak", "--duration", str(SHORT_SOAK_SEC), "--concurrency", "6"), {})
-    try:
-        status = soak.wait(timeout=SHORT_SOAK_SEC + 90)
-        output = soak.output()
-    finally:
-        soak.stop()
-    report = json.loads(output[output.index("{"):])
+    status, report, output = run_report("soak", "--duration", str(SHORT_SOAK_SEC), "--concurrency", "6",
+                                        timeout=SHORT_SOAK_SEC + 90)
     assert status == 0, output
     assert report["passed"] and report["server_errors"] == 0 and report["lost_messages"] == 0
     assert report["database_restarts"] == 1 and len(report["faults"]) >= 3

@@ -47,6 +47,13 @@ SPEC_ENV = {
     "BS_MAX_INFLIGHT",
     "BS_MAX_BODY_BYTES",
     "BS_SHUTDOWN_GRACE_SEC",
+    "BS_SHUTDOWN_DRAIN_DELAY_SEC",
+    "BS_CLIENT_READ_TIMEOUT_SEC",
+    "BS_KEEPALIVE_TIMEOUT_SEC",
+    "BS_CHAT_USER_MAX_INFLIGHT",
+    "BS_BREAKER_DB_RESET_SEC",
+    "BS_AUTH_JWT_MAX_TTL_SEC",
+    "BS_CONVERSATION_ID_KEY",
     "BS_CHAT_MEMORY_RETENTION_DAYS",
     "BS_RECALLS_MAX_AGE_DAYS",
     "BS_RECALLS_SOURCE_URL",
@@ -226,7 +233,20 @@ def test_ecs_task_names_only_spec_variables_and_keeps_secrets_out_of_plain_env(t
     assert not plain & secret
 
 
-def test_ecs_gives_in_flight_requests_their_grace_period_before_killing(task: dict[str, Any]) -> None:
+# What `server.EXIT_MARGIN_SEC` allows after the drain, rounded up.
+EXIT_MARGIN_SEC = 5
+
+
+def test_ecs_gives_the_drain_its_delay_grace_and_margin_before_killing(task: dict[str, Any]) -> None:
     chat = _container(task, "babyshield-chat")
-    grace = float(next(e["value"] for e in chat["environment"] if e["name"] == "BS_SHUTDOWN_GRACE_SEC"))
-    assert chat["stopTimeout"] > grace
+    env = {e["name"]: float(e["value"]) for e in chat["environment"] if e["name"].startswith("BS_SHUTDOWN")}
+    needed = env["BS_SHUTDOWN_GRACE_SEC"] + env["BS_SHUTDOWN_DRAIN_DELAY_SEC"] + EXIT_MARGIN_SEC
+    assert chat["stopTimeout"] >= needed
+    assert chat["ulimits"] == [{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}]
+
+
+def test_compose_gives_the_drain_its_delay_grace_and_margin_before_killing(services: dict[str, Any]) -> None:
+    chat = services["babyshield-chat"]
+    env = {k: float(v) for k, v in chat["environment"].items() if k.startswith("BS_SHUTDOWN")}
+    needed = env["BS_SHUTDOWN_GRACE_SEC"] + env["BS_SHUTDOWN_DRAIN_DELAY_SEC"] + EXIT_MARGIN_SEC
+    assert float(chat["stop_grace_period"].rstrip("s")) >= needed

@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
+from pydantic import ValidationError
 
 from babyshield_chat.api.context import DATABASE, FLAGS, SETTINGS
 from babyshield_chat.db.pool import DatabaseUnavailable
@@ -53,7 +54,7 @@ from babyshield_chat.api.admin_models import (
     VerdictBody,
 )
 from babyshield_chat.api.errors import ApiError
-from babyshield_chat.api.responses import json_response, read_model
+from babyshield_chat.api.responses import json_response, read_model, validation_error
 
 DEFAULT_ACTOR = "admin-api"
 # The database going away before or during a write: 503, never a 500.
@@ -134,9 +135,19 @@ async def put_flag(request: web.Request) -> web.Response:
 
 
 async def delete_flag(request: web.Request) -> web.Response:
+    """The reason comes as a JSON body or as `?reason=` (the runbook's one-line curl); neither is a 400."""
     require_admin(request)
     actor = actor_of(request)
-    body = await read_model(request, ClearOverrideRequest)
+    if request.body_exists:
+        body = await read_model(request, ClearOverrideRequest)
+    elif "reason" in request.query:
+        try:
+            body = ClearOverrideRequest.model_validate({"reason": request.query["reason"]})
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+    else:
+        raise ApiError(400, "invalid_request", "Say why: a JSON body {\"reason\": \"...\"} or ?reason=... "
+                       "(it goes to the audit trail).", details=[{"field": "reason", "problem": "Field required"}])
     try:
         change = await request.app[FLAGS].clear_override(actor=actor, reason=body.reason)
     except _DATABASE_DOWN:

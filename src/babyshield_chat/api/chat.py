@@ -1,8 +1,9 @@
-"""The chat endpoints: authenticate, gate, validate, then hand over to the pipeline.
+"""The chat endpoints: authenticate, gate, limit, validate, then hand over to the pipeline.
 
 Conversation and explain are gated (spec step 1). Reading a conversation,
 the profile and erase are not: a parent whose chat was rolled back must still
-be able to see and delete what was stored about them.
+be able to see and delete what was stored about them. Every one of them is
+limited per user (`limits.UserLimits`: a rate, and a few requests in flight).
 
 The pipeline answers in domain terms (`Reply`, `ConversationNotFound`,
 `DuplicateInProgress`); this module maps them to the response body and the
@@ -13,18 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
 from aiohttp import web
 
-from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, RATE_LIMITER
+from babyshield_chat.api.context import AUTH, DATABASE, PIPELINE, USER_LIMITS
 from babyshield_chat.api.errors import ApiError
 from babyshield_chat.api.faults import FAULTS
 from babyshield_chat.api.gate import require_chat_enabled
 from babyshield_chat.api.keys import CHAT_RESULT
-from babyshield_chat.api.limits import RateLimiter
-from babyshield_chat.api.models import ConversationRequest, ExplainRequest, ProfileBody
+from babyshield_chat.api.identity import Identity
+from babyshield_chat.api.limits import Kind
+from babyshield_chat.api.models import ConversationRequest, ExplainRequest, ProfileBody, ProfilePatch
 from babyshield_chat.api.responses import json_response, read_model, trace_id_of
 from babyshield_chat.chat.model import ConversationNotFound, DuplicateInProgress, Profile
 from babyshield_chat.chat.pipeline import ChatResult
@@ -35,22 +37,23 @@ from babyshield_chat.vocabulary import Endpoint
 DB_TIMEOUT_SEC = 2.0
 
 
-def _rate_limit(request: web.Request, user_id: str) -> None:
-    wait = request.app[RATE_LIMITER].acquire(user_id)
-    if wait > 0:
-        raise ApiError(429, "rate_limited", "Too many messages; wait before asking again.",
-                       headers={"Retry-After": RateLimiter.retry_after_header(wait)})
+@contextlib.contextmanager
+def _caller(request: web.Request, kind: Kind = "request") -> Iterator[Identity]:
+    """The authenticated caller, holding one of their in-flight slots for the block."""
+    identity = request.app[AUTH].require(request)
+    with request.app[USER_LIMITS].admit(identity.user_id, kind):
+        yield identity
 
 
 async def _chat(request: web.Request, endpoint: Endpoint,
                 answer: Callable[[str], Awaitable[ChatResult]]) -> web.Response:
-    """Identity, gate, rate limit, drill faults, then `answer(user_id)` (which reads the body): in this order (README)."""
+    """Identity, gate, the user's limits, drill faults, then `answer(user_id)` (which parses the body): in this order (README)."""
     identity = request.app[AUTH].require(request)
     require_chat_enabled(request, identity)
-    _rate_limit(request, identity.user_id)
-    await request.app[FAULTS].apply(endpoint)
     try:
-        result = await answer(identity.user_id)
+        with request.app[USER_LIMITS].admit(identity.user_id, "message"):
+            await request.app[FAULTS].apply(endpoint)
+            result = await answer(identity.user_id)
     except ConversationNotFound:
         raise ApiError(404, "not_found", "There is no such conversation.") from None
     except DuplicateInProgress as exc:
@@ -92,14 +95,14 @@ async def _stored_data(request: web.Request) -> AsyncIterator[asyncpg.Connection
 
 
 async def get_conversation(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    try:
-        conversation_id = uuid.UUID(request.match_info["id"])
-    except ValueError:
-        raise ApiError(400, "invalid_request", "The conversation id must be a UUID.",
-                       details=[{"field": "id", "problem": "not a UUID"}]) from None
-    async with _stored_data(request) as conn:
-        messages = await memory.get_messages(conn, conversation_id, identity.user_id)
+    with _caller(request) as identity:
+        try:
+            conversation_id = uuid.UUID(request.match_info["id"])
+        except ValueError:
+            raise ApiError(400, "invalid_request", "The conversation id must be a UUID.",
+                           details=[{"field": "id", "problem": "not a UUID"}]) from None
+        async with _stored_data(request) as conn:
+            messages = await memory.get_messages(conn, conversation_id, identity.user_id)
     if messages is None:
         raise ApiError(404, "not_found", "There is no such conversation.")
     return json_response(request, {
@@ -113,23 +116,30 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 
 async def get_profile(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    async with _stored_data(request) as conn:
-        profile = await memory.get_profile(conn, identity.user_id) or Profile()
+    with _caller(request) as identity:
+        async with _stored_data(request) as conn:
+            profile = await memory.get_profile(conn, identity.user_id) or Profile()
     return json_response(request, profile)
 
 
 async def put_profile(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    body = await read_model(request, ProfileBody)
-    profile = Profile.model_validate(body.model_dump())
-    async with _stored_data(request) as conn:
-        await memory.put_profile(conn, identity.user_id, profile)
+    with _caller(request) as identity:
+        profile = (await read_model(request, ProfileBody)).profile()
+        async with _stored_data(request) as conn:
+            await memory.put_profile(conn, identity.user_id, profile)
+    return json_response(request, profile)
+
+
+async def patch_profile(request: web.Request) -> web.Response:
+    with _caller(request) as identity:
+        patch = await read_model(request, ProfilePatch)
+        async with _stored_data(request) as conn:
+            profile = await memory.update_profile(conn, identity.user_id, patch.merged)
     return json_response(request, profile)
 
 
 async def post_erase(request: web.Request) -> web.Response:
-    identity = request.app[AUTH].require(request)
-    async with _stored_data(request) as conn:
-        deleted = await memory.erase_user(conn, identity.user_id)
+    with _caller(request) as identity:
+        async with _stored_data(request) as conn:
+            deleted = await memory.erase_user(conn, identity.user_id)
     return json_response(request, {"deleted": deleted})

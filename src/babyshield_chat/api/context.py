@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from opentelemetry import trace
 
-from babyshield_chat.api.limits import RateLimiter
+from babyshield_chat.api.limits import UserLimits
 from babyshield_chat.chat.pipeline import ChatPipeline
 from babyshield_chat.config import Settings
 from babyshield_chat.db.pool import Database
@@ -27,4 +27,5 @@ FLAGS = web.AppKey("flags", OverrideStore)
 AUTH = web.AppKey("authenticator", Authenticator)
 REQUEST_STATE = web.AppKey("request_state", RequestState)
 PIPELINE = web.AppKey("pipeline", ChatPipeline)
-RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+# Per-user rate limits and in-flight slots of every user endpoint.
+USER_LIMITS = web.AppKey("user_limits", UserLimits)

@@ -19,6 +19,7 @@ _CODES_BY_STATUS: Mapping[int, tuple[str, str]] = {
     403: ("forbidden", "You are not allowed to do this."),
     404: ("not_found", "There is nothing at this path."),
     405: ("method_not_allowed", "This method is not allowed on this path."),
+    408: ("request_timeout", "The request did not arrive in time."),
     413: ("payload_too_large", "The request body is too large."),
     415: ("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."),
     429: ("rate_limited", "Too many requests; retry later."),
@@ -37,13 +38,16 @@ class ApiError(Exception):
         *,
         details: Sequence[Mapping[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
+        close_connection: bool = False,
     ) -> None:
+        """`close_connection`: the connection cannot carry another request (its body was not read whole)."""
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = list(details) if details else None
         self.headers = dict(headers or {})
+        self.close_connection = close_connection
 
     def body(self) -> dict[str, Any]:
         """The envelope without `trace_id`, which `json_response` adds."""

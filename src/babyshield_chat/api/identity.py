@@ -4,11 +4,19 @@ Spec section 2. The user id is the token's `sub`. HS256 with
 `BS_AUTH_JWT_SECRET`, or RS256/ES256 with `BS_AUTH_JWT_PUBLIC_KEY`; audience
 and issuer are checked when configured, expiry always. `alg: none` and any
 algorithm other than the configured family is refused by PyJWT's allow-list.
+
+A token is also refused when it lives longer than `BS_AUTH_JWT_MAX_TTL_SEC`
+(spec section 4a): `exp - iat`, or `exp - now` without `iat`. A leaked token
+with `exp` in the year 9999 (or 10^400) is not a credential anyone issued on
+purpose. Claims PyJWT cannot even compare (an `exp` of 1e400, infinite as a
+float) are refused the same way, never a 500.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
 from typing import Literal
 
 import jwt
@@ -96,12 +104,24 @@ class Authenticator:
             raise _invalid("the token's issuer is not trusted") from None
         except jwt.MissingRequiredClaimError as exc:
             raise _invalid(f"the token has no '{exc.claim}' claim") from None
-        except jwt.InvalidTokenError:
+        except (jwt.InvalidTokenError, OverflowError, ValueError, TypeError):
             raise _invalid("the token's signature or format is not valid") from None
+        self._check_lifetime(claims)
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject.strip():
             raise _invalid("the token's 'sub' claim must be a non-empty string")
         return _checked_id(subject.strip(), "sub")
+
+
+    def _check_lifetime(self, claims: dict) -> None:
+        exp, iat = claims["exp"], claims.get("iat")
+        start = iat if isinstance(iat, (int, float)) and not isinstance(iat, bool) else time.time()
+        try:
+            lifetime = float(exp - start)  # an integer exp of 400 digits does not fit a float
+        except OverflowError:
+            lifetime = math.inf
+        if not math.isfinite(lifetime) or lifetime > self._settings.max_ttl_sec:
+            raise _invalid(f"the token lives longer than {self._settings.max_ttl_sec} s")
 
 
 def device_identity(request: web.Request) -> Identity | None:

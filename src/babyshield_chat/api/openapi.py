@@ -24,11 +24,12 @@ _STATUS_TEXT = {
     403: "Chat is disabled for this user, or admin credentials are missing.",
     404: "Not found (or not the caller's).",
     405: "Method not allowed.",
+    408: "The request did not arrive within BS_CLIENT_READ_TIMEOUT_SEC.",
     413: "Body larger than BS_MAX_BODY_BYTES.",
     409: "A conflict: the same client_message_id is still being answered (see Retry-After), or the flag changed "
          "while the rollout guard decided, or there is nothing to roll back; the message says which.",
     415: "Body is not JSON.",
-    429: "Per-user rate limit exceeded; see Retry-After.",
+    429: "Per-user rate limit, or too many of the user's requests in flight; see Retry-After.",
     500: "A bug; the body carries the trace id.",
     503: "Overloaded or draining; see Retry-After.",
 }
@@ -65,7 +66,11 @@ def build_document(routes: tuple[Route, ...]) -> dict[str, Any]:
             "tags": [route.tag],
             "responses": {},
         }
-        if parameters := _path_parameters(route.path):
+        parameters = _path_parameters(route.path) + [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+            for name, text, schema in route.query
+        ]
+        if parameters:
             operation["parameters"] = parameters
         if route.auth in ("required", "admin"):
             operation["security"] = [{"bearerAuth": []}]
@@ -73,7 +78,7 @@ def build_document(routes: tuple[Route, ...]) -> dict[str, Any]:
             operation["security"] = [{}, {"bearerAuth": []}]
         if route.request is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": route.body_required,
                 "content": {"application/json": {"schema": ref(route.request)}},
             }
         ok: dict[str, Any] = {"description": "Success."}

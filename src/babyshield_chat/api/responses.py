@@ -60,7 +60,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
             "unsupported_media_type",
             f"The request body must be JSON (Content-Type: application/json), not {request.content_type!r}.",
         )
-    raw = await request.read()  # raises 413 past client_max_size
+    raw = await request.read()  # read already by the admission middleware (413 past client_max_size)
     if not raw.strip():
         raise invalid_json("the body is empty")
     try:
@@ -68,11 +68,13 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise invalid_json(f"it is not valid UTF-8 (byte {exc.start})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int)
     except RecursionError:
         raise invalid_json("it is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise invalid_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # _bounded_int's refusal
+        raise invalid_json(str(exc)) from None
     if not isinstance(data, dict):
         raise invalid_json(f"expected an object, got {type(data).__name__}")
     if _has_lone_surrogate(data):
@@ -80,6 +82,17 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         # and PostgreSQL, the LLM client and the log encoder would each fail on it later.
         raise invalid_json("a string holds a lone UTF-16 surrogate escape, which is not text")
     return data
+
+
+# No field of the API holds an integer of more digits; thousands of them cost quadratic time to convert
+# (Python refuses past 4,300 with a ValueError that used to become a 500).
+MAX_INTEGER_DIGITS = 20
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"an integer has {len(text.lstrip('-'))} digits (at most {MAX_INTEGER_DIGITS})")
+    return int(text)
 
 
 def _has_lone_surrogate(data: Any) -> bool:

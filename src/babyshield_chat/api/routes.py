@@ -24,9 +24,11 @@ from babyshield_chat.api.models import (
     FlagsResponse,
     HealthResponse,
     ProfileBody,
+    ProfilePatch,
     ProfileResponse,
 )
 from babyshield_chat.api.admin_models import (
+    REASON_SCHEMA,
     AdminFlagResponse,
     AdvanceResponse,
     AuditResponse,
@@ -54,6 +56,10 @@ class Route:
     auth: Auth = "none"
     tag: str = "chat"
     content_type: str = "application/json"
+    # False: the body may be left out (its fields may then come as query parameters, `query`).
+    body_required: bool = True
+    # Query parameters: name → {"description", "schema"} (all optional).
+    query: tuple[tuple[str, str, dict], ...] = ()
 
 
 _CHAT_ERRORS = (400, 401, 403, 409, 413, 415, 429, 503)
@@ -70,13 +76,17 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/chat/explain", chat.post_explain, "Explain a scanned product's checks.",
           ChatResponse, ExplainRequest, errors=_CHAT_ERRORS, auth="required"),
     Route("GET", "/api/v1/chat/conversations/{id}", chat.get_conversation, "The caller's stored conversation.",
-          ConversationResponse, errors=(400, 401, 404, 503), auth="required"),
+          ConversationResponse, errors=(400, 401, 404, 429, 503), auth="required"),
     Route("GET", "/api/v1/chat/profile", chat.get_profile, "The caller's chat profile.",
-          ProfileResponse, errors=(401, 503), auth="required"),
-    Route("PUT", "/api/v1/chat/profile", chat.put_profile, "Replace the caller's chat profile.",
-          ProfileResponse, ProfileBody, errors=(400, 401, 413, 415, 503), auth="required"),
+          ProfileResponse, errors=(401, 429, 503), auth="required"),
+    Route("PUT", "/api/v1/chat/profile", chat.put_profile,
+          "Replace the caller's chat profile; every field is required.",
+          ProfileResponse, ProfileBody, errors=(400, 401, 413, 415, 429, 503), auth="required"),
+    Route("PATCH", "/api/v1/chat/profile", chat.patch_profile,
+          "Change some fields of the caller's chat profile; the others keep their value.",
+          ProfileResponse, ProfilePatch, errors=(400, 401, 413, 415, 429, 503), auth="required"),
     Route("POST", "/api/v1/chat/erase", chat.post_erase, "Delete all of the caller's chat data.",
-          EraseResponse, errors=(401, 503), auth="required"),
+          EraseResponse, errors=(401, 429, 503), auth="required"),
     Route("GET", "/api/v1/admin/flags/chat", admin.get_flag,
           "The chat flag this instance serves: effective state, env, override, staleness.",
           AdminFlagResponse, errors=(403, 503), auth="admin", tag="admin"),
@@ -84,8 +94,12 @@ ROUTES: tuple[Route, ...] = (
           "Set the runtime override (kill switch and/or rollout fraction); every instance applies it within 2 s.",
           FlagChangeResponse, FlagOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
     Route("DELETE", "/api/v1/admin/flags/chat", admin.delete_flag,
-          "Remove the runtime override: every instance goes back to the env values.",
-          FlagChangeResponse, ClearOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin"),
+          "Remove the runtime override: every instance goes back to the env values. The audit reason comes as "
+          "the JSON body or as ?reason= (one of the two is required).",
+          FlagChangeResponse, ClearOverrideRequest, errors=_ADMIN_WRITE_ERRORS, auth="admin", tag="admin",
+          body_required=False,
+          query=(("reason", "Why; stored in the audit trail (instead of a JSON body).",
+                  {"type": "string", **REASON_SCHEMA}),)),
     Route("GET", "/api/v1/admin/flags/chat/audit", admin.get_audit,
           "The flag's audit trail, newest first (?limit=1..500, default 50): overrides and rollout guard decisions.",
           AuditResponse, errors=(400, 403, 503), auth="admin", tag="admin"),

@@ -29,20 +29,34 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Product(_Frozen):
-    """What the app knows about the scanned product; every field optional."""
+def _text(max_length: int) -> Any:
+    """A string PostgreSQL can store and compare: no NUL (its text type cannot hold one).
 
-    name: str | None = Field(default=None, max_length=300)
-    brand: str | None = Field(default=None, max_length=200)
-    model: str | None = Field(default=None, max_length=100)
+    Lone surrogates never get this far (`api.responses` refuses them as
+    invalid JSON), so what passes here is text the recall search and the
+    memory tables take as it is: a client's odd input is the client's 400,
+    never a database error that a circuit breaker would count.
+    """
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=r"^[^\x00]*$")]
+
+
+class Product(_Frozen):
+    """What the app knows about the scanned product; every field optional.
+
+    Types are strict (spec section 1): `age_min_months` is a JSON integer, never `2.0` or `false`.
+    """
+
+    name: _text(300) | None = None
+    brand: _text(200) | None = None
+    model: _text(100) | None = None
     upc: str | None = Field(default=None, pattern=r"^[0-9]{8,14}$")
-    category: str | None = Field(default=None, max_length=100)
-    ingredients: list[str] = Field(default_factory=list, max_length=200)
-    age_min_months: int | None = Field(default=None, ge=0, le=240)
+    category: _text(100) | None = None
+    ingredients: list[_text(200)] = Field(default_factory=list, max_length=200)
+    age_min_months: int | None = Field(default=None, ge=0, le=240, strict=True)
 
 
 # One allergy as the parent names it; stored in a PostgreSQL text[], which cannot hold NUL.
-Allergy = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*$")]
+Allergy = _text(100)
 
 
 class Profile(_Frozen):

@@ -44,6 +44,10 @@ LEADS: dict[str, dict[str, Says]] = {
         "fail": Says(
             "It contains an allergen from your child's profile.", "Contiene un alérgeno del perfil de su hijo."
         ),
+        # Every matching allergy was stated in the message (spec 4b.6: never "from your child's profile").
+        "fail_stated": Says(
+            "It contains something your child is allergic to.", "Contiene algo a lo que su hijo es alérgico."
+        ),
         "warn": Says(
             "Possibly, but check with your pediatrician first.",
             "Posiblemente, pero consúltelo antes con su pediatra.",

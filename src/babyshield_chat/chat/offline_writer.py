@@ -195,7 +195,8 @@ def _tool_lead(reading: _Reading, tool_name: str) -> tuple[str, str | None]:
     # A tool without its own leads never gets the all-clear wording: "pass"
     # falls back to the generic "could not check everything".
     leads = text.LEADS.get(tool_name, text.GENERIC_LEADS)
-    lead = _say(leads.get(status, text.GENERIC_LEADS["unknown"]), language)
+    key = "fail_stated" if status == "fail" and result.facts.get("fail_from_message") else status
+    lead = _say(leads.get(key, text.GENERIC_LEADS["unknown"]), language)
     deciding = next((c for c in result.checks if c.status == status), None)
     if status == "pass" or deciding is None:
         return lead, None

@@ -25,6 +25,7 @@ from babyshield_chat.config import Settings
 from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.resilience.deadline import Deadline, StageTimeout, current_deadline, deadline_scope, stage
+from babyshield_chat.chat.conversation_ids import ConversationIds
 from babyshield_chat.chat.emergency import detect_emergency, emergency_answer
 from babyshield_chat.telemetry.metrics import ChatMetrics
 from babyshield_chat.telemetry.tracing import db_span
@@ -51,6 +52,8 @@ log = EventLog("babyshield_chat.pipeline")
 
 DB_STAGE_SEC = 0.3
 MEMORY_MIN_SEC = 0.05
+# The memory write must commit this long before its stage gives up, so the acknowledgement arrives in time.
+COMMIT_MARGIN_SEC = 0.02
 IDEMPOTENCY_POLL_SEC = 0.05
 EXPLAIN_QUESTION = "Explain this product's safety checks."
 
@@ -87,6 +90,8 @@ class ChatPipeline:
     metrics: ChatMetrics | None = None
     # One fewer database round trip per recall lookup; see tools.recall_freshness.
     recall_freshness: FreshnessCache = dataclasses.field(default_factory=FreshnessCache)
+    # Issues ids bound to their user, so an unstored conversation can go on (see conversation_ids).
+    conversation_ids: ConversationIds = dataclasses.field(default_factory=ConversationIds)
 
     async def converse(self, user_id: str, message: str, *, trace_id: str, conversation_id: uuid.UUID | None = None,
                        product: Product | None = None, client_message_id: str | None = None,
@@ -108,7 +113,7 @@ class ChatPipeline:
     # --- the conversation, stage by stage ---
 
     async def _converse(self, user_id: str, question: _Question, trace_id: str) -> ChatResult:
-        conversation_id = question.conversation_id or uuid.uuid4()
+        conversation_id = question.conversation_id or self.conversation_ids.issue(user_id)
         message_id = uuid.uuid4()
 
         with self.tracer.start_as_current_span("chat.emergency"):
@@ -135,21 +140,24 @@ class ChatPipeline:
                 intent = await self._classify(question.message, question.product)
                 span.set_attribute("babyshield.intent", intent)
             written, short = await self._answer(question.message, intent, question.product, profile, question.locale)
-            saved = False
-            if memory_ok and profile.consent_memory:
-                saved = await self._remember(user_id, conversation_id, message_id, question.message, written.answer,
-                                             intent, trace_id)
-            reply = Reply(
-                conversation_id=conversation_id, message_id=message_id, intent=intent, answer=written.answer,
-                tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
-                memory_saved=saved,
-            )
+            # The closing writes share one short deadline of their own: a slow answer must not cost the
+            # memory of it, and a frozen database must not hold the answer past the budget + 100 ms.
+            with deadline_scope(Deadline.after(self._after_deadline_budget())):
+                saved = False
+                if memory_ok and profile.consent_memory:
+                    saved = await self._remember(user_id, conversation_id, message_id, question.message,
+                                                 written.answer, intent, trace_id)
+                reply = Reply(
+                    conversation_id=conversation_id, message_id=message_id, intent=intent, answer=written.answer,
+                    tools=written.tools, synthesizer=written.synthesizer, fallback_reason=written.fallback_reason,
+                    memory_saved=saved,
+                )
+                if claimed:
+                    await self._store_reply(user_id, client_message_id, reply)
         except BaseException:
             if claimed:
                 await self._release(user_id, client_message_id)
             raise
-        if claimed:
-            await self._store_reply(user_id, client_message_id, reply)
         return ChatResult(reply, circuit_open=short)
 
     async def _answer(self, question: str, intent: Intent, product: Product | None, profile: Profile,
@@ -225,11 +233,9 @@ class ChatPipeline:
     async def _store_reply(self, user_id: str, client_message_id: str, reply: Reply) -> None:
         body = reply.model_dump(mode="json")
         try:
-            with deadline_scope(Deadline.after(self._after_deadline_budget())):
-                await self._db(
-                    "UPDATE", "idempotency_records",
-                    lambda c: memory.store_response(c, user_id, client_message_id, body),
-                )
+            await self._db(
+                "UPDATE", "idempotency_records", lambda c: memory.store_response(c, user_id, client_message_id, body)
+            )
         except DatabaseUnavailable:
             log.warning("could not store the idempotency record")
 
@@ -240,16 +246,21 @@ class ChatPipeline:
             pass
 
     async def _check_owner(self, user_id: str, conversation_id: uuid.UUID | None) -> bool:
-        """`ConversationNotFound` for someone else's (or an unknown) one; False when it cannot be checked."""
+        """`ConversationNotFound` for someone else's (or an unknown) one; False when it cannot be checked.
+
+        A conversation with no row is the caller's when this service issued
+        its id to them (nothing was stored for it: no consent, an emergency, a
+        failed write): the turn goes on without history.
+        """
         if conversation_id is None:
             return True
         try:
             owner = await self._db("SELECT", "conversations", lambda c: memory.owner_of(c, conversation_id))
         except DatabaseUnavailable:
             return False
-        if owner != user_id:
-            raise ConversationNotFound()
-        return True
+        if owner == user_id or (owner is None and self.conversation_ids.issued_to(user_id, conversation_id)):
+            return True
+        raise ConversationNotFound()
 
     async def _profile(self, user_id: str) -> Profile:
         try:
@@ -269,13 +280,15 @@ class ChatPipeline:
             memory.NewMessage(uuid.uuid4(), "user", question, intent, trace_id),
             memory.NewMessage(message_id, "assistant", answer.summary, intent, trace_id),
         ]
+        def save(conn):
+            # It commits only while this stage can still hear that it did (see memory.save_exchange).
+            left = current_deadline().remaining()
+            commit_by = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(0.0, left - COMMIT_MARGIN_SEC))
+            return memory.save_exchange(conn, conversation_id, user_id, messages, commit_by=commit_by)
+
         with self.tracer.start_as_current_span("chat.memory") as span:
             try:
-                # Writes run on a deadline of their own: a slow answer must not cost the memory of it.
-                with deadline_scope(Deadline.after(self._after_deadline_budget())):
-                    await self._db(
-                        "INSERT", "messages", lambda c: memory.save_exchange(c, conversation_id, user_id, messages)
-                    )
+                await self._db("INSERT", "messages", save)
                 span.set_attribute("babyshield.memory_saved", True)
                 return True
             except (DatabaseUnavailable, memory.NotOwner) as exc:

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -72,6 +72,16 @@ async def put_profile(conn: asyncpg.Connection, user_id: str, profile: Profile) 
     )
 
 
+async def update_profile(conn: asyncpg.Connection, user_id: str,
+                         change: Callable[[Profile | None], Profile]) -> Profile:
+    """Read the profile, apply `change` to it (None when there is none) and store the result, atomically."""
+    async with conn.transaction():
+        await conn.execute("SELECT 1 FROM profiles WHERE user_id = $1 FOR UPDATE", user_id)
+        profile = change(await get_profile(conn, user_id))
+        await put_profile(conn, user_id, profile)
+    return profile
+
+
 # --- conversations and messages ---
 
 
@@ -80,10 +90,23 @@ async def owner_of(conn: asyncpg.Connection, conversation_id: uuid.UUID) -> str 
 
 
 async def save_exchange(
-    conn: asyncpg.Connection, conversation_id: uuid.UUID, user_id: str, messages: Sequence[NewMessage]
+    conn: asyncpg.Connection, conversation_id: uuid.UUID, user_id: str, messages: Sequence[NewMessage],
+    *, commit_by: dt.datetime,
 ) -> None:
-    """Create the conversation if new, then append the messages, atomically."""
-    async with conn.transaction():
+    """Create the conversation if new, then append the messages, atomically, if it commits by `commit_by`.
+
+    The caller reports `memory_saved` from this call, so a commit it gave up
+    waiting for must never happen later. With PostgreSQL frozen (SIGSTOP) a
+    COMMIT already sent sits in the socket and runs when the server resumes,
+    after the caller has answered `memory_saved: false`. So the time check
+    and the COMMIT travel in one message and run together: a transaction
+    reaching its COMMIT after `commit_by` (the server's clock against the
+    service's: they are NTP-synchronised; the caller keeps a margin) aborts
+    instead: the check divides by zero (`asyncpg.DivisionByZeroError`), which
+    skips the COMMIT behind it.
+    """
+    await conn.execute("BEGIN")
+    try:
         owner = await conn.fetchval(
             """INSERT INTO conversations (id, user_id) VALUES ($1, $2)
                ON CONFLICT (id) DO UPDATE SET updated_at = now() RETURNING user_id""",
@@ -96,6 +119,11 @@ async def save_exchange(
                VALUES ($1, $2, $3, $4, $5, $6, $7)""",
             [(m.id, conversation_id, user_id, m.role, m.content, m.intent, m.trace_id) for m in messages],
         )
+        # One simple-protocol message (it takes no parameters): the timestamp is ours, from isoformat().
+        await conn.execute(f"SELECT 1 / (clock_timestamp() <= '{commit_by.isoformat()}'::timestamptz)::int; COMMIT")
+    except (asyncpg.PostgresError, NotOwner):
+        await conn.execute("ROLLBACK")  # the server answered: it can take the rollback too
+        raise
 
 
 async def get_messages(

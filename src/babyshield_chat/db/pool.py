@@ -19,12 +19,29 @@ from babyshield_chat.telemetry.logging import EventLog
 
 DEFAULT_CONNECT_TIMEOUT_SEC = 2.0
 DEFAULT_PING_TIMEOUT_SEC = 1.0
+# Releasing a healthy connection costs no round trip (`_nothing_to_reset`); this bounds the rest.
+RELEASE_TIMEOUT_SEC = 0.1
 
 log = EventLog("babyshield_chat.db")
 
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached or did not answer in time."""
+
+
+# SQLSTATE classes whose errors come from the values a request sent, not from the database:
+# 22 "data exception" (a character the encoding cannot hold, an untranslatable one, a value out of
+# range, ...) and 54 "program limit exceeded" (a value too large to index or compare).
+_REQUEST_DATA_ERRORS = (asyncpg.DataError, asyncpg.exceptions.ProgramLimitExceededError)
+
+
+def caused_by_request_data(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused the request's own data: the client's fault, never the dependency's.
+
+    Circuit breakers ignore these (spec section 4a): five requests carrying a
+    NUL must not switch recall checks off for everyone.
+    """
+    return isinstance(exc, _REQUEST_DATA_ERRORS)
 
 
 async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
@@ -106,8 +123,17 @@ class Database:
             self._on_acquire(time.perf_counter() - started)
         try:
             yield conn
+        except BaseException as exc:
+            if not isinstance(exc, asyncpg.PostgresError):
+                # Interrupted mid-use (the deadline, the client gone, the network): the connection may
+                # be inside a query. Releasing it would wait for PostgreSQL to acknowledge a cancel,
+                # which a frozen server never does; closing it costs nothing and cannot hang.
+                conn.terminate()
+            raise
         finally:
-            await self.pool.release(conn)
+            # A release that fails has terminated the connection (asyncpg does): the work itself is done.
+            with contextlib.suppress(TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self.pool.release(conn, timeout=RELEASE_TIMEOUT_SEC)
 
     async def ping(self, timeout: float = DEFAULT_PING_TIMEOUT_SEC) -> bool:
         try:

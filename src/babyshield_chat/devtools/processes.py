@@ -66,6 +66,42 @@ def child_env(extra: Mapping[str, str] | None = None, *, unbuffered: bool = True
     return child_environment({**own, **(extra or {})}, without_prefixes=("BS_", "OTEL_"))
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every descendant of it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
+@contextlib.contextmanager
+def frozen_postgres(data_dir: Path):
+    """PostgreSQL of the cluster in `data_dir` stopped with SIGSTOP (postmaster and backends) for the block.
+
+    What a hung host or a stalled disk looks like to the service: connections
+    open, nothing answers. SIGCONT on leaving, whatever happened.
+    """
+    postmaster = int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+    pids = process_tree(postmaster)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
 def babyshield_chat_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "babyshield_chat", *args]
 

@@ -269,23 +269,32 @@ class BreakerRegistry:
         fail_max: int = DEFAULT_BREAKER_FAIL_MAX,
         reset_timeout_sec: float = DEFAULT_BREAKER_RESET_SEC,
         listeners: Sequence[BreakerListener] = (),
+        *,
+        reset_timeouts_by_prefix: Mapping[str, float] | None = None,
     ) -> None:
+        """`reset_timeouts_by_prefix` gives some breakers their own reset: `{"tool:": 5.0}`.
+
+        A local dependency (PostgreSQL behind the tools) recovers from a blip
+        in seconds; waiting the LLM's 30 s before trying it again would keep
+        recall checks `unknown` long after the database came back.
+        """
         # Validate at start-up rather than on the first get() inside a request.
         _check_settings(fail_max, reset_timeout_sec)
+        for reset in (reset_timeouts_by_prefix or {}).values():
+            _check_settings(fail_max, reset)
         self._fail_max = fail_max
         self._reset_timeout_sec = reset_timeout_sec
+        self._reset_by_prefix = dict(reset_timeouts_by_prefix or {})
         self._listeners = tuple(listeners)
         self._breakers: dict[str, AsyncCircuitBreaker] = {}
 
     def get(self, name: str) -> AsyncCircuitBreaker:
         breaker = self._breakers.get(name)
         if breaker is None:
-            breaker = AsyncCircuitBreaker(
-                name,
-                fail_max=self._fail_max,
-                reset_timeout_sec=self._reset_timeout_sec,
-                listeners=self._listeners,
-            )
+            reset = next((sec for prefix, sec in self._reset_by_prefix.items() if name.startswith(prefix)),
+                         self._reset_timeout_sec)
+            breaker = AsyncCircuitBreaker(name, fail_max=self._fail_max, reset_timeout_sec=reset,
+                                          listeners=self._listeners)
             self._breakers[name] = breaker
         return breaker
 

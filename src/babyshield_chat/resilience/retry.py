@@ -26,6 +26,7 @@ decides whether there is time to start one.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import errno
 import math
@@ -193,6 +194,16 @@ class RetryPolicy:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+    def fitted_to(self, budget_sec: float) -> RetryPolicy:
+        """This policy for a stage of `budget_sec`: the minimum attempt is at most half of it.
+
+        A stage whose whole budget is below the minimum attempt would
+        otherwise never start one (`BS_CHAT_SYNTH_BUDGET_SEC=0.5` against a
+        0.5 s minimum: every answer `budget_exhausted` without calling the
+        LLM). Spec section 4a: it makes one attempt with the time there is.
+        """
+        return dataclasses.replace(self, min_attempt_sec=min(self.min_attempt_sec, budget_sec / 2))
 
     def backoff_sec(self, retry_number: int) -> float:
         """The jittered wait before retry number `retry_number` (1 for the first retry)."""

@@ -97,17 +97,21 @@ def model_set(models: Iterable[str]) -> ClosedSet:
 
 
 def request_outcome(status_code: int, *, blocked: bool, intent: str | None = None, synthesizer: str | None = None,
-                    replayed: bool = False) -> RequestOutcome:
+                    replayed: bool = False, draining: bool = False) -> RequestOutcome:
     """The `outcome` of one chat request (spec section 5), decided here and nowhere else.
 
     The gate's 403 is `blocked`; any other 4xx is `rejected`, any 5xx
-    `error`. An answer is `emergency` when the emergency step wrote it,
+    `error`, except the 503 `not_ready` of a draining instance (`draining`),
+    which is `rejected` (spec section 4a): a deploy must not move the
+    error-rate gate. An answer is `emergency` when the emergency step wrote it,
     `fallback` when the fallback writer did, else `ok`. A replayed response
     (the same `client_message_id` again) is `ok`: nothing was answered anew,
     so nothing fell back this time.
     """
     if blocked:
         return "blocked"
+    if draining:
+        return "rejected"
     if status_code >= 500:
         return "error"
     if status_code >= 400:

@@ -39,7 +39,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any, Final
 
 from aiohttp import web
@@ -128,8 +128,57 @@ class JsonFormatter(logging.Formatter):
             exc_type, _exc, exc_tb = record.exc_info
             payload["exc_type"] = f"{exc_type.__module__}.{exc_type.__qualname__}"
             payload["exc_stack"] = "".join(traceback.format_tb(exc_tb))
+        suppressed = getattr(record, SUPPRESSED_ATTR, 0)
+        if suppressed:
+            payload["suppressed_similar"] = suppressed
         payload.update(self._identity)
         return _ENCODE(payload)
+
+
+#: Record attribute: how many lines like this one `RepeatLimiter` dropped before it.
+SUPPRESSED_ATTR: Final = "_babyshield_suppressed"
+
+
+class RepeatLimiter(logging.Filter):
+    """Caps repeated WARNING and ERROR lines: at most `burst` of one kind per `window_sec`.
+
+    A kind is the logger and the event. A flood of one client error (a
+    thousand sockets refused, a storm of malformed requests) must not write
+    thousands of lines a second, bury the one line that matters and cost
+    CPU in the process under attack. The next line of a kind that had some
+    dropped says how many (`suppressed_similar`). `chat_request` lines are
+    never limited: CloudWatch counts them.
+    """
+
+    def __init__(self, burst: int = 20, window_sec: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._burst, self._window_sec, self._clock = burst, window_sec, clock
+        self._kinds: dict[tuple[str, object], list[float | int]] = {}  # kind → [window start, passed, dropped]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or record.name == CHAT_REQUEST_LOGGER:
+            return True
+        now = self._clock()
+        kind = (record.name, record.msg)
+        state = self._kinds.get(kind)
+        if state is None or now - state[0] >= self._window_sec:
+            dropped = int(state[2]) if state is not None else 0
+            if len(self._kinds) > MAX_LIMITED_KINDS:
+                self._kinds.clear()
+            self._kinds[kind] = [now, 1, 0]
+            if dropped:
+                setattr(record, SUPPRESSED_ATTR, dropped)
+            return True
+        if state[1] < self._burst:
+            state[1] += 1
+            return True
+        state[2] += 1
+        return False
+
+
+# Kinds are code's own (logger, event); this only bounds the table against a runaway.
+MAX_LIMITED_KINDS = 1000
 
 
 class EventLog:
@@ -197,6 +246,7 @@ def configure_logging(
         installed.append(otlp_handler)
     for handler in installed:
         handler.setFormatter(formatter)
+        handler.addFilter(RepeatLimiter())  # one each: both see the same records, so both decide alike
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(level)

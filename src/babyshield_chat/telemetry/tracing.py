@@ -76,7 +76,12 @@ def http_route(request: web.BaseRequest) -> str | None:
 
     None when nothing matched (404, 405): the raw path could hold anything.
     """
-    match_info = getattr(request, "match_info", None)
+    try:
+        match_info = request.match_info  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):
+        # A BaseRequest has none; a request aiohttp refused before routing (a malformed
+        # request line or header) asserts that it was never routed.
+        return None
     resource = getattr(getattr(match_info, "route", None), "resource", None)
     return None if resource is None else resource.canonical
 

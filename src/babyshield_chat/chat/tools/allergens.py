@@ -27,6 +27,7 @@ tree nut, following FDA's 2025 guidance on the tree nut list.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from babyshield_chat.chat.model import CheckStatus, Product, Profile, ToolResult
@@ -260,7 +261,7 @@ def find_allergens(product: Product) -> list[AllergenMatch]:
     return matches
 
 
-def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int) -> CheckOutcome:
+def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int, *, stated: bool = False) -> CheckOutcome:
     name = ALLERGEN_NAMES[allergen]
     mine = [m for m in matches if m.allergen == allergen]
     status = worst((m.status for m in mine), default="pass")
@@ -276,6 +277,11 @@ def _allergen_outcome(allergen: str, matches: list[AllergenMatch], count: int) -
         )
     found = join_names(dict.fromkeys(m.ingredient for m in mine if m.status == status))
     if status == "fail":
+        if stated:  # spec 4b.6: the answer says where the fact came from
+            return CheckOutcome(check, "fail", Says(
+                f"You said your child is allergic to {name.en}, and it contains {name.en}: {found}.",
+                f"Nos dijo que su hijo es alérgico a {name.es}, y contiene {name.es}: {found}.",
+            ))
         return CheckOutcome(
             check,
             "fail",
@@ -332,8 +338,12 @@ def _unlisted_outcome(allergies: list[str], ingredients: list[str]) -> CheckOutc
     )
 
 
-def check_allergens(product: Product | None, profile: Profile) -> ToolResult:
-    """Check the product's ingredients against the profile's allergies."""
+def check_allergens(product: Product | None, profile: Profile, stated: Sequence[str] = ()) -> ToolResult:
+    """Check the product's ingredients against the profile's allergies.
+
+    `stated`: the allergies the message itself states (already among the
+    profile's for this answer); a match on one of them says "you said".
+    """
     ingredients = [i for i in (product.ingredients if product else []) if i.strip()]
     recognised: list[str] = []
     unlisted: list[str] = []
@@ -383,7 +393,11 @@ def check_allergens(product: Product | None, profile: Profile) -> ToolResult:
         )
         return build_result(TOOL_NAME, [outcome], facts)
 
-    outcomes = [_allergen_outcome(a, matches, len(ingredients)) for a in recognised]
+    from_message = {key for allergy in stated for key in normalise_allergy(allergy)}
+    outcomes = [_allergen_outcome(a, matches, len(ingredients), stated=a in from_message) for a in recognised]
+    failing = [o for o in outcomes if o.status == "fail"]
+    facts["fail_from_message"] = bool(failing) and all(
+        o.name.removeprefix("allergen_") in from_message for o in failing)
     if unlisted:
         outcomes.append(_unlisted_outcome(unlisted, ingredients))
     citations = [FALCPA] if recognised else []

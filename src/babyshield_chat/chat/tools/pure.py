@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from babyshield_chat.chat.model import ToolResult
 from babyshield_chat.chat.tools.age import check_age
-from babyshield_chat.chat.tools.allergens import check_allergens
+from babyshield_chat.chat.tools.allergens import allergies_stated, check_allergens
 from babyshield_chat.chat.tools.context import ToolContext
 from babyshield_chat.chat.tools.ingredients import ingredient_info as _ingredient_info
 from babyshield_chat.chat.tools.pregnancy import check_pregnancy
@@ -19,7 +19,7 @@ async def age_check(ctx: ToolContext) -> ToolResult:
 
 
 async def allergen_check(ctx: ToolContext) -> ToolResult:
-    return check_allergens(ctx.product, ctx.profile)
+    return check_allergens(ctx.product, ctx.profile, allergies_stated(ctx.question))
 
 
 async def pregnancy_check(ctx: ToolContext) -> ToolResult:
