@@ -55,6 +55,7 @@ __all__ = [
     "StructuredLlm",
     "create_openai_client",
     "outcome_of",
+    "post_completion",
     "reply_object",
 ]
 
@@ -119,7 +120,7 @@ def create_openai_client(
                               http_client=openai.DefaultAioHttpClient(limits=limits))
 
 
-async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_sec: float) -> ChatCompletion:
+async def post_completion(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_sec: float) -> ChatCompletion:
     """`POST /chat/completions` through the client's own `post`.
 
     `client.chat.completions.create` first walks every argument against the
@@ -249,7 +250,7 @@ class StructuredLlm:
         input_tokens = output_tokens = 0
         outcome: LlmOutcome | None = None
         try:
-            completion = await _create(self._client, request, timeout_sec)
+            completion = await post_completion(self._client, request, timeout_sec)
             if completion.usage is not None:
                 input_tokens = completion.usage.prompt_tokens
                 output_tokens = completion.usage.completion_tokens
