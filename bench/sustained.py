@@ -30,8 +30,9 @@ MAX_SEND_LAG_SEC = 0.025
 WARM_UP_SEC = 2
 
 
-def maximum_throughput(url: str, options: Options) -> float:
-    """Closed-loop throughput, mean over `options.rounds` runs (wrk when installed) after a warm-up run."""
+def maximum_throughput(url: str, options: Options, service: stack.Process) -> tuple[float, float]:
+    """Closed-loop throughput, mean over `options.rounds` runs (wrk when installed) after a warm-up run,
+    and the service's CPU seconds per request in those runs."""
     body = _body_file(options, "chat", CHAT_BODY)
     if wrk.available():
         def drive(duration_sec: int) -> dict[str, Any]:
@@ -41,7 +42,10 @@ def maximum_throughput(url: str, options: Options) -> float:
         def drive(duration_sec: int) -> dict[str, Any]:
             return _closed(url, body, dataclasses.replace(options, duration_sec=duration_sec), "user-")
     drive(WARM_UP_SEC)  # lazy imports, pool connections, the first recall look-ups
-    return statistics.fmean(drive(options.duration_sec)["rps"] for _ in range(options.rounds))
+    cpu = service.cpu_seconds()
+    runs = [drive(options.duration_sec) for _ in range(options.rounds)]
+    requests = sum(run["requests"] or 0 for run in runs)
+    return statistics.fmean(run["rps"] for run in runs), (service.cpu_seconds() - cpu) / max(requests, 1)
 
 
 def sustained(options: Options) -> Result:
@@ -52,7 +56,7 @@ def sustained(options: Options) -> Result:
                "BS_METRICS_PROMETHEUS": "true"}
         with stack.running(*stack.services("sustained", options.scratch, env)) as (service,):
             url = f"http://127.0.0.1:{service.port}{CHAT_PATH}"
-            maximum = maximum_throughput(url, options)
+            maximum, closed_cpu_sec = maximum_throughput(url, options, service)
             rate = LOAD_SHARE * maximum
             set_fake(fake, latency={"distribution": "fixed", "ms": LLM_SEC * 1000})
             cpu, fake_cpu = service.cpu_seconds(), fake.cpu_seconds()
@@ -65,12 +69,18 @@ def sustained(options: Options) -> Result:
     server_errors = sum(count for status, count in statuses.items() if status.startswith("5"))
     unanswered = statuses.get("0", 0)
     lag = run["send_lag"]
+    # What a request costs with `rate` × 1 s of them in flight, against the closed loop's 32.
+    open_cpu_sec = service_cpu_share * run["elapsed_sec"] / max(run["sent"], 1)
+    fallbacks = {reason: n for reason, n in run["fallback_reasons"].items() if reason != "None"}
     kept_up = lag["p99_sec"] is not None and lag["p99_sec"] <= MAX_SEND_LAG_SEC
     figure = (f"max {maximum:.0f} req/s (LLM at once) → {rate:.0f} req/s open loop for {options.sustained_sec} s, "
               f"LLM at {LLM_SEC:.1f} s: {run['sent']} sent, statuses {_counts(statuses)}"
               + (f", {unanswered} unanswered ({_counts(run['errors'])})" if unanswered else "")
-              + f", {run['synthesizers'].get('llm', 0)} written by the LLM; p50 {run['p50_sec']:.3f} s, "
+              + f", {run['synthesizers'].get('llm', 0)} written by the LLM"
+              + (f" (fallbacks: {_counts(fallbacks)})" if fallbacks else "")
+              + f"; p50 {run['p50_sec']:.3f} s, "
               f"p99 {run['p99_sec']:.3f} s, max {run['max_sec']:.3f} s; service CPU {service_cpu_share:.0%} of a core, "
+              f"{open_cpu_sec * 1000:.2f} ms CPU/request (closed loop: {closed_cpu_sec * 1000:.2f} ms), "
               f"fake LLM's {fake_cpu_share:.0%}; "
               + (f"generator send lag p50 {lag['p50_sec'] * 1000:.1f} ms, p99 {lag['p99_sec'] * 1000:.1f} ms, "
                  f"max {lag['max_sec'] * 1000:.1f} ms" if lag["p99_sec"] is not None else "no request left the generator")
@@ -79,6 +89,7 @@ def sustained(options: Options) -> Result:
     passed = server_errors == 0 and unanswered == 0 and run["p99_sec"] <= MAX_P99_SEC and kept_up
     return Result("sustained load", figure, f"{LOAD_SHARE:.0%} of max, LLM {LLM_SEC:.1f} s: no 5xx, p99 ≤ {MAX_P99_SEC} s",
                   passed, {"maximum_rps": maximum, "rate": rate, "run": run, "service_cpu_share": service_cpu_share,
+                           "cpu_ms_per_request": {"closed_loop": closed_cpu_sec * 1000, "open_loop": open_cpu_sec * 1000},
                            "fake_cpu_share": fake_cpu_share, "generator_kept_up": kept_up})
 
 
