@@ -64,10 +64,7 @@ def forwarder_app(upstream: str) -> web.Application:
         yield
         await app[_SESSION].close()
 
-    app = web.Application()
-    app.cleanup_ctx.append(session)
-    app.router.add_route("*", "/{tail:.*}", forward)
-    return app
+    return _every_path(forward, session)
 
 
 def openai_forwarder_app(upstream: str) -> web.Application:
@@ -85,9 +82,14 @@ def openai_forwarder_app(upstream: str) -> web.Application:
         yield
         await app[_CLIENT].close()
 
+    return _every_path(forward, client)
+
+
+def _every_path(handler, resource) -> web.Application:
+    """An app answering every method and path with `handler`, `resource` in its cleanup context."""
     app = web.Application()
-    app.cleanup_ctx.append(client)
-    app.router.add_route("*", "/{tail:.*}", forward)
+    app.cleanup_ctx.append(resource)
+    app.router.add_route("*", "/{tail:.*}", handler)
     return app
 
 
