@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from babyshield_chat import __version__
 from babyshield_chat.telemetry import configure_logging
 from babyshield_chat.config import TelemetrySettings
 
@@ -164,3 +165,23 @@ def test_exported_traces_honour_the_standard_sampler_variable(monkeypatch):
             assert not span.is_recording()  # ratio 0: sampled out by the operator's choice
     finally:
         telemetry.shutdown()
+
+
+async def test_an_admin_flag_change_is_counted_on_metrics_by_the_source_it_switched_to(apps, database_url):
+    env = {**DEV, "BS_ADMIN_TOKEN": "t"}
+    admin = {"Authorization": "Bearer t"}
+    client = await apps.client(env, database_url=database_url)
+    before = await (await client.get("/metrics")).text()
+    # Starting up adopts the flag, it changes nothing; the series exist at 0 so the first change shows in increase().
+    assert 'chat_flag_changes_total{source="override"} 0.0' in before
+    assert 'chat_flag_changes_total{source="env"} 0.0' in before
+
+    put = await client.put("/api/v1/admin/flags/chat", json={"enabled": False, "reason": "drill"}, headers=admin)
+    assert put.status == 200, await put.text()
+    cleared = await client.delete("/api/v1/admin/flags/chat", json={"reason": "drill over"}, headers=admin)
+    assert cleared.status == 200, await cleared.text()
+
+    text = await (await client.get("/metrics")).text()
+    assert 'chat_flag_changes_total{source="override"} 1.0' in text
+    assert 'chat_flag_changes_total{source="env"} 1.0' in text
+    assert f'chat_build_info{{version="{__version__}"}} 1.0' in text

@@ -2,7 +2,9 @@
 
 Against the real `serve` process (and a slow fake LLM process). On SIGTERM
 the service must turn `/readyz` to 503 at once, answer every chat already in
-flight (and store it), and exit 0 within `BS_SHUTDOWN_GRACE_SEC`; slow or
+flight (and store it), and exit 0 within `BS_SHUTDOWN_GRACE_SEC`; when the
+listener closes, a connection that reached it (still in the accept backlog,
+just accepted, or opened in the drain delay) still gets its answer; slow or
 idle clients are cut by the read and keep-alive timeouts and hold no
 capacity (spec section 4a).
 """
@@ -10,12 +12,15 @@ capacity (spec section 4a).
 import asyncio
 import json
 import signal
+import socket
 import time
 
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 
+from babyshield_chat.api.connections import ConnectionSlots
 from babyshield_chat.db.embedded import free_port
 from babyshield_chat.devtools.processes import (
     DEV_ENV,
@@ -25,6 +30,7 @@ from babyshield_chat.devtools.processes import (
     babyshield_chat_command,
     wait_for,
 )
+from babyshield_chat.server import DrainingSite, GuardedAppRunner
 
 IN_FLIGHT = 50
 LLM_LATENCY_MS = 1000
@@ -237,3 +243,108 @@ async def test_sigterm_answers_keep_alive_requests_and_exits_in_time_despite_a_s
     refused = [line for line in service.log_lines() if line.get("event") == "chat_request"]
     assert [(line["status_code"], line["outcome"]) for line in refused] == [(503, "rejected")]
     writer.close()
+
+
+# --- the end of the drain delay: nothing that reached the server goes unanswered (spec section 4a) ---
+
+
+async def wait_until_refused(port, within_sec):
+    """Return once a new connection to `port` is refused (the listener has closed)."""
+    deadline = time.monotonic() + within_sec
+    while time.monotonic() < deadline:
+        try:
+            _, probe = await asyncio.open_connection("127.0.0.1", port)
+        except ConnectionRefusedError:
+            return
+        probe.close()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the listener still accepted connections {within_sec} s on")
+
+
+async def test_a_connection_opened_in_the_drain_delay_gets_its_answer_after_the_listener_closes(service):
+    service.signal(signal.SIGTERM)
+    await asyncio.sleep(DRAIN_DELAY_SEC / 2)
+    reader, writer = await asyncio.open_connection("127.0.0.1", service.port)  # accepted: the listener still answers
+    await wait_until_refused(service.port, DRAIN_DELAY_SEC + 5)
+    # Its request comes after the listener closed, well within the read timeout (3 s from the connect).
+    writer.write(b"GET /api/v1/chat/profile HTTP/1.1\r\nHost: x\r\nX-User-Id: late\r\n\r\n")
+    head, answer = await read_response(reader)
+    assert head.startswith(b"HTTP/1.1 503") and b"Connection: close" in head
+    assert json.loads(answer)["error"]["code"] == "not_ready"
+    assert await asyncio.to_thread(service.wait, GRACE_SEC + 5) == 0
+    writer.close()
+
+
+async def test_a_kept_alive_connection_stays_open_through_the_delay_then_is_closed_without_a_word(service):
+    reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    await read_response(reader)
+    service.signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    assert await asyncio.wait_for(reader.read(), DRAIN_DELAY_SEC + 5) == b""  # closed, no stray bytes
+    assert time.monotonic() - signalled >= DRAIN_DELAY_SEC  # not before the listener stops answering
+    assert await asyncio.to_thread(service.wait, GRACE_SEC + 5) == 0
+    writer.close()
+
+
+def read_until_closed(sock):
+    sock.settimeout(10)
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+async def test_connections_still_in_the_accept_backlog_are_answered_when_the_listener_closes():
+    app = web.Application()
+
+    async def hello(_request):
+        return web.Response(text="answered")
+
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = DrainingSite(runner, "127.0.0.1", 0)
+    await site.start()
+    clients = []
+    try:
+        # Blocking connects on loopback: the kernel completes them; with no await here, nothing accepts them.
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", site.port))
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            clients.append(client)
+        await site.stop()
+        answers = await asyncio.gather(*(asyncio.to_thread(read_until_closed, c) for c in clients))
+        assert all(a.startswith(b"HTTP/1.1 200") and a.endswith(b"answered") for a in answers), answers
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", site.port))
+    finally:
+        for client in clients:
+            client.close()
+        await runner.cleanup()
+
+
+async def test_stop_returns_once_a_connection_accepted_just_before_the_close_is_being_served():
+    slots = ConnectionSlots(16)
+    runner = GuardedAppRunner(web.Application(), slots=slots, read_timeout_sec=5, handler_kwargs={},
+                              handle_signals=False)
+    await runner.setup()
+    site = DrainingSite(runner, "127.0.0.1", 0)
+    await site.start()
+    loop = asyncio.get_running_loop()
+    client = None
+    try:
+        # Make the loop accept the connection in the iteration that wakes this task (a due timer runs after the
+        # I/O callbacks): asyncio has accepted it, but its handler does not exist yet when stop() is called.
+        woken = loop.create_future()
+        loop.call_later(0.001, woken.set_result, None)
+        client = socket.create_connection(("127.0.0.1", site.port))
+        time.sleep(0.05)  # blocks the loop: the timer falls due and the listener turns readable meanwhile
+        await woken
+        assert len(slots) == 0
+        await site.stop()
+        assert len(slots) == 1 and slots.busy() == 1  # counted: a drain waits for its request
+    finally:
+        if client is not None:
+            client.close()
+        await runner.cleanup()

@@ -37,6 +37,7 @@ from babyshield_chat.db import memory
 from babyshield_chat.db.pool import Database, DatabaseUnavailable
 from babyshield_chat.db.spend import PostgresSpendGuard
 from babyshield_chat.dependencies import build_pipeline, create_llm_client, create_spend_guard
+from babyshield_chat.flags.heartbeat import run_heartbeat
 from babyshield_chat.flags.store import OverrideStore
 from babyshield_chat.api.identity import Authenticator
 from babyshield_chat.api.middleware import RequestState, middlewares
@@ -76,6 +77,7 @@ def create_app(
     flags = app[FLAGS]
     metrics.observe_flags(lambda: (flags.current().enabled, flags.current().rollout_pct))
     metrics.observe_flag_staleness(lambda: flags.current().stale)
+    flags.add_change_listener(lambda state: metrics.count_flag_change(state.source))
     metrics.observe_db_pool(app[DATABASE].pool_stats)
 
     routes.add_routes(app)
@@ -145,5 +147,10 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _flag_store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[FLAGS]
     await store.start()
+    # After the first read, so the first chat_flag_state line already says what the database says.
+    heartbeat = asyncio.create_task(run_heartbeat(store), name="flag-state-heartbeat")
     yield
+    heartbeat.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await heartbeat
     await store.stop()

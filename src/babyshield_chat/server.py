@@ -13,11 +13,15 @@ On SIGTERM or SIGINT (spec section 4a):
    response carries `Connection: close`, so keep-alive clients reconnect
    elsewhere after their answer instead of sending into a closing socket;
 2. the listener stays open for `BS_SHUTDOWN_DRAIN_DELAY_SEC`, so the load
-   balancer sees the 503s and stops routing here;
-3. the listener closes, idle connections are closed (one that has started
-   sending a request is not idle: it gets its answer), and requests in
-   flight finish, until `BS_SHUTDOWN_GRACE_SEC` after the signal (a slow
-   body is cut by the read timeout long before);
+   balancer sees the 503s and stops routing here; a kept-alive connection
+   stays usable meanwhile (its next request gets the 503 and the close);
+3. the listener closes (`DrainingSite`: connections the kernel has already
+   queued are accepted and answered first, not reset); connections kept
+   alive between requests are closed (never one with bytes of a request
+   waiting, nor a new one that has not sent its first request yet: that
+   one gets its answer, or is closed by the read timeout if nothing comes),
+   and requests in flight finish, until `BS_SHUTDOWN_GRACE_SEC` after the
+   signal (a slow body is cut by the read timeout long before);
 4. whatever is left is closed, the app's resources are released, and the
    process exits 0, always within the grace period + `EXIT_MARGIN_SEC`
    (the ECS `stopTimeout` and compose's `stop_grace_period` are above that).
@@ -30,6 +34,7 @@ import contextlib
 import os
 import resource
 import signal
+import socket
 from typing import Any
 
 from aiohttp import web
@@ -40,6 +45,9 @@ from babyshield_chat.config import Settings
 from babyshield_chat.telemetry.logging import EventLog
 
 DRAIN_POLL_SEC = 0.05
+# asyncio creates the handler of a connection it has accepted in a task that runs one loop iteration
+# later and calls `connection_made` one more after that; one more for good measure.
+ACCEPT_HANDOFF_ITERATIONS = 3
 # After the grace period: closing connections and releasing resources must fit in this.
 EXIT_MARGIN_SEC = 4.0
 # File descriptors kept for what is not a client connection: the database pool, the LLM client's
@@ -89,6 +97,62 @@ class GuardedAppRunner(web.AppRunner):
         return factory
 
 
+class DrainingSite(web.TCPSite):
+    """A `TCPSite` whose `stop()` returns once every connection that reached the listener is being served.
+
+    Two kinds would otherwise be lost when the listener closes:
+
+    - connections the kernel has completed but nobody has accepted yet: the
+      close resets them, though the client has connected and sent its
+      request. `stop()` accepts them first, closing the listener in the same
+      step with no await between (no other task runs there), then serves them
+      like any other connection: they get 503 `not_ready` with
+      `Connection: close`;
+    - connections asyncio accepted just before the close, whose handler it
+      creates a few loop iterations later: until then nothing counts them, so
+      a drain that found nothing in progress would exit and close them under
+      their request. `stop()` lets those iterations run before it returns.
+
+    What is left is a handshake the kernel completes in the microseconds
+    between the last `accept()` and the close: that connection is reset
+    before any byte of its request was read (README, "On SIGTERM").
+    """
+
+    async def stop(self) -> None:
+        queued = [conn for listener in (self._server.sockets if self._server is not None else ())
+                  for conn in accept_queued(listener)]
+        await super().stop()  # closes the listener before its first await
+        for _ in range(ACCEPT_HANDOFF_ITERATIONS):
+            await asyncio.sleep(0)  # one loop iteration: callbacks already scheduled run first
+        loop = asyncio.get_running_loop()
+        for conn in queued:
+            try:
+                await loop.connect_accepted_socket(self._runner.server, conn)
+            except OSError:
+                conn.close()  # the client has gone already
+        if queued:
+            log.info("accepted the listener's backlog before closing it", connections=len(queued))
+
+
+def accept_queued(listener: Any) -> list[socket.socket]:
+    """Accept, without blocking, every connection the kernel has queued on `listener` (a listening socket)."""
+    accepted: list[socket.socket] = []
+    with listener.dup() as own:  # the same listening socket; the event loop keeps its own descriptor
+        own.setblocking(False)
+        while True:
+            try:
+                conn, _ = own.accept()
+            except (BlockingIOError, InterruptedError):
+                return accepted
+            except ConnectionAbortedError:
+                continue  # reset by its client while queued
+            except OSError as exc:  # out of descriptors: what is left is reset when the listener closes
+                log.warning("could not accept the listener's backlog", error=type(exc).__name__)
+                return accepted
+            conn.setblocking(False)
+            accepted.append(conn)
+
+
 async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: bool = False,
                     access_log_class: type | None = None, ready: asyncio.Event | None = None) -> None:
     settings: Settings = app[SETTINGS]
@@ -106,7 +170,7 @@ async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: b
         loop.add_signal_handler(signum, stop.set)
     exit_by: float | None = None
     try:
-        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+        site = DrainingSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
         # The pid tells the workers of `serve --workers N` apart.
         log.info("listening", host=host, port=port, pid=os.getpid(), fd_limit=fd_limit, max_connections=slots.limit)
@@ -138,8 +202,8 @@ async def drain(app: web.Application, site: web.BaseSite, slots: ConnectionSlots
     await asyncio.sleep(server.shutdown_drain_delay_sec)
     await site.stop()
     while True:
-        for handler in slots.idle_handlers():
-            handler.close()  # nothing in progress on it: its client has had every answer it asked for
+        for handler in slots.between_requests():
+            handler.close_between_requests()  # its client has had every answer it asked for
         if loop.time() >= finish_by or (state.inflight == 0 and slots.busy() == 0):
             break
         await asyncio.sleep(DRAIN_POLL_SEC)

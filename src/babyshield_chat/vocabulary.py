@@ -84,7 +84,9 @@ REQUEST_OUTCOMES: Final[tuple[RequestOutcome, ...]] = get_args(RequestOutcome)
 FlagReason = Literal["disabled", "denylisted", "allowlisted", "rollout_included", "rollout_excluded", "no_identity"]
 FLAG_REASONS: Final[tuple[FlagReason, ...]] = get_args(FlagReason)
 #: Where the effective flag comes from: the `BS_FEATURE_CHAT_*` variables or the runtime override.
+#: Also the `source` label of `chat_flag_changes_total`: where the flag an instance switched to comes from.
 FlagSource = Literal["env", "override"]
+FLAG_SOURCES: Final[tuple[FlagSource, ...]] = get_args(FlagSource)
 
 #: What a rollback trigger makes the guard do (the policy's `on_rollback_trigger`).
 TriggerAction = Literal["kill_switch", "step_back"]

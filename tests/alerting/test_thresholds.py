@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from babyshield_chat.alerting.thresholds import (
     load_thresholds,
     parse_thresholds,
 )
+from babyshield_chat.telemetry.labels import SYNTH_OUTCOMES
 
 # The checklist's Key Metrics Targets, copied from the rollout checklist: the
 # packaged file must say exactly this.
@@ -63,6 +65,14 @@ def test_gate_split_by_label_is_queried_as_its_worst_series() -> None:
     thresholds = load_thresholds()
     assert thresholds.gate("tool_latency_p95").query == "max(chat:tool_duration_seconds:p95_5m)"
     assert thresholds.gate("error_rate").query == "chat:error_ratio:rate5m"
+
+
+def test_queries_in_one_environment_read_its_series_or_unlabelled_ones() -> None:
+    thresholds = load_thresholds()
+    assert thresholds.gate("error_rate").query_in("production") == 'max(chat:error_ratio:rate5m{env=~"production|"})'
+    assert thresholds.gate("tool_latency_p95").query_in(None) == "max(chat:tool_duration_seconds:p95_5m)"
+    assert thresholds.traffic_query_in("staging") == 'sum(chat:requests:rate5m{env=~"staging|"})'
+    assert thresholds.gate("error_rate").query_in("prod.eu") == 'max(chat:error_ratio:rate5m{env=~"prod\\.eu|"})'
 
 
 def test_spend_budget_tolerance_and_min_rate_are_exposed() -> None:
@@ -176,3 +186,66 @@ def test_a_ratio_gate_split_by_a_label_is_refused(raw: dict[str, Any]) -> None:
 def test_loaded_signals_cannot_be_edited() -> None:
     with pytest.raises(TypeError):
         load_thresholds().signals["spend"] = None  # type: ignore[index]
+
+
+def test_links_are_absolute_under_the_base_url() -> None:
+    thresholds = load_thresholds()
+    assert thresholds.runbook_link("error-rate") == "https://ops.babyshield.invalid/runbooks/babyshield-chat#error-rate"
+    assert thresholds.links.dashboard_url == "https://ops.babyshield.invalid/grafana/d/babyshield-chat/babyshield-chat"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("docs/runbook.md", "must be absolute"),
+        ("/runbooks", "must be absolute"),
+        ("ops.example.com", "must be absolute"),
+        ("ftp://ops.example.com", "must be absolute"),
+        ("http://localhost:3000", "'localhost' is the reader's own machine"),
+        ("https://grafana.localhost", "'grafana.localhost' is the reader's own machine"),
+        ("http://127.0.0.1:3000", "'127.0.0.1' is the reader's own machine"),
+        ("http://[::1]:3000", "'::1' is the reader's own machine"),
+        ("http://0.0.0.0", "'0.0.0.0' is the reader's own machine"),
+        ("https://ops.example.com/?team=chat", "no query or fragment"),
+        ("", "expected an absolute URL"),
+        (None, "expected an absolute URL"),
+    ],
+)
+def test_a_relative_or_local_links_base_url_is_refused(raw: dict[str, Any], base_url: object, problem: str) -> None:
+    raw["links"]["base_url"] = base_url
+    with pytest.raises(ThresholdsError, match=rf"links\.base_url: .*{re.escape(problem)}"):
+        parse_thresholds(raw)
+
+
+@pytest.mark.parametrize("path", ["https://elsewhere.example/runbook", "", "run book", "runbook#section"])
+def test_a_link_path_must_be_a_plain_path_under_the_base(raw: dict[str, Any], path: str) -> None:
+    raw["links"]["runbook"] = path
+    with pytest.raises(ThresholdsError, match=r"links\.runbook: expected a path under links\.base_url"):
+        parse_thresholds(raw)
+
+
+def test_a_base_url_with_a_path_keeps_it_and_one_slash_joins(raw: dict[str, Any]) -> None:
+    raw["links"] |= {"base_url": "https://ops.example.com/chat/", "dashboard": "/grafana/d/x/y"}
+    assert parse_thresholds(raw).links.dashboard_url == "https://ops.example.com/chat/grafana/d/x/y"
+
+
+def test_a_ratio_may_count_every_series_below_the_line_but_never_above_it(raw: dict[str, Any]) -> None:
+    _gate(raw, "fallback_rate")["measure"]["denominator"] = []
+    assert parse_thresholds(raw).gate("fallback_rate").measure.denominator == ()
+    _gate(raw, "fallback_rate")["measure"]["numerator"] = []
+    with pytest.raises(ThresholdsError, match=r"fallback_rate\]\.measure: a ratio needs numerator matchers"):
+        parse_thresholds(raw)
+
+
+@pytest.mark.parametrize("min_rate", [0, -1, "often"])
+def test_a_measures_own_minimum_rate_must_be_a_positive_number(raw: dict[str, Any], min_rate: object) -> None:
+    _gate(raw, "fallback_rate")["measure"]["min_rate"] = min_rate
+    with pytest.raises(ThresholdsError, match=r"fallback_rate\]\.measure\.min_rate"):
+        parse_thresholds(raw)
+
+
+def test_the_synthesis_p95_leaves_out_synthesis_that_never_reached_the_llm() -> None:
+    # circuit_open and spend_cap end in microseconds; an LLM outage must not look fast.
+    (matcher,) = load_thresholds().gate("synth_latency_p95").measure.matchers
+    assert matcher == 'outcome!~"circuit_open|spend_cap"'
+    assert {"circuit_open", "spend_cap"} <= set(SYNTH_OUTCOMES)

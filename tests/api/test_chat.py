@@ -128,7 +128,7 @@ async def test_memory_is_stored_only_with_consent(apps, database_url):
     assert first["memory_saved"] is False
     assert await fetchval(database_url, "SELECT count(*) FROM messages") == 0
     response = await client.patch("/api/v1/chat/profile", json={"consent_memory": True, "allergies": ["milk"]},
-                                headers=ALICE)
+                                  headers=ALICE)
     assert response.status == 200
     second = await ask(client, "Is this crib safe for my newborn?")
     assert second["memory_saved"] is True

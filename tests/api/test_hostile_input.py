@@ -229,19 +229,18 @@ def states(apps):
 
 async def test_text_a_database_cannot_translate_is_no_dependency_failure(apps, pg_server, pg_dir):
     # A LATIN1 database cannot hold "婴儿床": PostgreSQL raises UntranslatableCharacterError for the
-    # request's own data. The tool reports it cannot check, the breaker does not count it. (The
-    # product category reaches the database as sent; the recall search keeps only Latin words.)
+    # request's own data, here the category the alternatives tool looks up (the recall search sends only
+    # normalised letters and digits). The tool reports it cannot check, the breaker does not count it.
     url = await latin1_database(pg_server)
     client = await apps.client(ENV, database_url=url)
-    for _ in range(8):
-        body = await (await client.post(CHAT, json={"message": "What are safer alternatives to this?",
-                                                    "product": {"name": "crib", "category": "婴儿床"}},
+    for _ in range(8):  # past BS_BREAKER_FAIL_MAX (5)
+        body = await (await client.post(CHAT, json={"message": "Can you suggest a safer alternative?",
+                                                    "product": {"name": "婴儿床 crib", "category": "婴儿床"}},
                                         headers=BOB)).json()
         assert next(t for t in body["tools"] if t["name"] == "alternatives")["ok"] is False
     assert states(apps)["tool:alternatives"] == 0
-    body = await (await client.post(CHAT, json={"message": "What are safer alternatives to this?",
-                                                "product": {"name": "crib", "category": "crib"}},
-                                    headers=ALICE)).json()
+    body = await (await client.post(CHAT, json={"message": "Can you suggest a safer alternative?",
+                                                "product": {"category": "Cribs"}}, headers=ALICE)).json()
     assert next(t for t in body["tools"] if t["name"] == "alternatives")["ok"] is True
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from babyshield_chat.config import FlagSettings, load_settings
 from babyshield_chat.db.pool import Database
+from babyshield_chat.flags import overrides
 from babyshield_chat.flags.store import APPLICATION_NAME, OverrideStore
 
 from tests.support.apps import DEAD_DATABASE_URL
@@ -127,6 +128,8 @@ async def test_an_instance_that_loses_the_database_keeps_the_last_value_and_says
     database = Database(database_url, load_settings({}).database)
     await database.start()
     store = OverrideStore(database_url, env, database, resync_sec=0.2, backoff_max_sec=0.5)
+    changes = []
+    store.add_change_listener(changes.append)
     await store.start()
     try:
         await store.set_override(enabled=False, actor="sre", reason="kill")
@@ -158,6 +161,7 @@ async def test_an_instance_that_loses_the_database_keeps_the_last_value_and_says
 
         await wait_for(is_fresh, 5)
         assert store.last_sync > synced
+        assert len(changes) == 1  # the kill; losing and finding the database again changed nothing served
     finally:
         await store.stop()
         await database.close()
@@ -183,6 +187,36 @@ async def test_listeners_are_told_of_each_change_for_metrics(database_url):
         await store.stop()
         await database.close()
     assert seen == [(True, 0.5, "env", False), (True, 0.25, "override", False)]
+
+
+async def test_change_listeners_hear_overrides_applied_and_removed_but_not_the_first_read(database_url):
+    conn = await asyncpg.connect(database_url)
+    database = Database(database_url, load_settings({}).database)
+    await database.start()
+    env = FlagSettings(enabled=True, rollout_pct=0.5)
+    # An override already in place when the instance starts: adopting it is not a change.
+    await overrides.set_override(conn, env, rollout_pct=0.1, actor="sre", reason="before this instance")
+    store = OverrideStore(database_url, env, database)
+    changes = []
+    store.add_change_listener(lambda state: changes.append((state.enabled, state.rollout_pct, state.source)))
+    await store.start()
+    try:
+        assert store.current().rollout_pct == 0.1 and changes == []
+        await store.set_override(rollout_pct=0.25, actor="sre", reason="step")
+        await store.set_override(rollout_pct=0.25, actor="sre", reason="same value again")
+        # Another instance's write reaches this one by NOTIFY: applied here, so counted here.
+        await overrides.set_override(conn, env, enabled=False, actor="sre", reason="kill from elsewhere")
+
+        async def killed():
+            return store.current().enabled is False
+
+        await wait_for(killed, PROPAGATION_BOUND_SEC)
+        await store.clear_override(actor="sre", reason="back to env")
+    finally:
+        await store.stop()
+        await database.close()
+        await conn.close()
+    assert changes == [(True, 0.25, "override"), (False, 0.25, "override"), (True, 0.5, "env")]
 
 
 async def test_a_failing_listener_callback_does_not_stop_updates(database_url):

@@ -57,8 +57,8 @@ def test_each_severity_reaches_its_receiver(amtool: str, repo_root: Path, severi
     assert result.stdout.split() == [receiver]
 
 
-def test_alerts_are_grouped_by_alertname_and_severity(repo_root: Path) -> None:
-    assert _config(repo_root)["route"]["group_by"] == ["alertname", "severity"]
+def test_alerts_are_grouped_by_alertname_severity_and_environment(repo_root: Path) -> None:
+    assert _config(repo_root)["route"]["group_by"] == ["alertname", "severity", "env"]
 
 
 def test_receivers_need_no_environment_and_notify_nobody_real(repo_root: Path) -> None:
@@ -113,16 +113,18 @@ def alertmanager_url(alertmanager_binary: str, repo_root: Path, tmp_path: Path) 
         process.wait(timeout=10)
 
 
-def _alert(name: str, severity: str, gate: str) -> dict:
-    return {"labels": {"alertname": name, "severity": severity, "gate": gate}, "annotations": {"summary": name}}
+def _alert(name: str, severity: str, gate: str, env: str = "production") -> dict:
+    labels = {"alertname": name, "severity": severity, "gate": gate, "env": env}
+    return {"labels": labels, "annotations": {"summary": name}}
 
 
 @pytest.mark.e2e
-def test_a_critical_alert_silences_the_warning_of_its_own_gate_only(alertmanager_url: str) -> None:
+def test_a_critical_alert_silences_the_warning_of_its_own_gate_and_environment_only(alertmanager_url: str) -> None:
     alerts = [
         _alert("ChatErrorRateCritical", "critical", "error_rate"),
         _alert("ChatErrorRateWarning", "warning", "error_rate"),
         _alert("ChatFallbackRateWarning", "warning", "fallback_rate"),
+        _alert("ChatErrorRateWarning", "warning", "error_rate", env="staging"),
     ]
     request = urllib.request.Request(
         f"{alertmanager_url}/api/v2/alerts",
@@ -134,12 +136,14 @@ def test_a_critical_alert_silences_the_warning_of_its_own_gate_only(alertmanager
     deadline = time.monotonic() + 10
     while True:
         with urllib.request.urlopen(f"{alertmanager_url}/api/v2/alerts", timeout=5) as response:
-            status = {a["labels"]["alertname"]: a["status"] for a in json.load(response)}
-        if len(status) == 3 and status["ChatErrorRateWarning"]["inhibitedBy"]:
+            status = {(a["labels"]["alertname"], a["labels"]["env"]): a["status"] for a in json.load(response)}
+        if len(status) == 4 and status["ChatErrorRateWarning", "production"]["inhibitedBy"]:
             break
         if time.monotonic() > deadline:
             pytest.fail(f"warning of the critical gate never inhibited: {status}")
         time.sleep(0.1)
-    assert status["ChatErrorRateWarning"]["state"] == "suppressed"
-    assert status["ChatFallbackRateWarning"]["inhibitedBy"] == []
-    assert status["ChatErrorRateCritical"]["inhibitedBy"] == []
+    assert status["ChatErrorRateWarning", "production"]["state"] == "suppressed"
+    assert status["ChatFallbackRateWarning", "production"]["inhibitedBy"] == []
+    assert status["ChatErrorRateCritical", "production"]["inhibitedBy"] == []
+    # A production critical says nothing about staging: its warning still notifies.
+    assert status["ChatErrorRateWarning", "staging"]["inhibitedBy"] == []

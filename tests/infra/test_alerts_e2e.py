@@ -34,7 +34,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_states, publish
+from babyshield_chat.devtools.alerting.cloudwatch_alarms import alarm_period_minutes, alarm_states, publish
 from babyshield_chat.devtools.alerting.cloudwatch_patterns import (
     compile_pattern,
     parse_line,
@@ -64,6 +64,8 @@ THRESHOLDS = load_thresholds()
 # The service's own flag settings: chat on for everyone until an override says otherwise.
 SERVICE_FLAGS = FlagSettings(enabled=True, rollout_pct=1.0)
 FIRST_PHASE_PCT = 0.10
+# The env label Prometheus gives the service's target: every page must carry it.
+ENV = "e2e"
 BLOCKED_USER = "denied-parent"
 TRAFFIC_RPS = 4.0
 BLOCKED_EVERY = 10  # one request in ten comes from the denylisted user
@@ -73,7 +75,7 @@ INJECTED_LATENCY_MS = 3000  # above the 2.8 s rollback trigger once the request 
 FIRE_TIMEOUT_SEC = 45
 RESOLVE_TIMEOUT_SEC = 45
 FLAG_PROPAGATION_LIMIT_SEC = 2.0  # spec section 3: every instance applies an override within 2 s
-PHASE_REQUESTS = 12  # served requests per captured log phase: above the alarms' 6 per minute
+PHASE_REQUESTS = 12  # served requests per captured log phase (one replayed minute): above the alarms' 30 per 5 minutes
 
 
 @dataclasses.dataclass
@@ -125,7 +127,7 @@ async def stack(module_database_url: str, alertmanager_binary: str,
         stop.callback(service.stop)
         await service.wait_ready_async()
         paging = await start_paging(stop, alertmanager_binary=alertmanager_binary, target=service.target,
-                                    thresholds=THRESHOLDS)
+                                    thresholds=THRESHOLDS, env=ENV)
         traffic = TrafficGenerator(service.url, canary_users(24, within_pct=FIRST_PHASE_PCT), rps=TRAFFIC_RPS,
                                    blocked_user=BLOCKED_USER, blocked_every=BLOCKED_EVERY)
         stop.push_async_callback(traffic.stop)
@@ -186,8 +188,10 @@ def assert_paged(page: Delivery, gate: Gate) -> None:
     assert page.labels["action"] == tier.action, page.labels
     assert page.labels["gate"] == gate.key, page.labels
     assert page.labels.get("rollback_trigger") == ("true" if gate.rollback_trigger else None), page.labels
+    assert page.labels["env"] == ENV, page.labels
+    assert page.annotations["summary"].startswith(f"[{ENV}] "), page.annotations
     assert page.annotations["runbook_url"] == THRESHOLDS.runbook_link(gate.runbook_anchor)
-    assert page.annotations["dashboard"] == THRESHOLDS.dashboard_url
+    assert page.annotations["dashboard"] == f"{THRESHOLDS.links.dashboard_url}?var-env={ENV}"
 
 
 async def assert_warning_inhibited(alertmanager: Alertmanager, gate: Gate, timeout: float = 10) -> None:
@@ -230,18 +234,44 @@ async def test_a_failing_llm_opens_the_breaker_and_pages_circuit_and_fallback_ra
 
 
 def dashboard_queries() -> list[tuple[str, str]]:
+    """Every panel and annotation query, with the variables as Grafana sends them (this env, all instances)."""
     dashboard = json.loads((REPO_ROOT / "infra/grafana/dashboards/babyshield-chat.json").read_text())
+    values = {"env": ENV, "instance": ".*"}
+    assert {v["name"] for v in dashboard["templating"]["list"]} == set(values)
 
     def panels(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for panel in items:
             yield panel
             yield from panels(panel.get("panels", []))
 
-    return [(panel["title"], target["expr"]) for panel in panels(dashboard["panels"])
-            for target in panel.get("targets", [])]
+    def grafana(expr: str) -> str:
+        for name, value in values.items():
+            expr = expr.replace(f"${name}", value)
+        assert "$" not in expr, expr
+        return expr
+
+    queries = [(panel["title"], target["expr"]) for panel in panels(dashboard["panels"])
+               for target in panel.get("targets", [])]
+    queries += [(f"annotation {a['name']}", a["expr"]) for a in dashboard["annotations"]["list"]]
+    return [(title, grafana(expr)) for title, expr in queries]
+
+
+async def failures_counted_once(stack: Stack, names: set[str], timeout: float = 20) -> None:
+    """Counters such as fallbacks and retries appear at their first event: fail the LLM until they exist."""
+    if names <= await stack.service.metric_names():
+        return
+    await stack.fake_llm.set_mode(fault="server_error")
+    try:
+        deadline = time.monotonic() + timeout
+        while not names <= await stack.service.metric_names():
+            assert time.monotonic() < deadline, f"{sorted(names)} never appeared on /metrics"
+            await asyncio.sleep(0.25)
+    finally:
+        await stack.fake_llm.reset()
 
 
 async def test_every_dashboard_query_runs_on_live_prometheus_and_reads_only_known_metrics(stack: Stack) -> None:
+    await failures_counted_once(stack, {"chat_fallbacks_total", "chat_retries_total", "chat_circuit_state"})
     await healthy(stack)
     exposed = await stack.service.metric_names()
     async with aiohttp.ClientSession() as session:
@@ -305,6 +335,26 @@ FILTER_EXPECTATIONS: dict[str, Callable[[Exchange], bool]] = {
     "ChatBlocked": lambda e: e.error_code == "chat_disabled",
     "ChatLatency": _served,
 }
+# What each flag-line filter must count, from the service's chat_flag_state lines.
+FLAG_FILTER_EXPECTATIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "ChatFlagLines": lambda record: True,
+    "ChatRolloutActive": lambda record: record["enabled"] is True and record["rollout_pct"] > 0,
+}
+
+
+def is_flag_line(line: str) -> bool:
+    record = parse_line(line)
+    return isinstance(record, dict) and record.get("event") == "chat_flag_state"
+
+
+def assert_flag_filters_match_exactly(template: dict[str, Any], lines: list[str]) -> None:
+    filters = {r["Properties"]["MetricTransformations"][0]["MetricName"]: r["Properties"]
+               for r in template["Resources"].values() if r["Type"] == "AWS::Logs::MetricFilter"}
+    for name, expectation in FLAG_FILTER_EXPECTATIONS.items():
+        pattern = compile_pattern(filters[name]["FilterPattern"])
+        matched = [line for line in lines if pattern.matches(line)]
+        expected = [line for line in lines if is_flag_line(line) and expectation(json.loads(line))]
+        assert matched == expected, f"{name} ({filters[name]['FilterPattern']}) matched the wrong lines"
 
 
 def is_chat_request(line: str) -> bool:
@@ -315,11 +365,14 @@ def is_chat_request(line: str) -> bool:
 def assert_filters_match_exactly(template: dict[str, Any], phase: Phase) -> None:
     filters = {r["Properties"]["MetricTransformations"][0]["MetricName"]: r["Properties"]
                for r in template["Resources"].values() if r["Type"] == "AWS::Logs::MetricFilter"}
-    assert set(filters) == set(FILTER_EXPECTATIONS)
+    assert set(filters) == set(FILTER_EXPECTATIONS) | set(FLAG_FILTER_EXPECTATIONS)
+    assert_flag_filters_match_exactly(template, phase.lines)
     chat_lines = [line for line in phase.lines if is_chat_request(line)]
     # Spec section 5: exactly one chat_request line per chat request.
     assert sorted(json.loads(line)["trace_id"] for line in chat_lines) == sorted(phase.exchanges)
     for name, props in filters.items():
+        if name in FLAG_FILTER_EXPECTATIONS:
+            continue
         pattern = compile_pattern(props["FilterPattern"])
         matched = [line for line in phase.lines if pattern.matches(line)]
         expected = [line for line in chat_lines
@@ -337,7 +390,7 @@ def alarms_raised(template: dict[str, Any], phase: Phase) -> set[str]:
     """Alarms in ALARM after the phase's minute of logs repeats for as long as the longest alarm looks."""
     alarms = {name.removesuffix("Alarm"): r["Properties"] for name, r in template["Resources"].items()
               if r["Type"] == "AWS::CloudWatch::Alarm"}
-    longest = max(int(a["EvaluationPeriods"]) for a in alarms.values())
+    longest = max(int(a["EvaluationPeriods"]) * alarm_period_minutes(a) for a in alarms.values())
     stream = publish(template, [phase.lines] * longest)
     return {name for name, alarm in alarms.items() if alarm_states(alarm, stream)[-1] == "ALARM"}
 
@@ -364,6 +417,11 @@ async def test_cloudwatch_filters_and_alarms_judge_the_services_real_log_lines(s
     # The phases really were what their names say, as the client saw them.
     assert all(e.synthesizer == "llm" for e in phases["healthy"].exchanges.values() if _served(e))
     assert any(e.error_code == "chat_disabled" for e in phases["healthy"].exchanges.values())
+    # The flag lines the no-traffic alarm reads: the service logged them from its start, chat on for everyone.
+    everything = stack.service.output_lines()
+    flag_lines = [json.loads(line) for line in everything if is_flag_line(line)]
+    assert flag_lines and flag_lines[0]["enabled"] is True and flag_lines[0]["rollout_pct"] == 1.0
+    assert_flag_filters_match_exactly(template, everything)
 
 
 # -- the rollout guard, reading this Prometheus ---------------------------------------------------
@@ -393,7 +451,11 @@ async def test_the_rollout_guard_promotes_a_healthy_canary_and_kills_the_switch_
         await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == FIRST_PHASE_PCT, timeout=5)
         async with PrometheusClient(stack.prometheus.url) as client:
             guard = RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
-                                 clock=lambda: dt.datetime.now(dt.UTC))
+                                 clock=lambda: dt.datetime.now(dt.UTC), environment=ENV)
+            # The guard of another environment reads none of this one's series: no data, never green.
+            elsewhere = await RolloutGuard(load_policy(policy_file), SERVICE_FLAGS, client,
+                                           environment="production").observe()
+            assert elsewhere.traffic is None and {r.value for r in elsewhere.readings} == {None}
             promoted = await run_until_it_acts(guard, conn)
             assert (promoted.action, promoted.target_pct) == ("promote", 0.25), promoted.summary
             await wait_for_flags(stack.service, lambda f: f["chat_rollout_pct"] == 0.25, timeout=5)

@@ -88,6 +88,16 @@ def test_prometheus_scrapes_the_service_and_the_collector_exporter(repo_root: Pa
     assert targets[job] == expected[job]
 
 
+def test_chat_targets_carry_the_env_the_service_runs_as(repo_root: Path) -> None:
+    # The rules keep `env`; a target without it would be one unnamed environment.
+    config = yaml.safe_load((repo_root / "infra/prometheus/prometheus.yml").read_text(encoding="utf-8"))
+    compose = yaml.safe_load((repo_root / "docker-compose.yml").read_text(encoding="utf-8"))
+    service_env = compose["services"]["babyshield-chat"]["environment"]["BS_ENV"]
+    for scrape in config["scrape_configs"]:
+        if scrape["job_name"] in ("babyshield-chat", "otel-collector"):
+            assert [sc["labels"]["env"] for sc in scrape["static_configs"]] == [service_env], scrape["job_name"]
+
+
 def test_rules_count_the_job_prometheus_scrapes_the_service_under(repo_root: Path) -> None:
     config = yaml.safe_load((repo_root / "infra/prometheus/prometheus.yml").read_text(encoding="utf-8"))
     assert load_thresholds().job in {c["job_name"] for c in config["scrape_configs"]}

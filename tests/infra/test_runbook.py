@@ -23,7 +23,7 @@ def test_every_alert_runbook_url_has_its_section(repo_root: Path) -> None:
     links = {r["annotations"]["runbook_url"] for g in groups for r in g["rules"] if "alert" in r}
     anchors = set(_anchors(_runbook(repo_root)))
     assert {link.split("#", 1)[1] for link in links} - anchors == set()
-    assert all(link.startswith(load_thresholds().runbook_url + "#") for link in links)
+    assert all(link.startswith(load_thresholds().links.runbook_url + "#") for link in links)
 
 
 def test_every_alert_section_names_the_alerts_it_explains(repo_root: Path) -> None:

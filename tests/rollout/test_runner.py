@@ -20,6 +20,12 @@ def test_a_trigger_is_sustained_only_over_a_covered_window():
                      "(count_over_time((chat:error_ratio:rate5m)[5m:30s]) >= 9)")
 
 
+def test_a_guard_of_one_environment_sustains_that_environments_series_only():
+    query = sustained_query(POLICY.thresholds.gate("error_rate"), dt.timedelta(minutes=5), "production")
+    inner = '(max(chat:error_ratio:rate5m{env=~"production|"}))[5m:30s]'
+    assert query == f"min_over_time({inner}) and on () (count_over_time({inner}) >= 9)"
+
+
 async def test_a_decision_taken_on_a_flag_that_moved_since_is_not_applied(conn):
     await overrides.set_override(conn, ENV, rollout_pct=0.5, actor="sre", reason="phase 3")
     guard = RolloutGuard(POLICY, ENV, None, clock=lambda: NOW)

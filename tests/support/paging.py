@@ -28,14 +28,15 @@ class Paging:
 
 
 async def start_paging(stop: contextlib.AsyncExitStack, *, alertmanager_binary: str, target: str,
-                       thresholds: Thresholds) -> Paging:
+                       thresholds: Thresholds, env: str | None = None) -> Paging:
+    """The chain, started; `env` labels the target as a Prometheus of several environments would."""
     webhook = WebhookReceiver()
     stop.push_async_callback(webhook.stop)
     await webhook.start()
     alertmanager = Alertmanager(alertmanager_binary, webhook.url)
     stop.callback(alertmanager.stop)
     await asyncio.to_thread(alertmanager.start)
-    prometheus = Prometheus(target, thresholds=thresholds, alertmanager=alertmanager.target)
+    prometheus = Prometheus(target, thresholds=thresholds, alertmanager=alertmanager.target, env=env)
     stop.callback(prometheus.stop)
     await asyncio.to_thread(prometheus.start)
     return Paging(prometheus, alertmanager, webhook)

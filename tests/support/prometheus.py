@@ -1,7 +1,8 @@
 """A real Prometheus (the Debian binary) on a free loopback port, for end-to-end tests.
 
-It scrapes one target every second and evaluates the project's recording
-and alerting rules, rendered from the thresholds definition with time
+It scrapes one target every second (labelled `env` when given, as
+infra/prometheus/prometheus.yml labels each environment's targets) and
+evaluates the project's recording and alerting rules, rendered from the thresholds definition with time
 compressed by `TIME_SCALE`, so a 5-minute rate becomes a few seconds; given
 an Alertmanager, it sends that one the alerts. `settle` waits until a query's
 answer satisfies a condition (scrapes and rules have caught up).
@@ -33,7 +34,8 @@ SETTLE_TIMEOUT_SEC = 30
 
 
 class Prometheus:
-    def __init__(self, target: str, *, thresholds: Thresholds | None = None, alertmanager: str | None = None) -> None:
+    def __init__(self, target: str, *, thresholds: Thresholds | None = None, alertmanager: str | None = None,
+                 env: str | None = None) -> None:
         self.binary = shutil.which("prometheus")
         if self.binary is None:
             raise RuntimeError("the prometheus binary is missing: apt-get install -y prometheus")
@@ -51,6 +53,7 @@ class Prometheus:
             f"{alerting}"
             f"scrape_configs:\n  - job_name: {thresholds.job}\n    static_configs:\n"
             f"      - targets: ['{target}']\n"
+            + (f"        labels: {{env: {env}}}\n" if env else "")
         )
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from babyshield_chat import __version__
 from babyshield_chat.telemetry import Telemetry, TelemetrySettings
 from babyshield_chat.telemetry.testing import metric_points
 
@@ -34,6 +35,9 @@ SPEC_SERIES = {
     "chat_inflight_requests": set(),
     "chat_db_pool_connections": {"state"},
     "chat_db_acquire_duration_seconds_count": set(),
+    # Spec section 11: what the dashboard's version and flag-change annotations read.
+    "chat_build_info": {"version"},
+    "chat_flag_changes_total": {"source"},
 }
 
 SPEC_BUCKET_EDGES = {
@@ -59,6 +63,8 @@ def record_one_of_each(telemetry: Telemetry) -> None:
     metrics.observe_inflight(lambda: 1)
     metrics.observe_db_pool(lambda: (3, 7, 10))
     metrics.record_db_acquire(0.002)
+    metrics.count_flag_change("override")
+    metrics.count_flag_change("override")
 
 
 @pytest.fixture
@@ -142,6 +148,11 @@ async def test_scrape_shows_recorded_values_in_prometheus_text(telemetry, client
         'chat_db_pool_connections{state="idle"} 7.0',
         'chat_db_pool_connections{state="max"} 10.0',
         "chat_db_acquire_duration_seconds_count 1.0",
+        "# TYPE chat_build_info gauge",
+        f'chat_build_info{{version="{__version__}"}} 1.0',
+        "# TYPE chat_flag_changes_total counter",
+        'chat_flag_changes_total{source="override"} 2.0',
+        'chat_flag_changes_total{source="env"} 0.0',
     } <= lines
 
 
@@ -220,12 +231,23 @@ def test_otlp_metric_names_are_the_prometheus_names(telemetry):
 def test_label_values_outside_the_closed_sets_are_recorded_as_other(telemetry):
     telemetry.metrics.record_request("/api/v1/chat/conversations/123", "tell me a joke", "teapot", False, 0.1)
     telemetry.metrics.record_llm_request("model-from-the-request", "ok")
+    telemetry.metrics.count_flag_change("database")
 
     [request] = metric_points(telemetry, "chat_requests_total")
     [llm] = metric_points(telemetry, "chat_llm_requests_total")
+    [flag_change] = [p for p in metric_points(telemetry, "chat_flag_changes_total") if p.value]
 
     assert request.attributes == {"endpoint": "other", "intent": "other", "outcome": "other", "circuit": "closed"}
     assert llm.attributes == {"model": "other", "outcome": "ok"}
+    assert flag_change.attributes == {"source": "other"}
+
+
+def test_build_info_is_one_labelled_with_the_configured_service_version():
+    telemetry = Telemetry.for_tests(TelemetrySettings(service_version="2.0.1", prometheus_enabled=False))
+
+    [point] = metric_points(telemetry, "chat_build_info")
+
+    assert (point.attributes, point.value) == ({"version": "2.0.1"}, 1)
 
 
 def test_configured_models_are_accepted_as_labels():

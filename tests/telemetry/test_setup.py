@@ -215,6 +215,8 @@ async def test_otlp_http_flush_delivers_spans_metrics_and_logs_with_the_resource
     requests_total = exported_metric(received.metrics[-1], "chat_requests_total")
     [point] = requests_total.sum.data_points
     assert point.as_int == 1
+    [build] = exported_metric(received.metrics[-1], "chat_build_info").gauge.data_points
+    assert build.as_int == 1 and {a.key: a.value.string_value for a in build.attributes} == {"version": "2.0.1"}
     assert {a.key: a.value.string_value for a in point.attributes} == {
         "endpoint": "conversation",
         "intent": "recall_details",

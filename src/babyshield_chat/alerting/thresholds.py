@@ -10,6 +10,7 @@ so a typo can never silently loosen a rollback trigger.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -48,6 +50,9 @@ _SIGNAL_KEYS: tuple[str, ...] = (
 _SIGNALS_WITH_THRESHOLD: frozenset[str] = frozenset({"blocked_ratio", "db_pool", "llm_rate_limited", "spend"})
 
 _MATCHER = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"\\]*"$')
+# A path under the links' base URL: no scheme, no fragment, no spaces.
+_LINK_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$")
+_LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _ANCHOR = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -83,7 +88,12 @@ class Tier:
 
 @dataclass(frozen=True)
 class Measure:
-    """How a gate is computed from raw metrics (turned into PromQL by rules.py)."""
+    """How a gate is computed from raw metrics (turned into PromQL by rules.py).
+
+    ``min_rate`` is the events per second (the ratio's denominator, the
+    histogram's count) below which the gate has no value; None means the
+    service's ``min_request_rate``.
+    """
 
     kind: MeasureKind
     metric: str
@@ -91,6 +101,7 @@ class Measure:
     denominator: tuple[str, ...] = ()
     matchers: tuple[str, ...] = ()
     by: tuple[str, ...] = ()
+    min_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,10 @@ class Gate:
     def query(self) -> str:
         """Instant PromQL returning one value (the worst series when split by a label)."""
         return f"max({self.record})" if self.measure.by else self.record
+
+    def query_in(self, env: str | None) -> str:
+        """:attr:`query` on one environment's series (see :func:`env_matcher`); all of them with None."""
+        return self.query if env is None else f"max({self.record}{{{env_matcher(env)}}})"
 
     @property
     def warning(self) -> float:
@@ -164,14 +179,40 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class Links:
+    """Where a page, a panel or an alarm sends on-call: ``base_url`` plus a path each.
+
+    Absolute by construction (the loader refuses a relative or local base):
+    the links are opened from a pager, a chat room or an e-mail, never from a
+    checkout of this repository.
+    """
+
+    base_url: str
+    runbook_path: str
+    dashboard_path: str
+
+    @property
+    def runbook_url(self) -> str:
+        return join_url(self.base_url, self.runbook_path)
+
+    @property
+    def dashboard_url(self) -> str:
+        return join_url(self.base_url, self.dashboard_path)
+
+
+def join_url(base_url: str, path: str) -> str:
+    """``base_url`` and a path under it, with exactly one slash between them."""
+    return f"{base_url.rstrip('/')}/{path.lstrip('/')}"
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """The whole of thresholds.yml."""
 
     job: str
     window: timedelta
     min_request_rate: float
-    dashboard_url: str
-    runbook_url: str
+    links: Links
     gates: tuple[Gate, ...]
     signals: Mapping[str, Signal]
 
@@ -200,8 +241,20 @@ class Thresholds:
         """Instant PromQL for served requests per second (all but blocked)."""
         return TRAFFIC_RECORD
 
+    def traffic_query_in(self, env: str | None) -> str:
+        return self.traffic_query if env is None else f"sum({TRAFFIC_RECORD}{{{env_matcher(env)}}})"
+
     def runbook_link(self, anchor: str) -> str:
-        return f"{self.runbook_url}#{anchor}"
+        return f"{self.links.runbook_url}#{anchor}"
+
+
+def env_matcher(env: str) -> str:
+    """The series of environment ``env``, or with no env label at all (a Prometheus of one environment).
+
+    The rules keep the `env` target label, so one Prometheus may hold staging
+    and production; whoever judges one of them must not read the other's.
+    """
+    return f'env=~"{re.escape(env)}|"'
 
 
 def _required(value: float | None) -> float:
@@ -253,12 +306,60 @@ def parse_thresholds(raw: object) -> Thresholds:
         job=_string(service.get("job"), "service.job"),
         window=window,
         min_request_rate=min_rate,
-        dashboard_url=_string(service.get("dashboard_url"), "service.dashboard_url"),
-        runbook_url=_string(service.get("runbook_url"), "service.runbook_url"),
+        links=_load_links(doc.get("links")),
         gates=gates,
         # Read-only: a loaded definition must not be edited behind the renderer's back.
         signals=MappingProxyType(signals),
     )
+
+
+def _load_links(raw: object) -> Links:
+    item = _mapping(raw, "links")
+    return Links(
+        base_url=absolute_base_url(item.get("base_url"), "links.base_url"),
+        runbook_path=_link_path(item.get("runbook"), "links.runbook"),
+        dashboard_path=_link_path(item.get("dashboard"), "links.dashboard"),
+    )
+
+
+def absolute_base_url(value: object, where: str) -> str:
+    """``value`` if it is an absolute http(s) URL on a host on-call can reach, else ThresholdsError.
+
+    Refused: relative URLs (a repository path 404s in Grafana and is not a
+    link in a page), and localhost or loopback addresses (they open the
+    reader's own machine, not the deployment's dashboard).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ThresholdsError(f"{where}: expected an absolute URL such as https://ops.example.com, got {value!r}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ThresholdsError(
+            f"{where}: links are opened from pages and e-mails, so they must be absolute "
+            f"(https://host/...), got {value!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ThresholdsError(f"{where}: a base URL has no query or fragment, got {value!r}")
+    if _is_local(parts.hostname):
+        raise ThresholdsError(
+            f"{where}: {parts.hostname!r} is the reader's own machine, not the deployment; got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _is_local(host: str) -> bool:
+    if host.lower() in _LOCAL_HOSTS or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _link_path(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _LINK_PATH.match(value) or "://" in value:
+        raise ThresholdsError(f"{where}: expected a path under links.base_url (e.g. d/uid/name), got {value!r}")
+    return value.strip("/")
 
 
 def _load_gate(raw: object, where: str) -> Gate:
@@ -325,9 +426,16 @@ def _load_measure(raw: object, where: str) -> Measure:
         raise ThresholdsError(f"{where}.by: expected a list of label names, got {by!r}")
     if kind == "ratio" and by:
         raise ThresholdsError(f"{where}.by: a ratio gate is one series, split it by no label; got {by!r}")
-    if kind == "ratio" and not (fields["numerator"] and fields["denominator"]):
-        raise ThresholdsError(f"{where}: a ratio needs numerator and denominator matchers, got {item!r}")
-    return Measure(kind=kind, metric=_name(item.get("metric"), f"{where}.metric"), by=tuple(by), **fields)  # type: ignore[arg-type]
+    # The denominator may be every series of the metric (no matchers); the numerator never is.
+    if kind == "ratio" and not fields["numerator"]:
+        raise ThresholdsError(f"{where}: a ratio needs numerator matchers, got {item!r}")
+    min_rate = item.get("min_rate")
+    if min_rate is not None:
+        min_rate = _number(min_rate, f"{where}.min_rate")
+        if min_rate <= 0:
+            raise ThresholdsError(f"{where}.min_rate must be > 0 (it guards the division), got {min_rate!r}")
+    return Measure(kind=kind, metric=_name(item.get("metric"), f"{where}.metric"), by=tuple(by),  # type: ignore[arg-type]
+                   min_rate=min_rate, **fields)
 
 
 def _load_signal(key: str, raw: object) -> Signal:

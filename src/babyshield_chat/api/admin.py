@@ -198,6 +198,7 @@ async def post_rollout_advance(request: web.Request) -> web.Response:
                 audit_id = await guard.apply(conn, decision, actor=actor, request_reason=body.reason)
             except OverrideConflict as exc:
                 raise ApiError(409, "flag_changed", f"{exc}.") from None
+            await request.app[FLAGS].refresh(conn)
     verdict = VerdictBody.model_validate(verdict_json(decision))
     response = AdvanceResponse(verdict=verdict, summary=decision.summary, changes_flag=decision.changes_flag,
                                dry_run=body.dry_run, audit_id=audit_id)
@@ -217,6 +218,8 @@ async def post_rollout_rollback(request: web.Request) -> web.Response:
             raise ApiError(409, "nothing_to_roll_back", f"{str(exc).capitalize()}.") from None
         except OverrideConflict as exc:
             raise ApiError(409, "flag_changed", f"{exc}.") from None
+        if not body.dry_run:
+            await request.app[FLAGS].refresh(conn)
     response = RollbackResponse(from_pct=before, to_pct=after, dry_run=body.dry_run,
                                 audit_id=change.audit_id if change is not None else None)
     return json_response(request, response.model_dump(mode="json", exclude={"trace_id"}))
@@ -232,7 +235,7 @@ async def _rollout_guard(request: web.Request, failed: str) -> AsyncIterator[tup
         raise ApiError(503, "not_ready", f"The rollout policy cannot be used: {exc}.") from None
     url = settings.rollout.prometheus_url
     async with PrometheusClient(url) if url else _no_prometheus() as prometheus:
-        guard = RolloutGuard(policy, settings.flags, prometheus)
+        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
         try:
             async with request.app[DATABASE].connection() as conn:
                 yield guard, conn

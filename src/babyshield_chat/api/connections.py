@@ -29,8 +29,13 @@ with these rules; `server.serve_app` installs it) adds:
   faults are ERRORs.
 
 The handler never reads private state of aiohttp's: it watches the bytes
-arriving (`data_received`) and is told by the admission middleware when a
-request starts and ends.
+arriving (`data_received`), is told by the admission middleware when a
+request's handler starts, and counts a request as over once its response is
+written (`finish_response`). The drain (`server.drain`) closes only
+connections kept alive between requests (`ConnectionSlots.between_requests`),
+and only while no byte of a next request waits at the socket: a new
+connection that has not sent its first request is not idle to the drain,
+since its client connected to send one.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import asyncio
 import collections
 import json
 import secrets
+import select
 from typing import Any
 
 from aiohttp import web
@@ -94,12 +100,13 @@ class ConnectionSlots:
     def release(self, handler: GuardedRequestHandler) -> None:
         self._open.pop(handler, None)
 
-    def idle_handlers(self) -> list[GuardedRequestHandler]:
-        return [h for h in self._open if h.idle]
+    def between_requests(self) -> list[GuardedRequestHandler]:
+        """Connections kept alive after an answer with nothing in progress or arriving."""
+        return [h for h in self._open if h.between_requests]
 
     def busy(self) -> int:
-        """Connections with a request in progress or arriving."""
-        return sum(1 for h in self._open if not h.idle)
+        """Connections the drain waits for: a request in progress or arriving, or a first request not yet sent."""
+        return sum(1 for h in self._open if not h.between_requests)
 
 
 class GuardedRequestHandler(web.RequestHandler):
@@ -114,14 +121,37 @@ class GuardedRequestHandler(web.RequestHandler):
         self._timer: asyncio.TimerHandle | None = None
         self._busy = False  # a request is being handled
         self._request_bytes = False  # bytes of a request not yet handled have arrived
+        self._answered = False  # a response has been written: the connection is kept alive, not new
         self._close_after_response = False
 
     # --- states the slots and the drain look at ---
 
     @property
     def idle(self) -> bool:
-        """No request in progress and none arriving: closing it loses nothing."""
+        """No request in progress and none arriving (a new connection too): the connection cap may evict it."""
         return not self._busy and not self._request_bytes
+
+    @property
+    def between_requests(self) -> bool:
+        """Kept alive after an answer, nothing in progress or arriving: the drain may close it."""
+        return self._answered and self.idle and self.transport is not None
+
+    def close_between_requests(self) -> bool:
+        """Close a connection kept alive between requests, unless bytes of a next one already wait at its socket.
+
+        aiohttp's `close()` is not enough here: on a connection waiting for
+        its next request it stops the request loop but leaves the socket
+        open, so a request sent on it afterwards gets no answer. Bytes the
+        kernel holds but the loop has not read yet are read first (they are
+        a request that reached the server: it gets its 503 `not_ready`).
+        """
+        if not self.between_requests:
+            return False
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is not None and _readable(sock.fileno()):
+            return False
+        self.force_close()
+        return True
 
     def read_deadline(self) -> float | None:
         """The loop time by which the request being handled must have arrived whole (its body included)."""
@@ -142,17 +172,16 @@ class GuardedRequestHandler(web.RequestHandler):
 
     async def finish_response(self, request: web.BaseRequest, resp: web.StreamResponse,
                               start_time: float | None) -> tuple[web.StreamResponse, bool]:
+        """Write the response; only then does the connection wait for its next request (and count as idle)."""
         result = await super().finish_response(request, resp, start_time)
         if self._close_after_response:
             self.force_close()
-        return result
-
-    def request_finished(self) -> None:
-        """The admission middleware: the handler returned; the connection waits for the next request."""
         self._busy = False
         self._request_bytes = False
+        self._answered = True
         self._read_deadline = None
         self._slots.became_idle(self)
+        return result
 
     # --- asyncio.Protocol ---
 
@@ -225,6 +254,13 @@ class GuardedRequestHandler(web.RequestHandler):
             log.warning("client connection error", error=type(exc).__name__)
         else:
             super().log_exception(*args, **kw)
+
+
+def _readable(fd: int) -> bool:
+    """Whether bytes (or the peer's close) wait at socket `fd`, unread. poll(): select() stops at fd 1,023."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _code(status: int) -> str:

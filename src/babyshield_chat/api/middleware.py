@@ -163,27 +163,23 @@ def admission_middleware(state: RequestState, telemetry: Telemetry) -> Middlewar
     async def admission(request: web.Request, handler: Handler) -> web.StreamResponse:
         connection = request.protocol if isinstance(request.protocol, GuardedRequestHandler) else None
         if connection is not None:
-            connection.request_started()
+            connection.request_started()  # the connection counts it as over once the response is written
+        _refuse_undecodable_headers(request)
+        await _read_body(request, connection)
+        if request.path in _ALWAYS_ADMITTED:
+            return await handler(request)
+        if state.draining:
+            raise ApiError(503, "not_ready", "This instance is shutting down; retry on another.",
+                           headers={"Retry-After": "1"})
+        if state.overloaded:
+            # Shed at once: queueing more work would only make every request late.
+            raise ApiError(503, "overloaded", "The service is overloaded; retry shortly.",
+                           headers={"Retry-After": "1"})
+        state.inflight += 1
         try:
-            _refuse_undecodable_headers(request)
-            await _read_body(request, connection)
-            if request.path in _ALWAYS_ADMITTED:
-                return await handler(request)
-            if state.draining:
-                raise ApiError(503, "not_ready", "This instance is shutting down; retry on another.",
-                               headers={"Retry-After": "1"})
-            if state.overloaded:
-                # Shed at once: queueing more work would only make every request late.
-                raise ApiError(503, "overloaded", "The service is overloaded; retry shortly.",
-                               headers={"Retry-After": "1"})
-            state.inflight += 1
-            try:
-                return await handler(request)
-            finally:
-                state.inflight -= 1
+            return await handler(request)
         finally:
-            if connection is not None:
-                connection.request_finished()
+            state.inflight -= 1
 
     return admission
 

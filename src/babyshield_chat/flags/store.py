@@ -27,7 +27,11 @@ Telemetry wiring: the `chat_flag_enabled` and `chat_flag_rollout_ratio`
 gauges observe `app[FLAGS].current()`; a staleness gauge
 can observe `store.stale` / `store.seconds_since_sync()`; `add_listener(cb)`
 calls `cb(state)` on every change of the effective state or its staleness,
-for push-style instruments and logs.
+for push-style instruments and logs. `add_change_listener(cb)` calls
+`cb(state)` only when the served flag itself (switch, percentage, source)
+changes after the store's first read of the database: an override applied
+or removed, which `chat_flag_changes_total` counts. The first read is not a
+change: a restarting instance adopts the flag the fleet already serves.
 """
 
 from __future__ import annotations
@@ -117,6 +121,7 @@ class OverrideStore:
         self._last_error: str | None = None
         self._listening = False
         self._listeners: list[Callable[[FlagState], None]] = []
+        self._change_listeners: list[Callable[[FlagState], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._first_attempt = asyncio.Event()
         self._wake = asyncio.Event()
@@ -146,6 +151,10 @@ class OverrideStore:
     def add_listener(self, callback: Callable[[FlagState], None]) -> None:
         """Call `callback(state)` whenever the effective state or its staleness changes."""
         self._listeners.append(callback)
+
+    def add_change_listener(self, callback: Callable[[FlagState], None]) -> None:
+        """Call `callback(state)` when the served flag changes after the first read (not on staleness)."""
+        self._change_listeners.append(callback)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -195,6 +204,16 @@ class OverrideStore:
             change = await overrides.clear_override(conn, self._env, actor=actor, reason=reason)
             self._apply(None)
         return change
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        """Read the override now on the caller's connection, after a write made another way.
+
+        The rollout guard writes the override itself (as the CLI does); the
+        instance whose admin API ran it serves the new flag at once instead of
+        after the NOTIFY, so a console that reads the flag right after its
+        rollback sees it.
+        """
+        self._apply(await overrides.read_override(conn))
 
     def _pool_connection(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
         if self._database is None:
@@ -260,9 +279,12 @@ class OverrideStore:
             log.info("flag override store reconnected", after_error=self._last_error)
         self._override = override
         self._last_error = None
+        # Before the first read this instance served env values it could not confirm: what the
+        # first read finds is adopted, not changed.
+        adopted = self._last_sync is None
         self._last_sync = dt.datetime.now(dt.UTC)
         self._last_sync_monotonic = time.monotonic()
-        self._publish(overrides.effective_state(self._env, override))
+        self._publish(overrides.effective_state(self._env, override), counted=not adopted)
 
     def _mark_unreachable(self, exc: BaseException) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -272,11 +294,15 @@ class OverrideStore:
         self._last_error = error
         self._publish(dataclasses.replace(self._state, stale=True))
 
-    def _publish(self, state: FlagState) -> None:
-        if state == self._state:
+    def _publish(self, state: FlagState, *, counted: bool = False) -> None:
+        previous = self._state
+        if state == previous:
             return
         self._state = state
-        for callback in self._listeners:
+        callbacks = list(self._listeners)
+        if counted and dataclasses.replace(previous, stale=False) != dataclasses.replace(state, stale=False):
+            callbacks += self._change_listeners
+        for callback in callbacks:
             try:
                 callback(state)
             except Exception:  # a broken metric must not stop flag updates

@@ -111,7 +111,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         raise UsageError(str(exc)) from None
     async with contextlib.AsyncExitStack() as stack:
         prometheus = await stack.enter_async_context(client) if client is not None else None
-        guard = RolloutGuard(policy, settings.flags, prometheus)
+        guard = RolloutGuard(policy, settings.flags, prometheus, environment=settings.env)
         conn = await stack.enter_async_context(_connect(database_url))
         if verb == "status":
             status = await guard.status(conn)

@@ -66,10 +66,10 @@ class RolloutStatus:
         return index + 1 if index is not None else None
 
 
-def sustained_query(gate: Gate, window: dt.timedelta) -> str:
+def sustained_query(gate: Gate, window: dt.timedelta, env: str | None = None) -> str:
     """PromQL for the lowest value of the gate over `window`, empty unless the window is covered."""
     step = max(window / SUSTAIN_STEPS, dt.timedelta(milliseconds=100))
-    inner = f"({gate.query})[{format_duration(window)}:{format_duration(step)}]"
+    inner = f"({gate.query_in(env)})[{format_duration(window)}:{format_duration(step)}]"
     return f"min_over_time({inner}) and on () (count_over_time({inner}) >= {SUSTAIN_MIN_POINTS})"
 
 
@@ -81,11 +81,14 @@ class RolloutGuard:
         prometheus: PrometheusClient | None,
         *,
         clock: Clock = utc_now,
+        environment: str | None = None,
     ) -> None:
         self.policy = policy
         self.env = env
         self.prometheus = prometheus
         self.clock = clock
+        # The `env` label of the series to judge (BS_ENV): one Prometheus may watch several environments.
+        self.environment = environment
 
     # --- reading ---------------------------------------------------------------
 
@@ -93,19 +96,22 @@ class RolloutGuard:
         if self.prometheus is None:
             missing = "no Prometheus URL configured (--prometheus-url or BS_ROLLOUT_PROMETHEUS_URL)"
             return Observation(tuple(GateReading(g, None, None, missing) for g in self.policy.gates), None, missing)
-        client = self.prometheus
-        queries: list[str] = [self.policy.thresholds.traffic_query]
+        client, env = self.prometheus, self.environment
+        traffic_query = self.policy.thresholds.traffic_query_in(env)
+        queries: list[str] = [traffic_query]
         for gate in self.policy.gates:
-            queries.append(gate.query)
+            queries.append(gate.query_in(env))
             if gate.rollback_trigger:
-                queries.append(sustained_query(gate, self.policy.sustain(gate)))
+                queries.append(sustained_query(gate, self.policy.sustain(gate), env))
         samples = dict(zip(queries, await asyncio.gather(*(client.query(q) for q in queries))))
         readings = []
         for gate in self.policy.gates:
-            now: Sample = samples[gate.query]
-            sustained = samples[sustained_query(gate, self.policy.sustain(gate))].value if gate.rollback_trigger else None
+            now: Sample = samples[gate.query_in(env)]
+            sustained = (
+                samples[sustained_query(gate, self.policy.sustain(gate), env)].value if gate.rollback_trigger else None
+            )
             readings.append(GateReading(gate, now.value, sustained, now.problem))
-        traffic = samples[self.policy.thresholds.traffic_query]
+        traffic = samples[traffic_query]
         return Observation(tuple(readings), traffic.value, traffic.problem)
 
     async def read_state(self, conn: asyncpg.Connection) -> tuple[FlagState, RolloutState]:

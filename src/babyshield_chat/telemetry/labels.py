@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from babyshield_chat.vocabulary import (
     ENDPOINTS,
     FALLBACK_REASONS,
+    FLAG_SOURCES,
     INTENTS,
     LLM_OUTCOMES,
     NO_INTENT,
@@ -86,6 +87,7 @@ SYNTH_OUTCOME = ClosedSet.of("outcome", SYNTH_OUTCOMES)
 FALLBACK_REASON = ClosedSet.of("reason", FALLBACK_REASONS)
 BREAKER = ClosedSet.of("breaker", BREAKERS)
 DEPENDENCY = ClosedSet.of("dependency", DEPENDENCIES)
+FLAG_SOURCE = ClosedSet.of("source", FLAG_SOURCES)
 
 
 def model_set(models: Iterable[str]) -> ClosedSet:

@@ -1,4 +1,8 @@
-"""The service's metrics: every row of the spec's metric table, nothing more.
+"""The service's metrics: every row of the spec's metric table, and the few named elsewhere.
+
+Beyond the table: `chat_build_info{version}` and `chat_flag_changes_total{source}`
+(spec section 11: the dashboard's version and flag-change annotations) and
+`chat_flag_source_stale`.
 
 `ChatMetrics` owns the OpenTelemetry instruments and is the only way the app
 records a metric, so names, label keys and label values stay exactly the
@@ -34,7 +38,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from babyshield_chat.telemetry import labels
-from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL
+from babyshield_chat import __version__
+from babyshield_chat.vocabulary import DEFAULT_LLM_MODEL, FLAG_SOURCES
 from babyshield_chat.telemetry.logging import EventLog
 
 _logger = EventLog(__name__)
@@ -58,6 +63,13 @@ INFLIGHT_REQUESTS: Final = "chat_inflight_requests"
 FLAG_SOURCE_STALE: Final = "chat_flag_source_stale"
 DB_POOL_CONNECTIONS: Final = "chat_db_pool_connections"
 DB_ACQUIRE_DURATION: Final = "chat_db_acquire_duration_seconds"
+# Spec section 11: the dashboard marks version changes and flag changes.
+# Always 1, labelled with the running `service.version`: a deploy shows as a
+# new `version` series.
+BUILD_INFO: Final = "chat_build_info"
+# Changes of the served flag (switch, percentage or source) this instance
+# applied from the runtime override store, by the source it switched to.
+FLAG_CHANGES_TOTAL: Final = "chat_flag_changes_total"
 
 # 2.8 s is the rollback trigger's p95 threshold, 2.5 s the total budget: both
 # are edges so the alert and the budget read exact bucket counts.
@@ -109,8 +121,11 @@ class ChatMetrics:
     are seconds; negative ones (a clock oddity) are recorded as 0.
     """
 
-    def __init__(self, meter: Meter, *, models: Iterable[str] = (DEFAULT_LLM_MODEL,)) -> None:
+    def __init__(
+        self, meter: Meter, *, models: Iterable[str] = (DEFAULT_LLM_MODEL,), version: str = __version__
+    ) -> None:
         self._model = labels.model_set(models)
+        self._version = version
         self._flag_source: FlagSource | None = None
         self._pool_source: PoolSource | None = None
         self._stale_source: Callable[[], bool] | None = None
@@ -181,6 +196,18 @@ class ChatMetrics:
             unit="{connection}",
             description="Database pool connections by state.",
         )
+        # No unit: the Prometheus exporters would append one to the name.
+        meter.create_observable_gauge(
+            BUILD_INFO, callbacks=[self._observe_build_info], description="1, labelled with the running version."
+        )
+        self._flag_changes = meter.create_counter(
+            FLAG_CHANGES_TOTAL,
+            unit="{change}",
+            description="Changes of the served chat flag applied by this instance, by the source switched to.",
+        )
+        # Exposed at 0 from the start: a series born at 1 hides its first change from increase().
+        for source in FLAG_SOURCES:
+            self._flag_changes.add(0, {"source": source})
 
     # -- requests ---------------------------------------------------------
 
@@ -276,6 +303,10 @@ class ChatMetrics:
         """Reports `chat_db_pool_connections{state}` from `source` (same rules as flags)."""
         self._pool_source = source
 
+    def count_flag_change(self, source: str) -> None:
+        """One change of the served flag (an override applied or removed) on this instance."""
+        self._flag_changes.add(1, {"source": labels.FLAG_SOURCE.normalize(source)})
+
     def record_db_acquire(self, seconds: float) -> None:
         self._db_acquire.record(_non_negative(seconds))
 
@@ -289,6 +320,9 @@ class ChatMetrics:
             # vanish for this collection, which the "absent" alerts notice.
             _logger.warning("flag source failed during metric collection", exc_info=True)
             return None
+
+    def _observe_build_info(self, _options: CallbackOptions) -> list[Observation]:
+        return [Observation(1, {"version": self._version})]
 
     def _observe_flag_enabled(self, _options: CallbackOptions) -> list[Observation]:
         flags = self._read_flags()

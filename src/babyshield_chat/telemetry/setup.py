@@ -94,7 +94,7 @@ class Telemetry:
         self.settings = settings
         self.tracer = tracer
         self.meter = meter
-        self.metrics = ChatMetrics(meter, models=settings.llm_models)
+        self.metrics = ChatMetrics(meter, models=settings.llm_models, version=settings.service_version)
         self.prometheus_registry = prometheus_registry
         self.metrics_handler: MetricsHandler | None = (
             None if prometheus_registry is None else make_metrics_handler(prometheus_registry)

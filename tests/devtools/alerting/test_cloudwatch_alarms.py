@@ -175,9 +175,39 @@ def test_extended_statistic_alarms_compare_the_percentile() -> None:
     [
         ({"ComparisonOperator": "GreaterThanUpperThreshold"}, "GreaterThanUpperThreshold"),
         ({"TreatMissingData": "ignore"}, "'ignore'"),
-        ({"Period": 300}, "Period=300"),
+        ({"Period": 30}, "Period=30"),
+        ({"Period": 90}, "Period=90"),
     ],
 )
 def test_alarm_settings_outside_the_model_are_refused(override: dict[str, Any], message: str) -> None:
     with pytest.raises(SimulationError, match=message):
         alarm_states(_stat_alarm("Sum", 1, 1, 1, "notBreaching") | override, _stream(X=[[1.0]]))
+
+
+def test_a_five_minute_period_slides_every_minute_over_the_last_five_minutes() -> None:
+    stream = _stream(X=[[1.0], [2.0], [], [4.0], [8.0], [16.0], [32.0]])
+    alarm = _stat_alarm("Sum", 0, 1, 1, "notBreaching") | {"Period": 300}
+    assert alarm_values(alarm, stream) == [1.0, 3.0, 3.0, 7.0, 15.0, 30.0, 60.0]
+
+
+def test_m_out_of_n_with_long_periods_takes_whole_periods_back_in_time() -> None:
+    # Two datapoints of five minutes: the period ending now and the one ending five minutes ago.
+    stream = _stream(X=[[10.0]] * 5 + [[0.0]] * 5 + [[10.0]] * 5)
+    alarm = _stat_alarm("Sum", 20, 2, 2, "notBreaching") | {"Period": 300}
+    states = alarm_states(alarm, stream)
+    assert states[4] == "OK"  # one breaching period; the one before it holds no data
+    assert states[9] == "OK" and states[14] == "OK"  # minutes 5-9 are quiet
+    assert alarm_states(alarm, _stream(X=[[10.0]] * 12))[9:] == ["ALARM"] * 3
+
+
+def test_metric_math_periods_must_agree() -> None:
+    alarm = _math_alarm("num / den")
+    alarm["Metrics"][1]["MetricStat"]["Period"] = 300
+    with pytest.raises(SimulationError, match=r"share one period, got \[60, 300\]"):
+        alarm_values(alarm, _stream(N=[[1.0]], D=[[1.0]]))
+
+
+def test_percentile_of_a_long_period_ranks_every_value_in_it() -> None:
+    stream = _stream(X=[[float(v) for v in range(1, 51)], [float(v) for v in range(51, 101)]])
+    alarm = _stat_alarm("Sum", 0, 1, 1, "notBreaching") | {"ExtendedStatistic": "p95", "Period": 120}
+    assert alarm_values(alarm, stream) == [48.0, 95.0]

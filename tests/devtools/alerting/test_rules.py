@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from babyshield_chat.devtools.alerting.rules import render_rules
-from babyshield_chat.alerting.thresholds import ThresholdsError, load_thresholds, parse_duration
+from babyshield_chat.alerting.thresholds import Measure, ThresholdsError, load_thresholds, parse_duration
 
 _DURATION = re.compile(r"\[(\d+(?:ms|s|m|h))\]")
 
@@ -79,15 +79,43 @@ def test_every_ratio_and_p95_record_requires_the_minimum_request_rate(committed:
         assert "and on (" in rule["expr"], rule["record"]
 
 
-def test_every_alert_links_its_runbook_section_and_the_dashboard(committed: str) -> None:
+def test_every_alert_links_its_runbook_section_and_the_dashboard_of_its_env_absolutely(committed: str) -> None:
     thresholds = load_thresholds()
     anchors = {g.alert + tier: g.runbook_anchor for g in thresholds.gates for tier in ("Warning", "Critical")}
     anchors |= {s.alert: s.runbook_anchor for s in thresholds.signals.values()}
+    base = thresholds.links.base_url
+    assert base.startswith("https://")
     for name, rule in _alerts(committed).items():
         notes = rule["annotations"]
-        assert notes["runbook_url"] == f"docs/runbook.md#{anchors[name]}", name
-        assert notes["dashboard"] == thresholds.dashboard_url
-        assert notes["summary"] and notes["description"]
+        assert notes["runbook_url"] == f"{base}/runbooks/babyshield-chat#{anchors[name]}", name
+        assert notes["dashboard"] == f"{base}/grafana/d/babyshield-chat/babyshield-chat?var-env={{{{ $labels.env }}}}"
+        assert notes["summary"].startswith("{{ with $labels.env }}[{{ . }}] {{ end }}") and notes["description"]
+
+
+def test_no_aggregation_drops_the_env_label(committed: str) -> None:
+    # One Prometheus watching staging and production must compute each apart.
+    for rule in _rules(committed):
+        expr = rule["expr"]
+        for match in re.finditer(r"\b(sum|max|min|count|avg)\b\s*(by|without)?\s*(\([^()]*\))?\s*\(", expr):
+            kind, grouping, labels = match.groups()
+            keeps_env = (grouping == "by" and "env" in labels) or (grouping == "without" and "env" not in labels)
+            assert keeps_env, f"{rule.get('record', rule.get('alert'))}: {match.group(0)!r} drops env"
+        assert "on ()" not in expr and "vector(" not in expr, rule.get("record", rule.get("alert"))
+
+
+def test_a_measure_can_count_every_series_and_set_its_own_minimum_rate() -> None:
+    # What a later gate (e.g. the share of unhelpful votes) needs from one thresholds entry.
+    thresholds = load_thresholds()
+    gate = dataclasses.replace(
+        thresholds.gate("fallback_rate"),
+        key="unhelpful_rate", alert="ChatUnhelpfulRate", record="chat:unhelpful_ratio:rate5m",
+        measure=Measure(kind="ratio", metric="chat_feedback_total", numerator=('helpful="false"',), min_rate=0.01),
+    )
+    rules = _rules(render_rules(dataclasses.replace(thresholds, gates=(*thresholds.gates, gate))))
+    [record] = [r for r in rules if r.get("record") == "chat:unhelpful_ratio:rate5m"]
+    assert 'chat_feedback_total{job="babyshield-chat",helpful="false"}' in record["expr"]
+    assert 'rate(chat_feedback_total{job="babyshield-chat"}[5m])) >= 0.01)' in record["expr"]
+    assert {r.get("alert") for r in rules} >= {"ChatUnhelpfulRateWarning", "ChatUnhelpfulRateCritical"}
 
 
 def test_time_compressed_rules_scale_every_for_and_window_but_keep_the_names(committed: str) -> None:

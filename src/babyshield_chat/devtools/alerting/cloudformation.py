@@ -3,15 +3,26 @@
 CloudWatch sees the service only through its logs, so the template turns the
 one ``"event": "chat_request"`` line per request (spec section 5) into metrics
 with JSON-pattern metric filters, then alarms on them with the checklist's
-thresholds and durations. Only what that line carries can be alarmed on here:
-error, fallback and circuit-open rates and the request p95. Tool and synthesis
-latency, the blocked-ratio check and the LLM signals live in Prometheus alone.
+thresholds and durations. Only what the log lines carry can be alarmed on
+here: error, fallback and circuit-open rates, the request p95, and no traffic.
+Tool and synthesis latency, the blocked-ratio check and the LLM signals live
+in Prometheus alone.
 
-Missing data: every counter filter emits 0 for the log events it does not
-match, so a minute with any log traffic has datapoints. A minute with none is
-an outage or a quiet night: the ratio and p95 alarms treat it as not breaching
-(no rate can be computed from nothing), and the no-traffic alarm treats it as
-breaching. An outage therefore pages through the no-traffic alarm, never hides.
+In AWS these alarms are the only pager, so they judge the evidence the
+Prometheus rules judge (docs/alerting.md has the simulated sensitivity of
+both): each datapoint is one ``service.window`` (5 minutes) of log lines,
+and an alarm needs ``1 + for / window`` breaching datapoints in a row, the
+window the rule's rate covers plus the ``for`` it holds. Every ratio and the
+p95 count only periods with at least ``min_request_rate × window`` served
+requests, like the rules' minimum-traffic guard.
+
+No traffic: the alarm counts every ``chat_request`` line, blocked included
+(after the kill switch clients still ask and are blocked, which is not an
+outage), and pages only while the live ``chat_flag_state`` lines
+(flags/heartbeat.py, two a minute per instance) say the switch is on and the
+rollout above 0: the kill switch or a 0% rollout expects silence. A period
+without any flag line (no log line at all, or instances that stopped
+logging) cannot say the rollout is off, so it breaches: an outage pages.
 """
 
 from __future__ import annotations
@@ -19,16 +30,21 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from babyshield_chat.alerting.durations import format_duration
+from babyshield_chat.alerting.thresholds import Gate, Thresholds, ThresholdsError, Tier, human_value, join_url
 from babyshield_chat.devtools.alerting.generated import HEADER_LINES, dump_yaml
-from babyshield_chat.alerting.thresholds import Gate, Thresholds, Tier, human_value
+from babyshield_chat.flags.heartbeat import FLAG_STATE_EVENT
+from babyshield_chat.telemetry.logging import CHAT_REQUEST_EVENT
 
 NAMESPACE_DEFAULT = "BabyShield/Chat"
-PERIOD_SECONDS = 60
-_CHAT = '$.event = "chat_request"'
+LINKS_PARAMETER = "LinksBaseUrl"
+_CHAT = f'$.event = "{CHAT_REQUEST_EVENT}"'
 _SERVED = '$.outcome != "blocked"'
+# An absolute http(s) URL whose host is not this machine (the renderer refuses the same).
+_ABSOLUTE_NOT_LOCAL = r"^https?://(?!localhost|127\.|0\.0\.0\.0|\[::1\])[^/\s?#]+(/[^\s?#]*)?$"
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,17 @@ LOG_METRICS: tuple[LogMetric, ...] = (
     LogMetric("ChatCircuitOpen", f"{{ {_CHAT} && {_SERVED} && $.circuit_open IS TRUE }}", "1", "Count", 0),
     LogMetric("ChatBlocked", f'{{ {_CHAT} && $.outcome = "blocked" }}', "1", "Count", 0),
     LogMetric("ChatLatency", f"{{ {_CHAT} && {_SERVED} && $.latency_ms >= 0 }}", "$.latency_ms", "Milliseconds", None),
+    # Each instance's flag lines, and those saying it serves the chat to someone. No default: a
+    # period without flag lines has no datapoint, and the no-traffic alarm then assumes the rollout
+    # is on (it cannot tell, and an instance that stopped logging is an outage).
+    LogMetric("ChatFlagLines", f'{{ $.event = "{FLAG_STATE_EVENT}" }}', "1", "Count", None),
+    LogMetric(
+        "ChatRolloutActive",
+        f'{{ $.event = "{FLAG_STATE_EVENT}" && $.enabled IS TRUE && $.rollout_pct > 0 }}',
+        "1",
+        "Count",
+        None,
+    ),
 )
 
 
@@ -80,14 +107,24 @@ CLOUDWATCH_MEASURES: dict[str, RatioMeasure | PercentileMeasure] = {
 _TOPICS = {"critical": "CriticalTopic", "warning": "WarningTopic", "info": "InfoTopic"}
 
 
+def period_seconds(thresholds: Thresholds) -> int:
+    """Seconds of one datapoint: the rules' averaging window (CloudWatch takes whole minutes)."""
+    seconds = thresholds.window.total_seconds()
+    if seconds < 60 or seconds % 60:
+        raise ThresholdsError(
+            f"service.window ({format_duration(thresholds.window)}) must be whole minutes to be a CloudWatch period"
+        )
+    return int(seconds)
+
+
 def min_requests_per_period(thresholds: Thresholds) -> int:
-    """Served requests a one-minute datapoint needs before its ratio counts."""
-    return max(1, math.ceil(thresholds.min_request_rate * PERIOD_SECONDS))
+    """Served requests a datapoint needs before its ratio or p95 counts: the rules' minimum rate over the window."""
+    return max(1, math.ceil(thresholds.min_request_rate * period_seconds(thresholds)))
 
 
-def periods(duration_seconds: float) -> int:
-    """One-minute datapoints that make up a ``for`` duration (at least one)."""
-    return max(1, math.ceil(duration_seconds / PERIOD_SECONDS))
+def datapoints(thresholds: Thresholds, hold: timedelta) -> int:
+    """Breaching datapoints in a row that mirror a rule held ``for: hold`` over its window."""
+    return 1 + math.ceil(hold.total_seconds() / period_seconds(thresholds))
 
 
 def build_template(thresholds: Thresholds) -> dict[str, Any]:
@@ -122,14 +159,15 @@ def build_template(thresholds: Thresholds) -> dict[str, Any]:
                 "Default": NAMESPACE_DEFAULT,
                 "Description": "Namespace of the metrics the filters publish.",
             },
-            "RolloutActive": {
+            LINKS_PARAMETER: {
                 "Type": "String",
-                "Default": "true",
-                "AllowedValues": ["true", "false"],
-                "Description": "false while the chat is off or at 0%: drops the no-traffic alarm.",
+                "Default": thresholds.links.base_url,
+                "AllowedPattern": _ABSOLUTE_NOT_LOCAL,
+                "ConstraintDescription": "an absolute http(s) URL on a host on-call can reach (not localhost)",
+                "Description": "Base URL of the runbook and dashboard links in alarm descriptions "
+                "(thresholds.yml links.base_url).",
             },
         },
-        "Conditions": {"RolloutActive": {"Fn::Equals": [{"Ref": "RolloutActive"}, "true"]}},
         "Resources": resources,
         "Outputs": {
             f"{logical}Arn": {"Description": f"SNS topic for {topic} alarms.", "Value": {"Ref": logical}}
@@ -162,10 +200,10 @@ def _metric_filter(metric: LogMetric) -> dict[str, Any]:
     }
 
 
-def _metric_stat(metric: str, stat: str) -> dict[str, Any]:
+def _metric_stat(thresholds: Thresholds, metric: str, stat: str) -> dict[str, Any]:
     return {
         "Metric": {"Namespace": {"Ref": "MetricNamespace"}, "MetricName": metric},
-        "Period": PERIOD_SECONDS,
+        "Period": period_seconds(thresholds),
         "Stat": stat,
     }
 
@@ -175,73 +213,92 @@ def ratio_expression(thresholds: Thresholds) -> str:
     return f"IF(FILL(den, 0) >= {min_requests_per_period(thresholds)}, FILL(num, 0) / den, 0)"
 
 
+def percentile_expression(thresholds: Thresholds) -> str:
+    """The p95 alarm's math: 0 below the minimum number of served requests (a p95 of three is noise)."""
+    return f"IF(FILL(n, 0) >= {min_requests_per_period(thresholds)}, value, 0)"
+
+
+#: The no-traffic alarm's math: 1 when no chat line came and a flag line said the rollout is on
+#: (or no flag line came at all: then nothing says it is off).
+NO_TRAFFIC_EXPRESSION = "IF(FILL(lines, 0) < 1, IF(FILL(flags, 0) < 1, 1, IF(FILL(active, 0) > 0, 1, 0)), 0)"
+
+
+def _runbook(thresholds: Thresholds, anchor: str) -> str:
+    """The runbook link with the stack's LinksBaseUrl (Fn::Sub syntax)."""
+    return join_url(f"${{{LINKS_PARAMETER}}}", f"{thresholds.links.runbook_path}#{anchor}")
+
+
+def _evidence(thresholds: Thresholds, hold: timedelta) -> str:
+    window = format_duration(thresholds.window)
+    return f"{datapoints(thresholds, hold)} periods of {window} in a row, as the rule's {window} rate held {format_duration(hold)}"
+
+
+def _alarm(thresholds: Thresholds, alert: str, description: str, severity: str, hold: timedelta) -> dict[str, Any]:
+    count = datapoints(thresholds, hold)
+    topic = {"Ref": _TOPICS[severity]}
+    return {
+        "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{alert}"},
+        "AlarmDescription": {"Fn::Sub": description},
+        "EvaluationPeriods": count,
+        "DatapointsToAlarm": count,
+        "AlarmActions": [topic],
+        "OKActions": [topic],
+    }
+
+
 def _gate_alarm(
     thresholds: Thresholds, gate: Gate, tier: Tier, alert: str, measure: RatioMeasure | PercentileMeasure
 ) -> dict[str, Any]:
-    count = periods(tier.duration.total_seconds())
-    topic = {"Ref": _TOPICS[tier.severity]}
-    props: dict[str, Any] = {
-        "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{alert}"},
-        "AlarmDescription": (
-            f"{gate.name} above {human_value(gate.unit, tier.threshold)} for {format_duration(tier.duration)} "
-            f"(severity={tier.severity}, action={tier.action}). Runbook: "
-            f"{thresholds.runbook_link(gate.runbook_anchor)}"
-        ),
+    description = (
+        f"{gate.name} above {human_value(gate.unit, tier.threshold)} for {format_duration(tier.duration)}: "
+        f"{_evidence(thresholds, tier.duration)} (severity={tier.severity}, action={tier.action}). "
+        f"Runbook: {_runbook(thresholds, gate.runbook_anchor)}"
+    )
+    props = _alarm(thresholds, alert, description, tier.severity, tier.duration) | {
         "ComparisonOperator": "GreaterThanThreshold",
-        "EvaluationPeriods": count,
-        "DatapointsToAlarm": count,
         # Missing data means no log lines at all; ChatNoTrafficAlarm owns that case.
         "TreatMissingData": "notBreaching",
-        "AlarmActions": [topic],
-        "OKActions": [topic],
     }
     if isinstance(measure, RatioMeasure):
         props["Threshold"] = tier.threshold
         props["Metrics"] = [
-            {"Id": "num", "MetricStat": _metric_stat(measure.numerator, "Sum"), "ReturnData": False},
-            {"Id": "den", "MetricStat": _metric_stat(measure.denominator, "Sum"), "ReturnData": False},
+            {"Id": "num", "MetricStat": _metric_stat(thresholds, measure.numerator, "Sum"), "ReturnData": False},
+            {"Id": "den", "MetricStat": _metric_stat(thresholds, measure.denominator, "Sum"), "ReturnData": False},
             {"Id": "ratio", "Expression": ratio_expression(thresholds), "Label": gate.name, "ReturnData": True},
         ]
     else:
-        props.update(
-            {
-                "Threshold": round(tier.threshold * measure.scale, 6),
-                "Namespace": {"Ref": "MetricNamespace"},
-                "MetricName": measure.metric,
-                "ExtendedStatistic": measure.statistic,
-                "Period": PERIOD_SECONDS,
-            }
-        )
+        props["Threshold"] = round(tier.threshold * measure.scale, 6)
+        props["Metrics"] = [
+            {"Id": "value", "MetricStat": _metric_stat(thresholds, measure.metric, measure.statistic),
+             "ReturnData": False},
+            {"Id": "n", "MetricStat": _metric_stat(thresholds, measure.metric, "SampleCount"), "ReturnData": False},
+            {"Id": "guarded", "Expression": percentile_expression(thresholds), "Label": gate.name,
+             "ReturnData": True},
+        ]
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
 
 
 def _no_traffic_alarm(thresholds: Thresholds) -> dict[str, Any]:
     signal = thresholds.signal("no_traffic")
-    count = periods(signal.duration.total_seconds())
-    topic = {"Ref": _TOPICS[signal.severity]}
-    return {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Condition": "RolloutActive",
-        "Properties": {
-            "AlarmName": {"Fn::Sub": f"${{AWS::StackName}}-{signal.alert}"},
-            "AlarmDescription": (
-                f"No served chat request for {format_duration(signal.duration)} while the rollout is active. "
-                f"Runbook: {thresholds.runbook_link(signal.runbook_anchor)}"
-            ),
-            "Namespace": {"Ref": "MetricNamespace"},
-            "MetricName": "ChatRequests",
-            "Statistic": "Sum",
-            "Period": PERIOD_SECONDS,
-            "EvaluationPeriods": count,
-            "DatapointsToAlarm": count,
-            "Threshold": 1,
-            "ComparisonOperator": "LessThanThreshold",
-            # No log lines at all is exactly the outage this alarm exists for.
-            "TreatMissingData": "breaching",
-            "AlarmActions": [topic],
-            "OKActions": [topic],
-        },
+    description = (
+        f"No chat request at all, blocked or served, for {format_duration(signal.duration)}: "
+        f"{_evidence(thresholds, signal.duration)}, while the flag lines say the switch is on and the rollout "
+        f"above 0 (or with no log line at all). Runbook: {_runbook(thresholds, signal.runbook_anchor)}"
+    )
+    props = _alarm(thresholds, signal.alert, description, signal.severity, signal.duration) | {
+        "Metrics": [
+            {"Id": "lines", "MetricStat": _metric_stat(thresholds, "ChatRequestsAll", "Sum"), "ReturnData": False},
+            {"Id": "flags", "MetricStat": _metric_stat(thresholds, "ChatFlagLines", "Sum"), "ReturnData": False},
+            {"Id": "active", "MetricStat": _metric_stat(thresholds, "ChatRolloutActive", "Sum"),
+             "ReturnData": False},
+            {"Id": "silent", "Expression": NO_TRAFFIC_EXPRESSION, "Label": "No chat traffic", "ReturnData": True},
+        ],
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        # No log line at all (not even a flag line) is exactly the outage this alarm exists for.
+        "TreatMissingData": "breaching",
     }
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
 
 
 def _dashboard(thresholds: Thresholds) -> dict[str, Any]:
@@ -269,7 +326,7 @@ def _dashboard(thresholds: Thresholds) -> dict[str, Any]:
                     "title": gate.name,
                     "region": "${AWS::Region}",
                     "view": "timeSeries",
-                    "period": PERIOD_SECONDS,
+                    "period": period_seconds(thresholds),
                     "metrics": metrics,
                     "annotations": {
                         "horizontal": [
@@ -294,6 +351,19 @@ def _dashboard(thresholds: Thresholds) -> dict[str, Any]:
                 "query": "SOURCE '${LogGroupName}' | fields @timestamp, trace_id, endpoint, intent, outcome, "
                 'status_code, latency_ms, fallback_reason | filter event = "chat_request" and outcome in '
                 '["error", "fallback"] | sort @timestamp desc | limit 50',
+            },
+        }
+    )
+    widgets.append(
+        {
+            "type": "text",
+            "x": 0,
+            "y": 18,
+            "width": 24,
+            "height": 2,
+            "properties": {
+                "markdown": f"[Runbook](${{{LINKS_PARAMETER}}}/{thresholds.links.runbook_path}) · "
+                f"[Grafana dashboard](${{{LINKS_PARAMETER}}}/{thresholds.links.dashboard_path})"
             },
         }
     )

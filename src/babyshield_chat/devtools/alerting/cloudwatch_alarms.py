@@ -2,21 +2,26 @@
 
 It replays minutes of log lines through the template's ``AWS::Logs::MetricFilter``
 resources (patterns evaluated by :mod:`.cloudwatch_patterns`), aggregates the
-published values per one-minute period (Sum, SampleCount, Average, Minimum,
-Maximum, pNN), evaluates each ``AWS::CloudWatch::Alarm`` — a plain statistic or
-the metric-math subset the template uses (``IF``, ``FILL``, arithmetic and
+published values per period (Sum, SampleCount, Average, Minimum, Maximum,
+pNN), evaluates each ``AWS::CloudWatch::Alarm`` — a plain statistic or the
+metric-math subset the template uses (``IF``, ``FILL``, arithmetic and
 comparisons) — and applies "M out of N" with the alarm's TreatMissingData.
 moto stores alarms but never evaluates them; this is how the tests prove that
 an alarm's math crosses its threshold on a failing stream and not on a healthy
 one.
 
+Evaluation follows CloudWatch's default sliding evaluation window: the alarm
+runs every minute, and a period of k minutes is the k minutes ending then, so
+its N datapoints are the periods ending now, k minutes ago, 2k minutes ago...
+
 Approximations, documented rather than hidden: percentiles use the nearest-rank
 method on raw values; ``FILL`` fills a period even when the metric has no data
-in the whole range; periods before the first replayed minute are missing data.
+in the whole range; minutes before the first replayed one hold no data.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -46,11 +51,13 @@ class MetricStream:
     values: Mapping[str, tuple[tuple[float, ...], ...]]
     minutes: int
 
-    def statistic(self, metric: str, stat: str, minute: int) -> float | None:
-        """One period's statistic, or None when the metric got no value that minute."""
+    def statistic(self, metric: str, stat: str, minute: int, period_minutes: int = 1) -> float | None:
+        """The statistic of the period of ``period_minutes`` ending with ``minute``, or None without values."""
         if not _STAT.match(stat):
             raise SimulationError(f"unsupported statistic {stat!r}")
-        points = self.values.get(metric, ((),) * self.minutes)[minute]
+        per_minute = self.values.get(metric, ())
+        first = max(0, minute - period_minutes + 1)
+        points = [v for m in range(first, minute + 1) if m < len(per_minute) for v in per_minute[m]]
         if not points:
             return None
         if stat == "Sum":
@@ -103,19 +110,32 @@ def _metric_value(spec: str, event: object) -> float | None:
     return float(value)
 
 
+def alarm_period_minutes(alarm: Mapping[str, Any]) -> int:
+    """The alarm's period in minutes (one period for all its metrics, as CloudWatch requires)."""
+    if "Metrics" in alarm:
+        periods = {q["MetricStat"]["Period"] for q in alarm["Metrics"] if "MetricStat" in q}
+        if len(periods) != 1:
+            raise SimulationError(f"an alarm's metrics must share one period, got {sorted(periods)!r}")
+        (period,) = periods
+    else:
+        period = alarm.get("Period")
+    return _period_minutes(period, alarm)
+
+
 def alarm_values(alarm: Mapping[str, Any], stream: MetricStream) -> list[float | None]:
-    """The per-minute series the alarm compares with its threshold."""
+    """For each minute, the value of the period ending then: what the alarm compares with its threshold."""
+    k = alarm_period_minutes(alarm)
     if "Metrics" in alarm:
         queries = {q["Id"]: q for q in alarm["Metrics"]}
         (returned,) = [q for q in alarm["Metrics"] if q.get("ReturnData", True)]
-        return [_query(returned, queries, stream, minute) for minute in range(stream.minutes)]
+        return [_query(returned, queries, stream, minute, k) for minute in range(stream.minutes)]
     stat = alarm.get("ExtendedStatistic") or alarm["Statistic"]
-    _check_period(alarm.get("Period"), alarm)
-    return [stream.statistic(alarm["MetricName"], stat, m) for m in range(stream.minutes)]
+    return [stream.statistic(alarm["MetricName"], stat, m, k) for m in range(stream.minutes)]
 
 
 def alarm_states(alarm: Mapping[str, Any], stream: MetricStream) -> list[str]:
     """ALARM / OK / INSUFFICIENT_DATA after each minute, applying M out of N."""
+    k = alarm_period_minutes(alarm)
     values = alarm_values(alarm, stream)
     compare = _OPERATORS.get(alarm["ComparisonOperator"])
     if compare is None:
@@ -127,7 +147,8 @@ def alarm_states(alarm: Mapping[str, Any], stream: MetricStream) -> list[str]:
     n, m = int(alarm["EvaluationPeriods"]), int(alarm.get("DatapointsToAlarm", alarm["EvaluationPeriods"]))
     states = []
     for end in range(len(values)):
-        window = [values[i] if i >= 0 else None for i in range(end - n + 1, end + 1)]
+        # The N most recent periods: ending now, k minutes ago, 2k minutes ago...
+        window = [values[end - j * k] if end - j * k >= 0 else None for j in range(n)]
         if missing == "missing" and all(v is None for v in window):
             states.append("INSUFFICIENT_DATA")
             continue
@@ -138,39 +159,50 @@ def alarm_states(alarm: Mapping[str, Any], stream: MetricStream) -> list[str]:
     return states
 
 
-def _check_period(period: object, where: Mapping[str, Any]) -> None:
-    if period != 60:
-        raise SimulationError(f"the simulator models 60 s periods only, got Period={period!r} in {dict(where)!r}")
+def _period_minutes(period: object, where: Mapping[str, Any]) -> int:
+    # CloudWatch's high-resolution 10 s and 30 s periods are not modelled: the template uses whole minutes.
+    if isinstance(period, bool) or not isinstance(period, int) or period < 60 or period % 60:
+        raise SimulationError(f"the simulator models whole-minute periods only, got Period={period!r} in {dict(where)!r}")
+    return period // 60
 
 
-def _query(query: Mapping[str, Any], queries: Mapping[str, Any], stream: MetricStream, minute: int) -> float | None:
+def _query(
+    query: Mapping[str, Any], queries: Mapping[str, Any], stream: MetricStream, minute: int, k: int
+) -> float | None:
     if "MetricStat" in query:
         stat = query["MetricStat"]
-        _check_period(stat["Period"], query)
-        return stream.statistic(stat["Metric"]["MetricName"], stat["Stat"], minute)
+        return stream.statistic(stat["Metric"]["MetricName"], stat["Stat"], minute, k)
 
     def resolve(name: str) -> float | None:
         if name not in queries:
             raise SimulationError(f"metric math {query['Expression']!r} names unknown id {name!r}")
-        return _query(queries[name], queries, stream, minute)
+        return _query(queries[name], queries, stream, minute, k)
 
     return _Math(query["Expression"], resolve).evaluate()
+
+
+_TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|>=|<=|==|!=|[-+*/(),<>])")
+
+
+@functools.lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: an alarm evaluates the same expression every minute of every replay.
+    tokens, pos = [], 0
+    while pos < len(text.rstrip()):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise SimulationError(f"cannot read {text[pos:]!r} in metric math {text!r}")
+        tokens.append(match.group(1))
+        pos = match.end()
+    return tuple(tokens)
 
 
 class _Math:
     """Recursive-descent evaluator of one period of a metric-math expression."""
 
-    _TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|>=|<=|==|!=|[-+*/(),<>])")
-
     def __init__(self, text: str, resolve: Callable[[str], float | None]) -> None:
         self.text, self.resolve = text, resolve
-        self.tokens, pos = [], 0
-        while pos < len(text.rstrip()):
-            match = self._TOKEN.match(text, pos)
-            if match is None:
-                raise SimulationError(f"cannot read {text[pos:]!r} in metric math {text!r}")
-            self.tokens.append(match.group(1))
-            pos = match.end()
+        self.tokens = _tokens(text)
         self.pos = 0
 
     def evaluate(self) -> float | None:

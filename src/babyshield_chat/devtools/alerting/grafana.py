@@ -2,9 +2,16 @@
 
 One panel per checklist gate draws the same recording rule the alert compares,
 with the gate's warning and critical thresholds as Grafana threshold steps, so
-the line an on-call sees cross the red band is the line that paged them. The
-other rows show what explains a gate moving: traffic and the rollout, the LLM's
-tokens and cost, the circuit breakers and the database pool.
+the line an on-call sees cross the red band is the line that paged them; a
+second query splits the gate per instance. The other rows show what explains a
+gate moving: traffic and the rollout, fallbacks by reason, retries, the
+circuit breakers, the LLM's tokens and cost, and the database pool.
+
+Two template variables scope every query: `env` (one Prometheus may watch
+staging and production; alerts link here with `var-env` set) and `instance`.
+Recorded series are fleet-wide per environment, so they take `env` only; raw
+series take both. Flag changes (`chat_flag_changes_total`) and new versions
+(`chat_build_info`) are annotations across every panel (spec section 11).
 """
 
 from __future__ import annotations
@@ -23,6 +30,13 @@ from babyshield_chat.alerting.thresholds import TRAFFIC_RECORD, Gate, Thresholds
 
 DASHBOARD_UID = "babyshield-chat"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+#: Matchers of the template variables: recorded series carry env, raw series env and instance.
+ENV_MATCHER = 'env=~"$env"'
+INSTANCE_MATCHER = 'instance=~"$instance"'
+#: Grafana's value of a variable set to "All": every value, and no label at all.
+ALL_VALUE = ".*"
+# A version counts as new on the dashboard for this long after its first scrape.
+_NEW_VERSION_WINDOW = "5m"
 _WIDTH, _HEIGHT, _COLUMNS = 8, 8, 3
 _COLOURS = {"ok": "green", "warning": "orange", "critical": "red"}
 
@@ -34,10 +48,12 @@ def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
     panels += [layout.place(_gate_panel(gate, thresholds)) for gate in thresholds.gates]
     panels.append(layout.row("Traffic and rollout"))
     panels += [layout.place(p) for p in _traffic_panels(thresholds)]
+    panels.append(layout.row("Resilience"))
+    panels += [layout.place(p) for p in _resilience_panels(thresholds)]
     panels.append(layout.row("LLM usage"))
     panels += [layout.place(p) for p in _llm_panels(thresholds)]
-    panels.append(layout.row("Dependencies"))
-    panels += [layout.place(p) for p in _dependency_panels(thresholds)]
+    panels.append(layout.row("Database"))
+    panels += [layout.place(p) for p in _database_panels(thresholds)]
     return {
         "uid": DASHBOARD_UID,
         "title": "BabyShield Chat",
@@ -49,11 +65,83 @@ def build_dashboard(thresholds: Thresholds) -> dict[str, Any]:
         "editable": False,
         "refresh": "30s",
         "time": {"from": "now-6h", "to": "now"},
-        "templating": {"list": []},
-        "annotations": {"list": []},
-        "links": [],
+        "templating": {"list": _variables(thresholds)},
+        "annotations": {"list": _annotations(thresholds)},
+        "links": [
+            {"title": "Runbook", "type": "link", "url": thresholds.links.runbook_url, "targetBlank": True, "icon": "doc"}
+        ],
         "panels": panels,
     }
+
+
+def _variables(t: Thresholds) -> list[dict[str, Any]]:
+    # Read from `up`: it exists for every scraped target, requests or not.
+    env = f'label_values(up{{job="{t.job}"}}, env)'
+    instance = f'label_values(up{{job="{t.job}", {ENV_MATCHER}}}, instance)'
+    return [
+        # One environment at a time: thresholds are judged per environment, as the alerts are.
+        _variable("env", "Environment", env, multi=False),
+        _variable("instance", "Instance", instance, multi=True),
+    ]
+
+
+def _variable(name: str, label: str, query: str, *, multi: bool) -> dict[str, Any]:
+    variable: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": DATASOURCE,
+        "definition": query,
+        "query": {"query": query, "refId": f"{name}-values"},
+        "refresh": 2,  # on time range change: a new task's instance appears without a reload
+        "sort": 1,
+        "multi": multi,
+        "includeAll": multi,
+    }
+    if multi:
+        variable["allValue"] = ALL_VALUE
+        variable["current"] = {"text": "All", "value": "$__all"}
+    return variable
+
+
+def _annotations(t: Thresholds) -> list[dict[str, Any]]:
+    flag_changes = (
+        f"sum by (env, source) (increase(chat_flag_changes_total{{{_raw(t, instance=False)}}}[1m])) > 0"
+    )
+    build = f"chat_build_info{{{_raw(t, instance=False)}}}"
+    new_versions = (
+        f"count by (env, version) ({build}) unless on (env, version) "
+        f"count by (env, version) ({build} offset {_NEW_VERSION_WINDOW})"
+    )
+    return [
+        _annotation("Flag changes", flag_changes, "orange", "Flag change", "Chat flag now from {{source}}"),
+        _annotation("Versions", new_versions, "blue", "Version {{version}}", "Instances started running {{version}}"),
+    ]
+
+
+def _annotation(name: str, expr: str, colour: str, title: str, text: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "datasource": DATASOURCE,
+        "enable": True,
+        "iconColor": colour,
+        "expr": expr,
+        "step": "1m",
+        "titleFormat": title,
+        "textFormat": text,
+        "tagKeys": "env",
+        "useValueForTime": False,
+    }
+
+
+def _raw(t: Thresholds, *matchers: str, instance: bool = True) -> str:
+    """Label matchers of a raw series: the job, the template variables, then `matchers`."""
+    scope = (f'job="{t.job}"', ENV_MATCHER) + ((INSTANCE_MATCHER,) if instance else ())
+    return ",".join(scope + matchers)
+
+
+def _recorded(record: str) -> str:
+    return f"{record}{{{ENV_MATCHER}}}"
 
 
 class _Layout:
@@ -135,7 +223,7 @@ def threshold_steps(warning: float, critical: float) -> list[dict[str, Any]]:
 
 
 def _gate_panel(gate: Gate, thresholds: Thresholds) -> dict[str, Any]:
-    legend = " ".join(f"{{{{{label}}}}}" for label in gate.measure.by) or gate.name
+    split = " ".join(f"{{{{{label}}}}}" for label in gate.measure.by)
     unit = "percentunit" if gate.unit == "ratio" else "s"
     trigger = " Rollback trigger." if gate.rollback_trigger else ""
     description = (
@@ -143,34 +231,56 @@ def _gate_panel(gate: Gate, thresholds: Thresholds) -> dict[str, Any]:
         f"{human_value(gate.unit, gate.warning)} for {format_duration(gate.for_warning)}, critical above "
         f"{human_value(gate.unit, gate.critical)} for "
         f"{format_duration(gate.for_critical)}.{trigger} "
-        f"Empty while traffic is below the minimum request rate."
+        f"Empty while traffic is below the minimum request rate. Dashed: each instance alone (not alerted on)."
     )
-    panel = _timeseries(
-        gate.name, [_target(gate.record, legend)], unit, description, threshold_steps(gate.warning, gate.critical)
-    )
-    panel["links"] = [{"title": "Runbook", "url": thresholds.runbook_link(gate.runbook_anchor)}]
+    targets = [
+        _target(_recorded(gate.record), split or gate.name, "A"),
+        _target(_per_instance(gate, thresholds), f"{{{{instance}}}} {split}".rstrip(), "B"),
+    ]
+    panel = _timeseries(gate.name, targets, unit, description, threshold_steps(gate.warning, gate.critical))
+    panel["fieldConfig"]["overrides"] = [
+        {
+            "matcher": {"id": "byFrameRefID", "options": "B"},
+            "properties": [{"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [6, 4]}},
+                           {"id": "custom.lineWidth", "value": 1}],
+        }
+    ]
+    panel["links"] = [
+        {"title": "Runbook", "url": thresholds.runbook_link(gate.runbook_anchor), "targetBlank": True}
+    ]
     return panel
 
 
+def _per_instance(gate: Gate, t: Thresholds) -> str:
+    """The gate's measure on each selected instance: what the record computes, split by instance."""
+    m, window = gate.measure, _window(t)
+    by = ", ".join(("instance", *m.by))
+    if m.kind == "ratio":
+        num = f"sum by ({by}) (rate({m.metric}{{{_raw(t, *m.numerator)}}}[{window}]))"
+        den = f"sum by ({by}) (rate({m.metric}{{{_raw(t, *m.denominator)}}}[{window}]))"
+        return f"{num} / clamp_min({den}, 1e-9)"
+    buckets = f"sum by ({by}, le) (rate({m.metric}_bucket{{{_raw(t, *m.matchers)}}}[{window}]))"
+    return f"histogram_quantile(0.95, {buckets})"
+
+
 def _traffic_panels(t: Thresholds) -> list[dict[str, Any]]:
-    job = f'job="{t.job}"'
     blocked_tolerance = t.blocked_ratio_tolerance
     return [
         _timeseries(
             "Requests per second",
             [
-                _target(ALL_REQUESTS_RECORD, "all", "A"),
-                _target(TRAFFIC_RECORD, "served (all but blocked)", "B"),
-                _target(f"sum by (outcome) (rate(chat_requests_total{{{job}}}[{_window(t)}]))", "{{outcome}}", "C"),
+                _target(_recorded(ALL_REQUESTS_RECORD), "all", "A"),
+                _target(_recorded(TRAFFIC_RECORD), "served (all but blocked)", "B"),
+                _target(f"sum by (outcome) (rate(chat_requests_total{{{_raw(t)}}}[{_window(t)}]))", "{{outcome}}", "C"),
             ],
             "reqps",
-            f"Ratios and p95s need at least {t.min_request_rate:g} served req/s.",
+            f"Ratios and p95s need at least {t.min_request_rate:g} served req/s. By outcome: the selected instances.",
         ),
         _timeseries(
             "Blocked rate vs expected",
             [
-                _target(BLOCKED_RATIO_RECORD, "blocked / all", "A"),
-                _target(EXPECTED_BLOCKED_RECORD, "expected (1 - rollout)", "B"),
+                _target(_recorded(BLOCKED_RATIO_RECORD), "blocked / all", "A"),
+                _target(_recorded(EXPECTED_BLOCKED_RECORD), "expected (1 - rollout)", "B"),
             ],
             "percentunit",
             f"Alert when they differ by more than {blocked_tolerance:g}.",
@@ -178,56 +288,21 @@ def _traffic_panels(t: Thresholds) -> list[dict[str, Any]]:
         _timeseries(
             "Rollout",
             [
-                _target(f"max(chat_flag_rollout_ratio{{{job}}})", "rollout ratio", "A"),
-                _target(f"max(chat_flag_enabled{{{job}}})", "switch on", "B"),
+                _target(f"max(chat_flag_rollout_ratio{{{_raw(t)}}})", "rollout ratio", "A"),
+                _target(f"max(chat_flag_enabled{{{_raw(t)}}})", "switch on", "B"),
             ],
             "percentunit",
-            "Effective global switch and rollout fraction.",
+            "Effective global switch and rollout fraction. Flag changes are annotations on every panel.",
         ),
     ]
 
 
-def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
-    job = f'job="{t.job}"'
+def _resilience_panels(t: Thresholds) -> list[dict[str, Any]]:
     window = _window(t)
-    return [
-        _timeseries(
-            "LLM tokens per second",
-            [
-                _target(
-                    f"sum by (model, direction) (rate(chat_llm_tokens_total{{{job}}}[{window}]))",
-                    "{{model}} {{direction}}",
-                ),
-            ],
-            "short",
-        ),
-        _timeseries(
-            "LLM spend (USD)",
-            [
-                _target(SPEND_RECORD, "last 24h", "A"),
-                _target(f"sum by (model) (increase(chat_llm_cost_usd_total{{{job}}}[1h]))", "{{model}} per hour", "B"),
-            ],
-            "currencyUSD",
-            f"Budget {t.spend_budget_usd:g} USD per day.",
-            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
-        ),
-        _timeseries(
-            "LLM calls by outcome",
-            [
-                _target(f"sum by (outcome) (rate(chat_llm_requests_total{{{job}}}[{window}]))", "{{outcome}}"),
-            ],
-            "reqps",
-            "rate_limited answers turn into fallbacks.",
-        ),
-    ]
-
-
-def _dependency_panels(t: Thresholds) -> list[dict[str, Any]]:
-    job = f'job="{t.job}"'
     breakers = _timeseries(
         "Circuit breakers",
         [
-            _target(f"max by (breaker) (chat_circuit_state{{{job}}})", "{{breaker}}"),
+            _target(f"max by (breaker) (chat_circuit_state{{{_raw(t)}}})", "{{breaker}}"),
         ],
         "none",
         "0 closed, 1 half-open, 2 open.",
@@ -236,14 +311,68 @@ def _dependency_panels(t: Thresholds) -> list[dict[str, Any]]:
     breakers["fieldConfig"]["defaults"]["mappings"] = [
         {"type": "value", "options": {"0": {"text": "closed"}, "1": {"text": "half-open"}, "2": {"text": "open"}}}
     ]
+    return [
+        _timeseries(
+            "Fallbacks by reason",
+            [_target(f"sum by (reason) (rate(chat_fallbacks_total{{{_raw(t)}}}[{window}]))", "{{reason}}")],
+            "reqps",
+            "Answers the fallback writer wrote, by why: timeout, circuit_open, provider_error, rate_limited, "
+            "invalid_output, budget_exhausted, spend_cap.",
+        ),
+        _timeseries(
+            "Retries by dependency",
+            [_target(f"sum by (dependency) (rate(chat_retries_total{{{_raw(t)}}}[{window}]))", "{{dependency}}")],
+            "ops",
+            "chat_retries_total: transient failures retried (LLM, database, tools). Rising retries come before "
+            "timeouts and open circuits.",
+        ),
+        breakers,
+    ]
+
+
+def _llm_panels(t: Thresholds) -> list[dict[str, Any]]:
+    window = _window(t)
+    return [
+        _timeseries(
+            "LLM tokens per second",
+            [
+                _target(
+                    f"sum by (model, direction) (rate(chat_llm_tokens_total{{{_raw(t)}}}[{window}]))",
+                    "{{model}} {{direction}}",
+                ),
+            ],
+            "short",
+        ),
+        _timeseries(
+            "LLM spend (USD)",
+            [
+                _target(_recorded(SPEND_RECORD), "last 24h (all instances)", "A"),
+                _target(f"sum by (model) (increase(chat_llm_cost_usd_total{{{_raw(t)}}}[1h]))", "{{model}} per hour", "B"),
+            ],
+            "currencyUSD",
+            f"Budget {t.spend_budget_usd:g} USD per day.",
+            threshold_steps(t.spend_budget_usd * 0.8, t.spend_budget_usd),
+        ),
+        _timeseries(
+            "LLM calls by outcome",
+            [
+                _target(f"sum by (outcome) (rate(chat_llm_requests_total{{{_raw(t)}}}[{window}]))", "{{outcome}}"),
+            ],
+            "reqps",
+            "rate_limited answers turn into fallbacks.",
+        ),
+    ]
+
+
+def _database_panels(t: Thresholds) -> list[dict[str, Any]]:
     pool = t.signal("db_pool").threshold
     assert pool is not None  # the loader requires it
     return [
-        breakers,
         _timeseries(
             "DB pool utilisation",
             [
-                _target(DB_POOL_RECORD, "{{instance}}"),
+                # The record is per instance, so the instance variable applies to it too.
+                _target(f"{DB_POOL_RECORD}{{{ENV_MATCHER},{INSTANCE_MATCHER}}}", "{{instance}}"),
             ],
             "percentunit",
             "in_use / max per instance.",
@@ -252,8 +381,8 @@ def _dependency_panels(t: Thresholds) -> list[dict[str, Any]]:
         _timeseries(
             "DB pool connections and in-flight requests",
             [
-                _target(f"sum by (state) (chat_db_pool_connections{{{job}}})", "pool {{state}}", "A"),
-                _target(f"sum(chat_inflight_requests{{{job}}})", "in flight", "B"),
+                _target(f"sum by (state) (chat_db_pool_connections{{{_raw(t)}}})", "pool {{state}}", "A"),
+                _target(f"sum(chat_inflight_requests{{{_raw(t)}}})", "in flight", "B"),
             ],
             "short",
         ),

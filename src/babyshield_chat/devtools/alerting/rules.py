@@ -7,10 +7,15 @@ rule names never change with the scale, so the rollout guard's queries work
 against both.
 
 Every ratio and p95 is guarded twice against empty traffic: the denominator is
-``clamp_min``-ed away from zero and the result is kept only ``and on()`` the
+``clamp_min``-ed away from zero and the result is kept only where the
 traffic reaches ``min_request_rate``. A quiet night therefore yields no value
 (never 0/0 = NaN, never a 100% error rate from one failed request), and the
 alerts, which compare the recorded value, cannot fire on it.
+
+Every aggregation keeps the ``env`` label (``sum by (env, ...)``, matching
+``on (env, ...)``): one Prometheus scraping staging and production computes
+each environment's rates apart, and each alert says which one it is about.
+Series without ``env`` (a single-environment Prometheus) form one group.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from babyshield_chat.alerting.thresholds import (
 )
 
 GROUP_NAME = "babyshield-chat"
+#: The label every record and alert keeps: the deployment environment of the scraped target.
+ENV_LABEL = "env"
 ALL_REQUESTS_RECORD = "chat:requests_all:rate5m"
 BLOCKED_RATIO_RECORD = "chat:blocked_ratio:rate5m"
 EXPECTED_BLOCKED_RECORD = "chat:expected_blocked_ratio"
@@ -105,23 +112,25 @@ class _Builder:
         return f"{metric}{{{','.join((f'job={_quote(self.t.job)}',) + matchers)}}}"
 
     def rate(self, metric: str, matchers: tuple[str, ...] = (), by: tuple[str, ...] = ()) -> str:
-        grouping = f" by ({', '.join(by)}) " if by else ""
-        return f"sum{grouping}(rate({self.sel(metric, matchers)}[{self.w}]))"
+        return f"sum by ({_labels(by)}) (rate({self.sel(metric, matchers)}[{self.w}]))"
 
-    def guarded_ratio(self, metric: str, numerator: tuple[str, ...], denominator: tuple[str, ...]) -> str:
-        # `or vector(0)`: a counter label (outcome="error") appears only after
-        # its first increment; a healthy service must read 0%, not "no data".
+    def guarded_ratio(
+        self, metric: str, numerator: tuple[str, ...], denominator: tuple[str, ...], min_rate: str | None = None
+    ) -> str:
+        # `or den * 0`: a counter label (outcome="error") appears only after
+        # its first increment; a healthy environment must read 0%, not "no
+        # data" (and vector(0) would carry no env to divide by).
         den = self.rate(metric, denominator)
         return (
-            f"(\n  ({self.rate(metric, numerator)} or vector(0))\n  /\n  clamp_min({den}, {_EPSILON})\n)\n"
-            f"and on ()\n({den} >= {self.min_rate})\n"
+            f"(\n  ({self.rate(metric, numerator)} or {den} * 0)\n  /\n  clamp_min({den}, {_EPSILON})\n)\n"
+            f"and on ({ENV_LABEL})\n({den} >= {min_rate or self.min_rate})\n"
         )
 
-    def guarded_p95(self, measure: Measure) -> str:
+    def guarded_p95(self, measure: Measure, min_rate: str) -> str:
         by = measure.by
         buckets = self.rate(f"{measure.metric}_bucket", measure.matchers, by + ("le",))
         count = self.rate(f"{measure.metric}_count", measure.matchers, by)
-        return f"histogram_quantile(0.95, {buckets})\nand on ({', '.join(by)})\n({count} >= {self.min_rate})\n"
+        return f"histogram_quantile(0.95, {buckets})\nand on ({_labels(by)})\n({count} >= {min_rate})\n"
 
     # -- recording rules ----------------------------------------------------------
 
@@ -132,8 +141,11 @@ class _Builder:
         ]
         for gate in self.t.gates:
             m = gate.measure
+            min_rate = number(m.min_rate) if m.min_rate is not None else self.min_rate
             expr = (
-                self.guarded_ratio(m.metric, m.numerator, m.denominator) if m.kind == "ratio" else self.guarded_p95(m)
+                self.guarded_ratio(m.metric, m.numerator, m.denominator, min_rate)
+                if m.kind == "ratio"
+                else self.guarded_p95(m, min_rate)
             )
             rules.append(_record(gate.record, expr))
         rules += [
@@ -141,7 +153,8 @@ class _Builder:
             # The switch off means every request must be blocked: 1 - 0 × ratio.
             _record(
                 EXPECTED_BLOCKED_RECORD,
-                f"1 - max({self.sel('chat_flag_enabled')}) * max({self.sel('chat_flag_rollout_ratio')})",
+                f"1 - max by ({ENV_LABEL}) ({self.sel('chat_flag_enabled')})"
+                f" * max by ({ENV_LABEL}) ({self.sel('chat_flag_rollout_ratio')})",
             ),
             # Per instance: each task has its own pool; clamp_min keeps a pool
             # that reports max=0 (not started yet) from dividing by zero.
@@ -156,7 +169,7 @@ class _Builder:
             ),
             _record(
                 SPEND_RECORD,
-                f"sum(increase({self.sel('chat_llm_cost_usd_total')}"
+                f"sum by ({ENV_LABEL}) (increase({self.sel('chat_llm_cost_usd_total')}"
                 f"[{self.clock.window(_required_window(self.t.signal('spend')))}]))",
             ),
         ]
@@ -201,22 +214,24 @@ class _Builder:
 
     def signal_alerts(self) -> list[dict[str, Any]]:
         t, s = self.t, self.t.signal
-        served = self.rate("chat_requests_total", ('outcome!="blocked"',))
         pool = _required(s("db_pool"))
         limited = _required(s("llm_rate_limited"))
         spend_window = format_duration(_required_window(s("spend")))
         return [
             self.signal_alert(
                 s("no_traffic"),
+                # Blocked requests count as traffic: they prove clients reach the chat. A gate that
+                # blocks everyone is the blocked-ratio alert's to report, and after the kill switch
+                # (switch off: no alert here) the blocked requests must not page a second time.
                 expr=(
-                    f"(max({self.sel('chat_flag_rollout_ratio')}) > 0)\n"
-                    f"and on () (max({self.sel('chat_flag_enabled')}) == 1)\n"
-                    f"unless on () ({served} > 0)\n"
+                    f"(max by ({ENV_LABEL}) ({self.sel('chat_flag_rollout_ratio')}) > 0)\n"
+                    f"and on ({ENV_LABEL}) (max by ({ENV_LABEL}) ({self.sel('chat_flag_enabled')}) == 1)\n"
+                    f"unless on ({ENV_LABEL}) ({ALL_REQUESTS_RECORD} > 0)\n"
                 ),
-                summary="No chat request served while the rollout is {{ $value | humanizePercentage }}",
+                summary="No chat request at all while the rollout is {{ $value | humanizePercentage }}",
                 description=(
-                    "Switch on and rollout above 0, but no chat request was served: clients cannot reach "
-                    "the chat, or the gate blocks everyone."
+                    "Switch on and rollout above 0, but no chat request arrived, blocked or served: "
+                    "clients cannot reach the chat."
                 ),
             ),
             self.signal_alert(
@@ -256,7 +271,13 @@ class _Builder:
             ),
             self.signal_alert(
                 s("metrics_absent"),
-                expr=f"absent(up{{job={_quote(t.job)}}} == 1)",
+                # Per environment: every target of one environment down pages even while another
+                # environment is healthy; no target at all (absent) pages too.
+                expr=(
+                    f"count by ({ENV_LABEL}) (up{{job={_quote(t.job)}}})\n"
+                    f"unless on ({ENV_LABEL}) count by ({ENV_LABEL}) (up{{job={_quote(t.job)}}} == 1)\n"
+                    f"or absent(up{{job={_quote(t.job)}}})\n"
+                ),
                 summary=f"No healthy scrape of job {t.job}",
                 description="Prometheus has no successful scrape of the service; every other chat alert is blind.",
             ),
@@ -273,11 +294,21 @@ class _Builder:
 
     def annotations(self, summary: str, description: str, anchor: str) -> dict[str, str]:
         return {
-            "summary": summary,
+            # The environment first: staging and production page through the same rules.
+            "summary": ENV_PREFIX + summary,
             "description": description,
             "runbook_url": self.t.runbook_link(anchor),
-            "dashboard": self.t.dashboard_url,
+            # The dashboard opens on the environment that paged.
+            "dashboard": f"{self.t.links.dashboard_url}?var-{ENV_LABEL}={{{{ $labels.{ENV_LABEL} }}}}",
         }
+
+
+#: "[production] " before each alert's summary; nothing when the series carry no env.
+ENV_PREFIX = f"{{{{ with $labels.{ENV_LABEL} }}}}[{{{{ . }}}}] {{{{ end }}}}"
+
+
+def _labels(by: tuple[str, ...]) -> str:
+    return ", ".join((ENV_LABEL, *by))
 
 
 def _record(name: str, expr: str) -> dict[str, str]:
