@@ -134,6 +134,7 @@ def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) 
     for _ in range(options.rounds):
         for name, side in sides.items():
             cpu, fake_cpu, fake_calls = side.server.cpu_seconds(), fake.cpu_seconds(), fake_requests(fake)
+            waiting = side.server.waiting_seconds()
             database_cpu = cluster_cpu_seconds(options.scratch)
             run = _wrk(side, options, options.duration_sec)
             requests = run.get("requests") or 0
@@ -143,6 +144,7 @@ def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) 
                 database_sec = cluster_cpu_seconds(options.scratch) - database_cpu
                 run["database_cpu_us_per_request"] = database_sec / requests * 1e6
             run["fake_cpu_share"] = (fake.cpu_seconds() - fake_cpu) / options.duration_sec
+            run["waiting_share"] = (side.server.waiting_seconds() - waiting) / options.duration_sec
             # wrk counts the answers finished in time, not the requests it left in flight when it stopped.
             run["one_llm_call_each"] = abs(run["llm_calls"] - requests) <= max(2 * options.connections, requests / 50)
             runs[name].append(run)
@@ -160,6 +162,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
                       "cpu_us_per_request": _median(side_runs, "cpu_us_per_request"),
                       "fake_cpu_share": max(r["fake_cpu_share"] for r in side_runs),
                       "database_cpu_us_per_request": _median(side_runs, "database_cpu_us_per_request"),
+                      "waiting_share": _median(side_runs, "waiting_share"),
                       "one_llm_call_each": all(r["one_llm_call_each"] for r in side_runs),
                       "non_2xx": sum(r.get("non_2xx", 0) for r in side_runs)}
                for side, side_runs in runs.items()}
@@ -184,6 +187,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
               + f" (PostgreSQL adds {pipeline['database_cpu_us_per_request'] / 1000:.2f} ms to the pipeline's)"
               + f"; the OpenAI client alone (forwarder through it) {floor:.2f}× the bare forwarder, "
               f"{summary[FLOOR_SIDE]['cpu_us_per_request'] / 1000:.2f} ms CPU/request"
+              + f"; the pipeline's event loop waited for a core {pipeline['waiting_share']:.0%} of the time"
               + f"; fake LLM at most {fake_busiest:.0%} of a core"
               + (f" (saturated during: {', '.join(saturated)})" if saturated else " (not the bottleneck)")
               + (f"; {errors} non-2xx answers" if errors else "")
@@ -201,12 +205,13 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
 def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, str, bool]], floor: float) -> str:
     """The peer table: one line per side, then each target with PASS/FAIL, then the OpenAI client's floor."""
     lines = [f"{'side':<10} | {'req/s':>6} | {'p50':>9} | {'p99':>9} | {'CPU/request':>11} | "
-             f"{'+ PostgreSQL':>12} | fake LLM busy",
-             "-----------+--------+-----------+-----------+-------------+--------------+--------------"]
+             f"{'+ PostgreSQL':>12} | waiting for a core | fake LLM busy",
+             "-----------+--------+-----------+-----------+-------------+--------------+--------------------+--------------"]
     for side, s in summary.items():
         lines.append(f"{side:<10} | {s['rps']:>6.0f} | {s['p50_sec'] * 1000:>6.1f} ms | {s['p99_sec'] * 1000:>6.1f} ms | "
                      f"{s['cpu_us_per_request'] / 1000:>8.2f} ms | "
-                     f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['fake_cpu_share']:.0%} of a core")
+                     f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['waiting_share']:>11.0%} of time | "
+                     f"{s['fake_cpu_share']:.0%} of a core")
     lines.append("")
     lines += [f"{what + f' {value:.2f}×':<44} | {goal:<7} | {'PASS' if passed else 'FAIL'}"
               for what, value, goal, passed in targets]

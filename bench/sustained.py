@@ -63,12 +63,6 @@ def maximum_throughput(url: str, options: Options, service: stack.Process) -> tu
     return statistics.fmean(run["rps"] for run in runs), (service.cpu_seconds() - cpu) / max(requests, 1)
 
 
-def run_delay_sec(pid: int) -> float:
-    """Seconds the process's main thread has spent runnable, waiting for a CPU (/proc/PID/schedstat)."""
-    with open(f"/proc/{pid}/schedstat") as schedstat:
-        return int(schedstat.read().split()[1]) / 1e9
-
-
 def open_loop(url: str, body_file: str, rate: float, options: Options) -> dict[str, Any]:
     """`bench.openloop` at `rate` for `--sustained-duration` seconds, connections opened beforehand."""
     return loadgen("--url", url, "--body-file", body_file, "--user-prefix", "parent-", "--rate", f"{rate:.1f}",
@@ -89,10 +83,10 @@ def sustained(options: Options) -> Result:
             rate = LOAD_SHARE * maximum
             completion = _body_file(options, "sustained-completion", llm_request_of_pipeline(service, fake, options))
             set_fake(fake, latency={"distribution": "fixed", "ms": LLM_SEC * 1000})
-            cpu, fake_cpu, delay = service.cpu_seconds(), fake.cpu_seconds(), run_delay_sec(service.pid)
+            cpu, fake_cpu, delay = service.cpu_seconds(), fake.cpu_seconds(), service.waiting_seconds()
             run = open_loop(url, str(body), rate, options)
             service_cpu_share = (service.cpu_seconds() - cpu) / run["elapsed_sec"]
-            waiting_share = (run_delay_sec(service.pid) - delay) / run["elapsed_sec"]
+            waiting_share = (service.waiting_seconds() - delay) / run["elapsed_sec"]
             fake_cpu_share = (fake.cpu_seconds() - fake_cpu) / run["elapsed_sec"]
         forwarder = start_server("forwarder", options.scratch, "--upstream", f"http://127.0.0.1:{fake.port}")
         with stack.running(forwarder):
