@@ -4,6 +4,12 @@
   handler that reads the request body, sends it as it is to the upstream's
   `/v1/chat/completions` through one shared client session, and answers with
   the upstream's status and body. No middleware, no parsing, no logging.
+- `openai-forwarder`: the least a service that must call its LLM through the
+  OpenAI client can do (spec section 4, step 5): the forwarder, but the body
+  is parsed and sent through the pipeline's own client and call
+  (`llm.structured.create_openai_client`, `post_completion`), and the reply's
+  JSON object (`reply_object`) is the answer. Not a target: the floor under
+  the pipeline's cost that the client sets.
 - `fake-llm`: the project's fake LLM (`babyshield_chat.devtools.fake_llm`) with two
   additions for the benchmark. `GET /bench/last-request` gives the body of the
   last chat completion it received: the peer scenario reads it after one
@@ -16,7 +22,7 @@
   forwarder's whole request; fixed, the fake does the least an LLM endpoint can
   do over HTTP, and the sides are what is measured.
 
-Usage: `python -m bench.peer_servers {forwarder,fake-llm} --port PORT [--upstream URL]`.
+Usage: `python -m bench.peer_servers {forwarder,openai-forwarder,fake-llm} --port PORT [--upstream URL]`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ FIX_ANSWER_PATH = "/bench/fix-answer"
 UPSTREAM_CONNECTIONS = 4096
 
 _SESSION = web.AppKey("session", aiohttp.ClientSession)
+_CLIENT = web.AppKey("openai_client", object)
+#: The OpenAI forwarder's time per call, as the pipeline's is the time left on its deadline.
+OPENAI_TIMEOUT_SEC = 10.0
 
 
 def forwarder_app(upstream: str) -> web.Application:
@@ -55,9 +64,32 @@ def forwarder_app(upstream: str) -> web.Application:
         yield
         await app[_SESSION].close()
 
+    return _every_path(forward, session)
+
+
+def openai_forwarder_app(upstream: str) -> web.Application:
+    """`POST /v1/chat/completions` (any path) through the OpenAI client as the pipeline calls it; the reply's object."""
+    # Imported here: the plain forwarder's process loads nothing of the project.
+    from babyshield_chat.llm.structured import create_openai_client, post_completion, reply_object
+
+    async def forward(request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        completion = await post_completion(request.app[_CLIENT], body, OPENAI_TIMEOUT_SEC)
+        return web.Response(body=json.dumps(reply_object(completion)).encode(), content_type="application/json")
+
+    async def client(app: web.Application):
+        app[_CLIENT] = create_openai_client(upstream.rstrip("/") + "/v1", "bench")
+        yield
+        await app[_CLIENT].close()
+
+    return _every_path(forward, client)
+
+
+def _every_path(handler, resource) -> web.Application:
+    """An app answering every method and path with `handler`, `resource` in its cleanup context."""
     app = web.Application()
-    app.cleanup_ctx.append(session)
-    app.router.add_route("*", "/{tail:.*}", forward)
+    app.cleanup_ctx.append(resource)
+    app.router.add_route("*", "/{tail:.*}", handler)
     return app
 
 
@@ -101,14 +133,14 @@ def recording_fake_app() -> web.Application:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.peer_servers")
-    parser.add_argument("kind", choices=("forwarder", "fake-llm"))
+    parser.add_argument("kind", choices=("forwarder", "openai-forwarder", "fake-llm"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", help="forwarder: the LLM's base URL, e.g. http://127.0.0.1:PORT")
     args = parser.parse_args(argv)
-    if args.kind == "forwarder":
+    if args.kind in ("forwarder", "openai-forwarder"):
         if not args.upstream:
-            parser.error("forwarder needs --upstream")
-        app = forwarder_app(args.upstream)
+            parser.error(f"{args.kind} needs --upstream")
+        app = forwarder_app(args.upstream) if args.kind == "forwarder" else openai_forwarder_app(args.upstream)
     else:
         app = recording_fake_app()
     # handler_cancellation, as `run_fake_llm`: a client that gives up cancels the handler.

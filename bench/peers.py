@@ -10,7 +10,11 @@ default), alternated round by round (pipeline, LiteLLM, forwarder, pipeline,
   look-up in PostgreSQL and one structured LLM answer;
 - **litellm**: the LiteLLM proxy forwarding one chat completion (`bench.litellm_proxy`);
 - **forwarder**: a bare aiohttp handler forwarding one completion
-  (`bench.peer_servers`), the limit for a Python service.
+  (`bench.peer_servers`), the limit for a Python service;
+- **openai-fwd**: the forwarder sending the completion through the OpenAI
+  client as the pipeline does (`bench.peer_servers openai-forwarder`), and
+  answering the reply's JSON object: no target of its own, the floor that the
+  client the spec requires puts under any pipeline (`FLOOR_SIDE`).
 
 All three reach the same fake LLM, in a process of its own, answering at once.
 LiteLLM and the forwarder send it the very request the pipeline sends (read
@@ -41,6 +45,8 @@ from bench.scenarios import CHAT_BODY, CHAT_PATH, Options, Result, loadgen
 
 #: (side, its name in the table, the least pipeline/side throughput ratio).
 PEER_TARGETS = (("litellm", "LiteLLM", 5.0), ("forwarder", "bare forwarder", 0.25))
+#: The side that measures the OpenAI client's own floor, against the bare forwarder.
+FLOOR_SIDE = "openai-fwd"
 MAX_TAIL_RATIO = 1.5
 #: A fake LLM busier than this share of one core during a run may be what limits that run.
 FAKE_SATURATED = 0.85
@@ -97,8 +103,10 @@ def peer(options: Options) -> Result:
             llm_request = llm_request_of_pipeline(pipeline, fake, options)
             # From here on the fake answers that request's completion, fixed (bench.peer_servers).
             asyncio.run(_json("POST", f"http://127.0.0.1:{fake.port}{FIX_ANSWER_PATH}"))
-            forwarder = start_server("forwarder", scratch, "--upstream", f"http://127.0.0.1:{fake.port}")
-            with stack.running(forwarder, litellm_proxy.start(scratch, llm_base)) as (_, litellm):
+            upstream = f"http://127.0.0.1:{fake.port}"
+            forwarder = start_server("forwarder", scratch, "--upstream", upstream)
+            openai_forwarder = start_server("openai-forwarder", scratch, "--upstream", upstream)
+            with stack.running(forwarder, openai_forwarder, litellm_proxy.start(scratch, llm_base)) as (*_, litellm):
                 chat = json.dumps(CHAT_BODY).encode()
                 completion = json.dumps({**llm_request, "model": litellm_proxy.MODEL}).encode()
                 sides = {
@@ -106,6 +114,7 @@ def peer(options: Options) -> Result:
                     "litellm": Side(litellm, COMPLETIONS_PATH, completion,
                                     {"Authorization": f"Bearer {litellm_proxy.MASTER_KEY}"}),
                     "forwarder": Side(forwarder, COMPLETIONS_PATH, completion, {}),
+                    FLOOR_SIDE: Side(openai_forwarder, COMPLETIONS_PATH, completion, {}),
                 }
                 runs = _interleaved(options, sides, fake)
     return _result(runs, litellm_version=litellm_proxy.installed_version(), llm_request_bytes=len(completion))
@@ -125,6 +134,7 @@ def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) 
     for _ in range(options.rounds):
         for name, side in sides.items():
             cpu, fake_cpu, fake_calls = side.server.cpu_seconds(), fake.cpu_seconds(), fake_requests(fake)
+            waiting = side.server.waiting_seconds()
             database_cpu = cluster_cpu_seconds(options.scratch)
             run = _wrk(side, options, options.duration_sec)
             requests = run.get("requests") or 0
@@ -134,6 +144,7 @@ def _interleaved(options: Options, sides: dict[str, Side], fake: stack.Process) 
                 database_sec = cluster_cpu_seconds(options.scratch) - database_cpu
                 run["database_cpu_us_per_request"] = database_sec / requests * 1e6
             run["fake_cpu_share"] = (fake.cpu_seconds() - fake_cpu) / options.duration_sec
+            run["waiting_share"] = (side.server.waiting_seconds() - waiting) / options.duration_sec
             # wrk counts the answers finished in time, not the requests it left in flight when it stopped.
             run["one_llm_call_each"] = abs(run["llm_calls"] - requests) <= max(2 * options.connections, requests / 50)
             runs[name].append(run)
@@ -151,6 +162,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
                       "cpu_us_per_request": _median(side_runs, "cpu_us_per_request"),
                       "fake_cpu_share": max(r["fake_cpu_share"] for r in side_runs),
                       "database_cpu_us_per_request": _median(side_runs, "database_cpu_us_per_request"),
+                      "waiting_share": _median(side_runs, "waiting_share"),
                       "one_llm_call_each": all(r["one_llm_call_each"] for r in side_runs),
                       "non_2xx": sum(r.get("non_2xx", 0) for r in side_runs)}
                for side, side_runs in runs.items()}
@@ -160,6 +172,7 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
                 pipeline["rps"] / summary[side]["rps"] >= goal) for side, name, goal in PEER_TARGETS]
     tail = pipeline["p99_sec"] / pipeline["p50_sec"]
     targets.append(("pipeline p99 / p50", tail, f"≤ {MAX_TAIL_RATIO:g}×", tail <= MAX_TAIL_RATIO))
+    floor = summary[FLOOR_SIDE]["rps"] / summary["forwarder"]["rps"]
     errors = sum(s["non_2xx"] for s in summary.values())
     fake_busiest = max(s["fake_cpu_share"] for s in summary.values())
     saturated = [side for side, s in summary.items() if s["fake_cpu_share"] >= FAKE_SATURATED]
@@ -172,6 +185,9 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
                                  for what, value, _, passed in targets)
               + f"; LiteLLM spends {cpu_ratio:.1f}× the pipeline's CPU per request"
               + f" (PostgreSQL adds {pipeline['database_cpu_us_per_request'] / 1000:.2f} ms to the pipeline's)"
+              + f"; the OpenAI client alone (forwarder through it) {floor:.2f}× the bare forwarder, "
+              f"{summary[FLOOR_SIDE]['cpu_us_per_request'] / 1000:.2f} ms CPU/request"
+              + f"; the pipeline's event loop waited for a core {pipeline['waiting_share']:.0%} of the time"
               + f"; fake LLM at most {fake_busiest:.0%} of a core"
               + (f" (saturated during: {', '.join(saturated)})" if saturated else " (not the bottleneck)")
               + (f"; {errors} non-2xx answers" if errors else "")
@@ -181,20 +197,23 @@ def _result(runs: dict[str, list[dict[str, Any]]], **facts: Any) -> Result:
     passed = all(t[3] for t in targets) and not errors and not saturated and not odd_calls
     return Result("peer and limit", figure, goal, passed,
                   {"sides": summary, "cpu_ratio_litellm": cpu_ratio, "fake_saturated_during": saturated,
+                   "openai_client_floor": floor,
                    "targets": [{"what": w, "figure": v, "goal": g, "passed": p} for w, v, g, p in targets],
-                   "runs": runs, "table": table(summary, targets), **facts})
+                   "runs": runs, "table": table(summary, targets, floor), **facts})
 
 
-def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, str, bool]]) -> str:
-    """The peer table: one line per side, then each target with PASS/FAIL."""
+def table(summary: dict[str, dict[str, Any]], targets: list[tuple[str, float, str, bool]], floor: float) -> str:
+    """The peer table: one line per side, then each target with PASS/FAIL, then the OpenAI client's floor."""
     lines = [f"{'side':<10} | {'req/s':>6} | {'p50':>9} | {'p99':>9} | {'CPU/request':>11} | "
-             f"{'+ PostgreSQL':>12} | fake LLM busy",
-             "-----------+--------+-----------+-----------+-------------+--------------+--------------"]
+             f"{'+ PostgreSQL':>12} | waiting for a core | fake LLM busy",
+             "-----------+--------+-----------+-----------+-------------+--------------+--------------------+--------------"]
     for side, s in summary.items():
         lines.append(f"{side:<10} | {s['rps']:>6.0f} | {s['p50_sec'] * 1000:>6.1f} ms | {s['p99_sec'] * 1000:>6.1f} ms | "
                      f"{s['cpu_us_per_request'] / 1000:>8.2f} ms | "
-                     f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['fake_cpu_share']:.0%} of a core")
+                     f"{s['database_cpu_us_per_request'] / 1000:>9.2f} ms | {s['waiting_share']:>11.0%} of time | "
+                     f"{s['fake_cpu_share']:.0%} of a core")
     lines.append("")
     lines += [f"{what + f' {value:.2f}×':<44} | {goal:<7} | {'PASS' if passed else 'FAIL'}"
               for what, value, goal, passed in targets]
+    lines.append(f"{f'floor: {FLOOR_SIDE} / bare forwarder {floor:.2f}×':<44} | (the OpenAI client's own cost)")
     return "\n".join(lines)

@@ -104,6 +104,16 @@ class Process(harness.Process):
         else:
             self.wait_until_ready(f"http://127.0.0.1:{self.port}{path}", timeout=START_TIMEOUT_SEC, log_line=log_line)
 
+    def waiting_seconds(self) -> float:
+        """Seconds its main thread (a server's event loop) has spent runnable but waiting for a CPU.
+
+        The kernel's run-queue delay (/proc/PID/schedstat, second field): on
+        a shared machine, how much of a slow tail was the process waiting for
+        a core rather than working.
+        """
+        with open(f"/proc/{self.pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[1]) / 1e9
+
 
 def command(name: str, argv: list[str], scratch: Scratch) -> harness.Process:
     """A child that listens on nothing (a load generator), started now; its stdout and stderr apart in scratch."""

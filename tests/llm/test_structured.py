@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx2
 import openai
 import pytest
@@ -13,6 +15,7 @@ from babyshield_chat.llm.schema import strict_json_schema
 from babyshield_chat.llm.structured import (
     InvalidOutput,
     SpendCapReached,
+    completion_of,
     create_openai_client,
     outcome_of,
     reply_object,
@@ -184,6 +187,33 @@ def test_invalid_output_messages_do_not_quote_the_reply() -> None:
     with pytest.raises(InvalidOutput) as caught:
         reply_object(completion("My son Jake, born 2023-04-01, is allergic"))
     assert "Jake" not in str(caught.value)
+
+
+def reply_body(**fields) -> httpx2.Response:
+    body = {**completion('{"summary": "ok"}').model_dump(mode="json"), "usage": {
+        "prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}, **fields}
+    return httpx2.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+
+
+def test_a_reply_becomes_the_completion_the_client_would_build() -> None:
+    reply = completion_of(reply_body())
+    assert isinstance(reply, ChatCompletion)
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (12, 3)
+    assert reply_object(reply) == {"summary": "ok"}
+
+
+def test_a_reply_missing_fields_is_still_read_as_the_client_reads_it() -> None:
+    # No "created" and an unknown finish reason: validation rejects it, the client's construction does not.
+    body = reply_body(created=None)
+    raw = json.loads(body.content)
+    raw["choices"][0]["finish_reason"] = "eos"
+    reply = completion_of(httpx2.Response(200, content=json.dumps(raw).encode()))
+    assert reply_object(reply) == {"summary": "ok"} and reply.usage.prompt_tokens == 12
+
+
+def test_a_reply_that_is_not_json_is_an_error_not_a_completion() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        completion_of(httpx2.Response(200, content=b"<html>bad gateway</html>"))
 
 
 @pytest.mark.parametrize(("kwargs", "bad"), [({"model": " "}, "' '"), ({"max_output_tokens": 0}, "got 0")])

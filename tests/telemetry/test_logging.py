@@ -1,5 +1,6 @@
 """The JSON log stream as an SRE searches it: one object per line, trace ids, no private data."""
 
+import asyncio
 import io
 import json
 import logging
@@ -279,3 +280,63 @@ def test_stdout_and_the_otlp_handler_get_the_same_line(stream):
 
     assert second.getvalue() == stream.getvalue()
     assert json.loads(second.getvalue())["event"] == "chat_request"
+
+
+class CountingStream(io.StringIO):
+    """A stream that remembers what had been flushed: what a reader of stdout would have seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+        self.seen = ""
+
+    def flush(self) -> None:
+        self.flushes += 1
+        self.seen = self.getvalue()
+
+
+@pytest.fixture
+def counting() -> Iterator[CountingStream]:
+    output = CountingStream()
+    handlers = configure_logging(SETTINGS, output)
+    yield output
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+    logging.captureWarnings(False)
+
+
+async def test_lines_of_one_loop_turn_reach_stdout_in_one_flush_before_the_next_turn(counting):
+    for n in range(5):
+        logging.getLogger("t").info("line %d", n)
+    assert counting.flushes == 0
+    await asyncio.sleep(0)
+    assert counting.flushes == 1
+    assert [line["event"] for line in map(json.loads, counting.seen.splitlines())] == [f"line {n}" for n in range(5)]
+
+
+def test_a_line_written_with_no_loop_running_is_flushed_at_once(counting):
+    logging.getLogger("t").info("starting")
+    assert counting.flushes == 1 and json.loads(counting.seen)["event"] == "starting"
+
+
+def test_a_loop_that_stopped_before_its_flush_does_not_hold_back_later_lines(counting):
+    stopped = asyncio.new_event_loop()
+
+    async def log_and_stop() -> None:
+        logging.getLogger("t").info("last line of a loop")
+        stopped.stop()  # the flush scheduled for this turn never runs
+
+    try:
+        stopped.create_task(log_and_stop())
+        stopped.run_forever()
+    finally:
+        stopped.close()
+    assert counting.flushes == 0
+
+    async def log_more() -> None:
+        logging.getLogger("t").info("first line of the next loop")
+        await asyncio.sleep(0)
+
+    asyncio.run(log_more())
+    assert [json.loads(line)["event"] for line in counting.seen.splitlines()] == [
+        "last line of a loop", "first line of the next loop"]

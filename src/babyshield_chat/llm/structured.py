@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 import httpx2
 import openai
+import pydantic_core
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
@@ -55,6 +56,8 @@ __all__ = [
     "StructuredLlm",
     "create_openai_client",
     "outcome_of",
+    "completion_of",
+    "post_completion",
     "reply_object",
 ]
 
@@ -119,7 +122,7 @@ def create_openai_client(
                               http_client=openai.DefaultAioHttpClient(limits=limits))
 
 
-async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_sec: float) -> ChatCompletion:
+async def post_completion(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_sec: float) -> ChatCompletion:
     """`POST /chat/completions` through the client's own `post`.
 
     `client.chat.completions.create` first walks every argument against the
@@ -127,12 +130,18 @@ async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s
     two messages and schema, a quarter of a chat request's CPU here (see
     docs/performance.md). The body is plain JSON already, so it goes straight
     to `post`, the client's documented way to send a request body as is: base
-    URL, bearer auth, timeout, error mapping and `ChatCompletion` parsing stay
-    the client's.
+    URL, bearer auth, timeout and error mapping stay the client's. The reply
+    comes back as the HTTP response and becomes a `ChatCompletion` in
+    `completion_of`.
+
+    The body is handed over as JSON bytes written by pydantic-core: the same
+    bytes the client's own `json.dumps` writes (compact, UTF-8), in 9 instead
+    of 35 µs for our 4.5 kB request; the client's `content` sends them as they are.
     """
     try:
-        return await client.post("/chat/completions", body=request, cast_to=ChatCompletion,
-                                 options={"timeout": timeout_sec, "security": {"bearer_auth": True}})
+        response = await client.post("/chat/completions", content=pydantic_core.to_json(request),
+                                     cast_to=httpx2.Response,
+                                     options={"timeout": timeout_sec, "security": {"bearer_auth": True}})
     except openai.APITimeoutError as exc:
         # The aiohttp transport reports a refused or dropped connection as a
         # connect *timeout*; it is a connection error (outcome, fallback reason).
@@ -145,6 +154,26 @@ async def _create(client: openai.AsyncOpenAI, request: dict[str, Any], timeout_s
         # provider's connection failing, and gets a fallback like one.
         request = httpx2.Request("POST", client.base_url.join("chat/completions"))
         raise openai.APIConnectionError(request=request) from exc
+    return completion_of(response)
+
+
+def completion_of(response: httpx2.Response) -> ChatCompletion:
+    """A successful reply's body as a `ChatCompletion`.
+
+    Validated by pydantic-core from the bytes (5 µs) instead of the client's
+    own unvalidated construction of nested models in Python (100 µs; about a
+    tenth of what the client costs per call, see docs/performance.md). A body
+    that validation rejects, a field missing or of another type, is built the
+    way the client builds it, unvalidated (and a JSON value that is not an
+    object is returned as it is, as the client does), so it fails further on
+    as before; a body that is not JSON raises `JSONDecodeError`, as the
+    client did.
+    """
+    try:
+        return ChatCompletion.model_validate_json(response.content)
+    except ValidationError:
+        data = response.json()
+        return ChatCompletion.construct(**data) if isinstance(data, dict) else data
 
 
 def _is_connection_failure(exc: BaseException) -> bool:
@@ -249,7 +278,7 @@ class StructuredLlm:
         input_tokens = output_tokens = 0
         outcome: LlmOutcome | None = None
         try:
-            completion = await _create(self._client, request, timeout_sec)
+            completion = await post_completion(self._client, request, timeout_sec)
             if completion.usage is not None:
                 input_tokens = completion.usage.prompt_tokens
                 output_tokens = completion.usage.completion_tokens

@@ -168,8 +168,11 @@ ORDER BY group_rank, agency, recall_number
 # Newest first: with several recalls of one code, the latest is the one to act on;
 # of records of one date, the richer source's, then the id, so the order never varies.
 _NEWEST = f"row_number() OVER (ORDER BY recall_date DESC NULLS LAST, {source_rank_sql('source')}, agency, recall_number)"
-_BY_CODES = _whole_groups("upcs && $1::text[]", _NEWEST)
-_BY_MODEL = _whole_groups("model_keys && $1::text[]", _NEWEST)
+# The keys are read through a sub-select so that PostgreSQL keeps one generic plan per
+# connection: given the array itself, it estimates the hits exactly, finds that plan cheaper
+# and re-plans these statements on every call (0.3 ms of its CPU, three quarters of the look-up's).
+_BY_CODES = _whole_groups("upcs && (SELECT $1::text[])", _NEWEST)
+_BY_MODEL = _whole_groups("model_keys && (SELECT $1::text[])", _NEWEST)
 _IN_CATEGORY = _whole_groups(
     "lower(category) LIKE '%' || $1 || '%' OR search_text LIKE '%' || $1 || '%'", _NEWEST
 )

@@ -32,6 +32,7 @@ because validation and provider errors can echo message text or answers.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -221,6 +222,47 @@ class EventLog:
             self._logger.log(level, event, exc_info=exc_info, extra={FIELDS_ATTR: fields}, stacklevel=3)
 
 
+class LoopFlushedStreamHandler(logging.StreamHandler):
+    """A `StreamHandler` that flushes once per event-loop turn instead of once per line.
+
+    Under load one turn of the loop finishes many requests, each writing its
+    `chat_request` line: they now reach stdout in one write, not one each (a
+    flush per line was about 20 µs, a tenth of a blocked request's CPU). A
+    line is still out before the loop does anything else; lines written with
+    no loop running in the thread (start-up, shutdown, other threads) are
+    flushed at once, as before.
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        super().__init__(stream)
+        self._flush_pending_on: asyncio.AbstractEventLoop | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        # A loop that stopped before its flush ran is not waited for: this one flushes.
+        if self._flush_pending_on is not loop:
+            self._flush_pending_on = loop
+            loop.call_soon(self._flush_turn)
+
+    def _flush_turn(self) -> None:
+        self._flush_pending_on = None
+        try:
+            self.flush()
+        except (OSError, ValueError):
+            pass  # stdout closed or broken: there is nowhere left to write
+
+
 def configure_logging(
     settings: TelemetrySettings,
     stream: IO[str] | None = None,
@@ -241,7 +283,7 @@ def configure_logging(
             root.removeHandler(handler)
     formatter = JsonFormatter(service=settings.service_name, version=settings.service_version, env=settings.environment)
     # sys.stdout is looked up now, not at import, so a replaced stdout is honoured.
-    installed: list[logging.Handler] = [logging.StreamHandler(stream if stream is not None else sys.stdout)]
+    installed: list[logging.Handler] = [LoopFlushedStreamHandler(stream if stream is not None else sys.stdout)]
     if otlp_handler is not None:
         installed.append(otlp_handler)
     for handler in installed:
