@@ -19,6 +19,8 @@ small talk. The tools run are then the union of:
 - the age check of a product a category rule concerns (safe sleep, walkers,
   magnets, honey, ...), whatever was asked: "is my drop side crib
   recalled?" also learns that drop-side cribs may not be sold;
+- a scanned product whose name and category no rule knows is checked as
+  the kind the message calls it ("can she sleep in this nest?");
 - a product named in the message but not scanned ("can my baby sleep in a
   rock n play?") is checked by that name, as if scanned with only a name (a
   kind named in passing, "which thermometer is best?", only when a rule is
@@ -101,7 +103,10 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
         # A kind named in passing ("which thermometer is best?") is no product to check, unless a rule is about
         # that kind ("can my baby sleep in a lounger?").
         product = named if named and (not is_category(phrase) or has_category_rule(named)) else None
-    has_facts = stated.child_age is not None or stated.pregnancy is not None or bool(stated.allergies)
+    elif not has_category_rule(product):
+        product = with_kind_from(message, product)
+    has_facts = (stated.child_age is not None or stated.pregnancy is not None or stated.breastfeeding
+                 or bool(stated.allergies))
     talk = kind_of(message, asks_about_product=bool(concerns) or use or (has_facts and product is not None),
                    names_product=product is not None)
     tools: tuple[ToolName, ...] = ()
@@ -109,6 +114,19 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
         tools = tools_for(result.intent, concerns, asks_use=use, product=product, profile=profile, stated=stated)
         talk = None if tools else "no_product"
     return Route(intent=result.intent, concerns=concerns, small_talk=talk, tools=tools, product=product)
+
+
+def with_kind_from(message: str, product: Product) -> Product:
+    """The scanned product, with the kind the message calls it when a rule is about that kind.
+
+    "Can my baby sleep in this nest?" about a product whose name is only a
+    brand ("Cloud Nine") is a question about a nest: the parent knows what it
+    is, and the safe-sleep rules must hear it.
+    """
+    kind = product_phrase(message)
+    if kind is None or not is_category(kind) or not has_category_rule(Product(name=kind)):
+        return product
+    return product.model_copy(update={"category": f"{product.category or ''} {kind}".strip()})
 
 
 def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: bool, product: Product | None,
@@ -134,8 +152,8 @@ def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: 
         names.add("age_check")
     if stated.allergies or stated.asked_allergens:
         names.add("allergen_check")
-    if stated.pregnancy is not None:
-        names.add("pregnancy_check")
+    if stated.pregnancy is not None or stated.breastfeeding:
+        names.add("pregnancy_check")  # which says that breastfeeding is not what it checks
     if not product.ingredients and intent != "ingredient_info":
         names.discard("ingredient_info")  # "what does that label mean?" about a toy has no ingredients to explain
     return tuple(name for name in TOOL_NAMES if name in names)

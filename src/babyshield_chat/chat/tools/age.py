@@ -21,6 +21,7 @@ from babyshield_chat.chat.tools.age_rules import PRODUCT_RULES, CategoryRule, Ru
 from babyshield_chat.chat.tools.child_age import format_age, profile_child_age, whose_age
 from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result
 from babyshield_chat.chat.tools.sleep_rules import SLEEP_RULES
+from babyshield_chat.recalls.spanish_kinds import english_kinds
 
 TOOL_NAME = "age_check"
 
@@ -106,7 +107,8 @@ def check_age(product: Product | None, child_birthdate: dt.date | None, today: d
 def rule_context(product: Product, age: int | None) -> RuleContext:
     """What the category rules look at for `product` and a child of `age` months."""
     return RuleContext(
-        text=fold(f"{product.name or ''} {product.category or ''}"),
+        # Spanish kinds in English ("silla de auto" -> "car seat"): the rules are written once, in English.
+        text=english_kinds(fold(f"{product.name or ''} {product.category or ''}")),
         ingredients=fold(" ; ".join(product.ingredients)),
         age=age,
         age_min=product.age_min_months,
