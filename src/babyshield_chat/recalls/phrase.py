@@ -62,7 +62,8 @@ FILLER: frozenset[str] = frozenset(
     por con sin en al lo le les se ya aun todavia fue son estan tengo tenemos tiene compre compramos
     regalaron retirado retirada retirados retiradas retiro seguro segura seguros peligroso peligrosa
     problema hola gracias si no puedo puede usar usarlo usarla bebe hijo hija mejor mejores cual cuales
-    recomienda recomiendan recomiendas recomendar bueno buena buenos buenas barato barata
+    recomienda recomiendan recomiendas recomendar bueno buena buenos buenas barato barata recien nacido nacida
+    meses mes semanas semana anos ano noche toda todo
     """.split()
 )
 
