@@ -146,7 +146,8 @@ def test_breastfeeding_is_read_and_is_not_a_pregnancy(message) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["is this nursing pillow safe for naps?", "¿el cojín de lactancia es seguro?", "I'm 20 weeks pregnant"]
+    "message", ["is this nursing pillow safe for naps?", "¿el cojín de lactancia es seguro?", "I'm 20 weeks pregnant",
+                "is this bottle ok for my breastfed baby?"]
 )
 def test_a_nursing_pillow_or_a_pregnancy_is_not_breastfeeding(message) -> None:
     assert not breastfeeding_stated(message)

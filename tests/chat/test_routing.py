@@ -87,6 +87,12 @@ def test_a_breastfeeding_question_runs_the_pregnancy_check_which_says_what_it_co
     assert "pregnancy_check" in routed(message, IBUPROFEN).tools
 
 
+def test_a_breastfeeding_question_without_a_product_still_runs_the_check_that_says_what_it_covers() -> None:
+    r = routed("can I drink coffee while breastfeeding?")
+
+    assert r.small_talk is None and r.tools == ("pregnancy_check",)
+
+
 def test_a_product_named_in_the_message_is_checked_by_that_name() -> None:
     r = routed("can my baby sleep in a rock n play?")
 

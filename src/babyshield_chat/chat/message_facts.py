@@ -108,7 +108,7 @@ _PREGNANT = re.compile(
 # Breastfeeding, which is not a pregnancy: "while breastfeeding", "I'm nursing", "durante la lactancia",
 # "amamantando"; not a "nursing pillow" or a "cojín de lactancia", which are products.
 _BREASTFEEDING = re.compile(
-    r"\bbreast\s*-?\s*(?:feed\w*|fed)\b|\bchest\s*-?\s*feeding\b|\blactating\b|\blactation\b(?!\s+(?:pillows?|cookies?))"
+    r"\bbreast\s*-?\s*feed\w*|\bchest\s*-?\s*feeding\b|\blactating\b|\blactation\b(?!\s+(?:pillows?|cookies?))"
     r"|\bnursing\b(?!\s+(?:pillows?|covers?|bras?|pads?|cushions?|chairs?|tops?|stools?|bottles?|home))"
     r"|(?<!cojin de )(?<!almohada de )(?<!cojines de )\blactancia\b|\bamamant\w*|\bdando\s+(?:el\s+)?pecho\b"
     r"|\bdar\s+(?:el\s+)?pecho\b"

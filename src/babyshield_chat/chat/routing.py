@@ -27,7 +27,8 @@ small talk. The tools run are then the union of:
   about that kind: "can she sleep in a lounger?").
 
 Without a product (none scanned, none named) only the recall look-up runs,
-for a recall question (it asks which product); a message whose tools all
+for a recall question (it asks which product), and the pregnancy check for a
+breastfeeding question (it says what it does not cover); a message whose tools all
 need a product gets the `no_product` reply. Small talk runs no tool at all.
 """
 
@@ -134,8 +135,12 @@ def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: 
     """The union of the tools the message needs, in the registry's order (see the module docstring)."""
     names: set[ToolName] = {tool for concern in concerns for tool in TOOLS_BY_INTENT[concern]}
     if product is None:
-        # Without a product only a recall question has an answer ("which product?"); the checks need one.
-        return ("recall_lookup",) if "recall_details" in concerns else ()
+        # Without a product only a recall question has an answer ("which product?"), and a breastfeeding one
+        # ("we check pregnancy, not breastfeeding"); the checks need one.
+        bare: set[ToolName] = {"recall_lookup"} if "recall_details" in concerns else set()
+        if stated.breastfeeding:
+            bare.add("pregnancy_check")
+        return tuple(name for name in TOOL_NAMES if name in bare)
     age_known = stated.child_age is not None or profile.child_birthdate is not None
     allergies_known = bool(profile.allergies or stated.allergies or stated.asked_allergens)
     pregnancy_known = stated.pregnancy is not None or profile.pregnancy_trimester is not None
