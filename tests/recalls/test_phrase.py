@@ -54,6 +54,7 @@ def test_a_shopping_question_names_only_a_kind(question, kind):
         ("¿el cochecito de graco passage tiene retirada?", "graco passage stroller"),
         ("¿la sillita alta peg perego es segura?", "peg perego high chair"),
         ("¿el chupete mam está retirado?", "mam pacifier"),
+        ("¿la silla alta tatamia de peg perego está retirada?", "peg perego tatamia high chair"),
     ],
 )
 def test_a_spanish_kind_is_read_in_english_with_the_noun_last(question, phrase):

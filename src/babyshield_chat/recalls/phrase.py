@@ -187,7 +187,8 @@ def _phrase_in(folded: str) -> str | None:
     tokens, spanish_kinds = translate_tokens(_TOKEN.findall(folded))
     asks = bool(_ASKS_ABOUT_RECALLS.search(folded) or _ASKS_ABOUT_SLEEP.search(folded))
     best: tuple[int, int, int] | None = None  # (score, -start, end) of the chosen run
-    for start, end in _runs(tokens):
+    runs = _runs(tokens)
+    for start, end in runs:
         run = tokens[start:end]
         # "2" in "my 2 month old" is no product; "5x5" beside a name is part of one.
         # Nor is "nap" in "can my baby nap on ...": a word that asks about sleep names nothing on its own.
@@ -208,9 +209,14 @@ def _phrase_in(folded: str) -> str | None:
     if best is None:
         return None
     start, end = -best[1], best[2]
-    kind_end = min(start + spanish_kinds.get(start, end - start), end)
-    # "corralito 4moms breeze" names the 4moms breeze play yard: English names, and the search, end with the noun.
-    return " ".join(tokens[kind_end:end] + tokens[start:kind_end])
+    if start not in spanish_kinds:
+        return " ".join(tokens[start:end])
+    kind_end = min(start + spanish_kinds[start], end)
+    # "corralito 4moms breeze" names the 4moms breeze play yard: English names, and the search, end with the noun;
+    # "la mecedora rock n play de fisher price" puts the maker after "de": it goes first, as in English.
+    maker = next((tokens[s:e] for s, e in runs if s == end + 1 and tokens[end] == "de"
+                  and not any(_is_product_word(t) for t in tokens[s:e])), [])
+    return " ".join(maker + tokens[kind_end:end] + tokens[start:kind_end])
 
 
 def names_product(phrase: str) -> bool:
