@@ -20,6 +20,7 @@ def test_rock_n_play_is_an_inclined_sleeper_banned_by_law(age_result) -> None:
         (Product(name="Padded crib bumper set", category="nursery bedding"), "crib_bumper", "fail"),
         (Product(name="Breathable mesh crib liner"), "crib_bumper", "warn"),
         (Product(name="Anti-roll sleep positioner"), "sleep_positioner", "fail"),
+        (Product(name="Baby reflux wedge pillow"), "sleep_positioner", "fail"),
         (Product(name="Newborn head-shaping pillow"), "infant_pillow", "fail"),
         (Product(name="Boppy newborn lounger"), "not_for_sleep", "warn"),
         (Product(name="Weighted sleep sack 0-6 months"), "weighted_sleep", "warn"),

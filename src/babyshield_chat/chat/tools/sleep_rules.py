@@ -232,7 +232,7 @@ SLEEP_RULES: tuple[CategoryRule, ...] = (
         (SAFE_SLEEP_ACT, AAP_SAFE_SLEEP),
     ),
     CategoryRule(
-        compile_rule(r"\b(?:sleep\s+)?positioners?\b|\bsleep\s+wedges?\b"),
+        compile_rule(r"\b(?:sleep\s+)?positioners?\b|\b(?:sleep|crib|reflux)\s+wedges?\b|\bwedge\s+pillows?\b"),
         _sleep_positioner,
         (FDA_POSITIONERS, AAP_SAFE_SLEEP),
     ),
