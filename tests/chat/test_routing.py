@@ -93,6 +93,12 @@ def test_a_breastfeeding_question_without_a_product_still_runs_the_check_that_sa
     assert r.small_talk is None and r.tools == ("pregnancy_check",)
 
 
+def test_a_bare_name_in_a_sleep_question_is_a_product_only_when_a_sleep_rule_knows_it() -> None:
+    assert routed("can my baby sleep in the dockatot?").product == Product(name="dockatot")
+    assert routed("can my baby sleep in the car?").product is None
+    assert routed("can my baby sleep on the couch?").product is None
+
+
 def test_a_product_named_in_the_message_is_checked_by_that_name() -> None:
     r = routed("can my baby sleep in a rock n play?")
 

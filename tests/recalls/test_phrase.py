@@ -71,7 +71,11 @@ def test_a_spanish_kind_alone_is_a_category(question, kind):
                                                   ("¿mi bebé de 3 meses puede dormir en el boppy?", "boppy"),
                                                   ("can my baby nap on the nursing pillow?", "nursing pillow")])
 def test_a_sleep_question_names_the_product_it_asks_about(question, phrase):
-    assert product_phrase(question) == phrase
+    assert product_phrase(question, sleep_names=True) == phrase
+
+
+def test_a_bare_name_in_a_sleep_question_is_only_a_candidate_when_asked_for():
+    assert product_phrase("can my baby sleep in the dockatot?") is None
 
 
 def test_the_phrase_with_a_product_word_wins_over_other_words():

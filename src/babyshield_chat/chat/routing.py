@@ -104,6 +104,10 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
         # A kind named in passing ("which thermometer is best?") is no product to check, unless a rule is about
         # that kind ("can my baby sleep in a lounger?").
         product = named if named and (not is_category(phrase) or has_category_rule(named)) else None
+        if product is None and asks_sleep(message):
+            # "can my baby sleep in the dockatot?": a bare name a safe-sleep rule knows ("the car" it does not).
+            bare = product_phrase(message, sleep_names=True)
+            product = Product(name=bare) if bare and has_category_rule(Product(name=bare)) else None
     elif not has_category_rule(product):
         product = with_kind_from(message, product)
     has_facts = (stated.child_age is not None or stated.pregnancy is not None or stated.breastfeeding
