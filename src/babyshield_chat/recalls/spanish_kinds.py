@@ -11,7 +11,9 @@ sits, so that the product phrase can put the noun last, as English names do
 and the search expects (`recalls.search`: the last word is the noun).
 
 Only words that name a kind of product are here, never brands or product
-names; regional variants (Mexico, Spain, the rest of Latin America) are
+names, nor words that are also everyday adjectives or objects ("cómoda" is
+"comfortable" as often as "dresser", "cargador" a phone charger as often as a
+baby carrier, "tina" a name); regional variants (Mexico, Spain, the rest of Latin America) are
 listed side by side. Matching is on folded text (no accents, lower case).
 """
 
@@ -60,7 +62,7 @@ KINDS: dict[str, str] = {
     "juguete": "toy", "juguetes": "toy", "sonaja": "rattle", "sonajero": "rattle", "peluche": "plush toy",
     "pijama": "pajamas", "pijamas": "pajamas", "mameluco": "pajamas", "ropa de dormir": "sleepwear",
     "triciclo": "tricycle", "bicicleta": "bicycle", "casco": "helmet", "puerta de seguridad": "safety gate",
-    "reja de seguridad": "safety gate", "comoda": "dresser", "cajonera": "dresser", "cambiador": "changing table",
+    "reja de seguridad": "safety gate", "cajonera": "dresser", "cambiador": "changing table",
     "mesa cambiadora": "changing table", "bolitas de gel": "water beads", "imanes": "magnets",
 }
 
