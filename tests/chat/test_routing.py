@@ -95,6 +95,7 @@ def test_a_breastfeeding_question_without_a_product_still_runs_the_check_that_sa
 
 def test_a_bare_name_in_a_sleep_question_is_a_product_only_when_a_sleep_rule_knows_it() -> None:
     assert routed("can my baby sleep in the dockatot?").product == Product(name="dockatot")
+    assert routed("¿puede dormir con saco de dormir con peso?").product == Product(name="weighted sleep sack")
     assert routed("can my baby sleep in the car?").product is None
     assert routed("can my baby sleep on the couch?").product is None
 

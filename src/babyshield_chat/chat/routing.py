@@ -41,7 +41,7 @@ from babyshield_chat.chat.intents import IntentResult
 from babyshield_chat.chat.model import Product, Profile, Stated
 from babyshield_chat.chat.small_talk import SmallTalk, kind_of
 from babyshield_chat.chat.text import fold
-from babyshield_chat.chat.tools.age import has_category_rule
+from babyshield_chat.chat.tools.age import has_category_rule, kind_named_in
 from babyshield_chat.chat.tools.registry import TOOLS_BY_INTENT
 from babyshield_chat.recalls.phrase import is_category, product_phrase
 from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleIntent, ToolName
@@ -105,9 +105,9 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
         # that kind ("can my baby sleep in a lounger?").
         product = named if named and (not is_category(phrase) or has_category_rule(named)) else None
         if product is None and asks_sleep(message):
-            # "can my baby sleep in the dockatot?": a bare name a safe-sleep rule knows ("the car" it does not).
-            bare = product_phrase(message, sleep_names=True)
-            product = Product(name=bare) if bare and has_category_rule(Product(name=bare)) else None
+            # "can my baby sleep in the dockatot?", "... in a weighted sleep sack?": a name or kind a rule knows.
+            kind = kind_named_in(message)
+            product = Product(name=kind) if kind else None
     elif not has_category_rule(product):
         product = with_kind_from(message, product)
     has_facts = (stated.child_age is not None or stated.pregnancy is not None or stated.breastfeeding

@@ -109,8 +109,7 @@ _ASKS_ABOUT_RECALLS = re.compile(
     r"\b(?:rec+al+\w*|safe\w*|unsafe|danger\w*|hazard\w*|problem\w*|issue\w*|defect\w*|ok|okay|"
     r"retirad\w*|segur\w*|peligr\w*)\b"
 )
-# Words that ask about sleep: with `sleep_names`, a bare name after "the" / "el" in such a question is a
-# candidate product ("can my baby sleep in the dockatot?", "¿puede dormir en el boppy?").
+# Words that ask about sleep, which name no product ("can my baby nap on ...").
 _ASKS_ABOUT_SLEEP = re.compile(r"\b(?:sleep\w*|slept|nap|naps|napping|dormir|duerm\w*|siesta)\b")
 _CONNECTORS = frozenset({"'n", "'n'", "n'", "n", "and", "&", "+", "y"})
 _TOKEN = re.compile(r"'n'?|n'|&|\+|[a-z0-9]+(?:'[a-z]+)?(?:[-\u00d7][a-z0-9]+)*")
@@ -153,23 +152,20 @@ def _runs(tokens: list[str]) -> list[tuple[int, int]]:
 _SENTENCE = re.compile(r"[^.?!;\n]+[.?!;\n]*")
 
 
-def product_phrase(question: str, *, sleep_names: bool = False) -> str | None:
+def product_phrase(question: str) -> str | None:
     """The product the question names, as typed (folded), or None when it names none.
 
     The sentence that asks about recalls or safety is read first: in "is the
     peloton tread+ recalled? my toddler plays near it" the product is in the
-    question, not in what follows it. With `sleep_names`, a question about
-    sleep asks about a bare name as a recall question does ("can she sleep
-    in the dockatot?" -> "dockatot"); so does "sleep in the car" -> "car",
-    so the caller keeps such a name only when it knows it (a safe-sleep rule).
+    question, not in what follows it.
     """
     folded = fold(question)
     asking = [s for s in _SENTENCE.findall(folded) if _ASKS_ABOUT_RECALLS.search(s)]
     if asking and len(asking[0]) < len(folded):
-        found = _phrase_in(asking[0], sleep_names)
+        found = _phrase_in(asking[0])
         if found is not None:
             return found
-    return _phrase_in(folded, sleep_names)
+    return _phrase_in(folded)
 
 
 # Words that may sit between a bare brand and the word that asks ("was bumbo ever recalled", "¿graco está
@@ -185,10 +181,10 @@ def _asks_next(tokens: list[str], end: int) -> bool:
     return end < len(tokens) and _ASKS_ABOUT_RECALLS.fullmatch(tokens[end]) is not None
 
 
-def _phrase_in(folded: str, sleep_names: bool = False) -> str | None:
+def _phrase_in(folded: str) -> str | None:
     # Spanish kinds in English ("corralito" -> "play yard"), noted so that the noun goes last below.
     tokens, spanish_kinds = translate_tokens(_TOKEN.findall(folded))
-    asks = bool(_ASKS_ABOUT_RECALLS.search(folded) or (sleep_names and _ASKS_ABOUT_SLEEP.search(folded)))
+    asks = bool(_ASKS_ABOUT_RECALLS.search(folded))
     best: tuple[int, int, int] | None = None  # (score, -start, end) of the chosen run
     runs = _runs(tokens)
     for start, end in runs:

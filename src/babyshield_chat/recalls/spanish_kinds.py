@@ -38,6 +38,8 @@ KINDS: dict[str, str] = {
     "cojin de lactancia": "nursing pillow", "almohada de lactancia": "nursing pillow",
     "almohada para bebe": "baby pillow", "almohada de bebe": "baby pillow",
     "saco de dormir": "sleep sack", "sacos de dormir": "sleep sack",
+    "saco de dormir con peso": "weighted sleep sack", "saco con peso": "weighted sleep sack",
+    "manta con peso": "weighted blanket", "manta pesada": "weighted blanket", "cobija con peso": "weighted blanket",
     # sitting and moving
     "silla de auto": "car seat", "sillas de auto": "car seat", "silla para auto": "car seat",
     "silla de coche": "car seat", "silla para coche": "car seat", "asiento de auto": "car seat",

@@ -75,6 +75,7 @@ def test_an_inclined_infant_sleeper_is_the_banned_kind_not_the_flat_one(age_stat
         (Product(name="Protector de cuna acolchado"), "crib_bumper"),
         (Product(name="Posicionador para dormir"), "sleep_positioner"),
         (Product(name="Moisés de mimbre"), "bassinet_outgrown"),
+        (Product(name="Saco de dormir con peso"), "weighted_sleep"),
     ],
 )
 def test_spanish_product_names_meet_the_same_rules(age_statuses, product: Product, check: str) -> None:

@@ -115,6 +115,17 @@ def rule_context(product: Product, age: int | None) -> RuleContext:
     )
 
 
+def kind_named_in(message: str) -> str | None:
+    """The words of `message` a category rule is about ("dockatot", "weighted sleep sack", "boppy"), or None.
+
+    For a message that names no product the phrase rules can find: "can my
+    baby sleep in the dockatot?", "¿puede dormir con saco de dormir con peso?".
+    """
+    text = english_kinds(fold(message))
+    found = (rule.pattern.search(text) for rule in RULES if not rule.on_ingredients)
+    return next((match.group(0).strip() for match in found if match), None)
+
+
 def has_category_rule(product: Product) -> bool:
     """Whether any category rule (safe sleep, walkers, honey, ...) concerns `product`."""
     ctx = rule_context(product, None)
