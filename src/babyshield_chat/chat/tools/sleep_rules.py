@@ -244,8 +244,8 @@ SLEEP_RULES: tuple[CategoryRule, ...] = (
         (AAP_SAFE_SLEEP,),
     ),
     CategoryRule(
-        compile_rule(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b|\bnests?\b|\bdock-?a-?tot\b"
-                     r"|\b(?:baby|sleep|sleeping|infant|newborn)\s+pods?\b"),
+        compile_rule(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b|\bnests?\b"
+                     r"|\bdock-?a-?tot\b|\b(?:baby|sleep|sleeping|infant|newborn)\s+pods?\b"),
         _lounger,
         (AAP_SAFE_SLEEP,),
     ),
