@@ -292,3 +292,41 @@ async def test_a_recall_titled_with_safe_in_its_name_is_not_a_safety_claim(apps,
 
     assert body["synthesizer"] == "llm"
     assert first(body).startswith("There is a recall of Britax B-Safe 35")
+
+
+# --- Spanish kind words, breastfeeding, sleep products known by their kind ---
+
+
+async def test_a_spanish_kind_word_finds_the_recall_the_english_name_finds(client):
+    spanish = await ask(client, "el corralito 4moms breeze tiene retirada?", locale="es-US")
+    english = await ask(client, "is the 4moms breeze playard sheet recalled?")
+
+    assert first(spanish).startswith("Hay una retirada de “Thorley Industries 4moms breeze Cotton Jersey Playard")
+    assert [e["id"] for e in spanish["answer"]["evidence"] if e["type"] == "recall"][:1] == \
+        [e["id"] for e in english["answer"]["evidence"] if e["type"] == "recall"][:1]
+
+
+async def test_a_spanish_sleep_question_about_a_brand_is_answered_as_the_english_one(client):
+    body = await ask(client, "¿mi bebé de 3 meses puede dormir en el boppy?", locale="es-US")
+
+    assert first(body).startswith("No, deje de usarlo: hay una retirada tras 8 muertes notificadas")
+    assert "age_check" in tools(body)
+
+
+async def test_a_breastfeeding_question_gets_no_pregnancy_guidance_even_with_a_pregnancy_profile(client):
+    await put_profile(client, pregnancy_trimester=3)
+
+    body = await ask(client, "can I take this while breastfeeding?", product=IBUPROFEN)
+
+    assert first(body).startswith("We check products against pregnancy guidance, not breastfeeding")
+    assert "pharmacist" in first(body) and "LactMed" in first(body)
+    assert "20 weeks" not in text(body) and "avoid in pregnancy" not in text(body).lower()
+    assert {c["name"]: c["status"] for c in body["answer"]["checks"]}.get("breastfeeding") == "unknown"
+
+
+async def test_a_lounger_known_only_by_its_kind_is_no_for_sleep(client):
+    by_brand = await ask(client, "can my baby sleep in the dockatot?")
+    by_kind = await ask(client, "can my newborn sleep in this nest?", product={"name": "Cloud Nine Snuggle"})
+
+    for body in (by_brand, by_kind):
+        assert first(body).startswith("No: nursing pillows, loungers and nests are not safe for sleep")

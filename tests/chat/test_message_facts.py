@@ -7,6 +7,7 @@ import pytest
 from babyshield_chat.chat.message_facts import (
     allergens_asked,
     allergies_stated,
+    breastfeeding_stated,
     child_age_stated,
     pregnancy_stated,
     read_message,
@@ -132,6 +133,24 @@ def test_an_allergen_both_stated_and_asked_about_is_an_allergy() -> None:
     stated = read_message("my son is allergic to milk - does it have milk?")
 
     assert stated.allergies == ["milk"] and stated.asked_allergens == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["can I take this while breastfeeding?", "is advil ok when breast feeding", "I'm nursing, is this ok?",
+     "safe while lactating?", "¿puedo tomarlo durante la lactancia?", "estoy amamantando", "le estoy dando pecho"],
+)
+def test_breastfeeding_is_read_and_is_not_a_pregnancy(message) -> None:
+    assert breastfeeding_stated(message)
+    assert read_message(message).breastfeeding and read_message(message).pregnancy is None
+
+
+@pytest.mark.parametrize(
+    "message", ["is this nursing pillow safe for naps?", "¿el cojín de lactancia es seguro?", "I'm 20 weeks pregnant",
+                "is this bottle ok for my breastfed baby?"]
+)
+def test_a_nursing_pillow_or_a_pregnancy_is_not_breastfeeding(message) -> None:
+    assert not breastfeeding_stated(message)
 
 
 def test_a_message_with_nothing_to_read_states_nothing() -> None:

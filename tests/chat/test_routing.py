@@ -71,6 +71,35 @@ def test_a_banned_kind_of_product_gets_the_age_check_whatever_is_asked() -> None
     assert "age_check" in routed("is it recalled?", Product(name="Stork Craft drop-side crib")).tools
 
 
+def test_a_scanned_brand_is_checked_as_the_kind_the_message_calls_it() -> None:
+    r = routed("can my newborn sleep in this nest?", Product(name="Cloud Nine Snuggle"))
+
+    assert r.product == Product(name="Cloud Nine Snuggle", category="nest")
+    assert "age_check" in r.tools
+
+
+def test_a_kind_no_rule_is_about_leaves_the_scanned_product_as_it_is() -> None:
+    assert routed("is this thermometer ok?", Product(name="Acme Turbo")).product == Product(name="Acme Turbo")
+
+
+@pytest.mark.parametrize("message", ["can I take this while breastfeeding?", "¿puedo tomarlo durante la lactancia?"])
+def test_a_breastfeeding_question_runs_the_pregnancy_check_which_says_what_it_covers(message) -> None:
+    assert "pregnancy_check" in routed(message, IBUPROFEN).tools
+
+
+def test_a_breastfeeding_question_without_a_product_still_runs_the_check_that_says_what_it_covers() -> None:
+    r = routed("can I drink coffee while breastfeeding?")
+
+    assert r.small_talk is None and r.tools == ("pregnancy_check",)
+
+
+def test_a_bare_name_in_a_sleep_question_is_a_product_only_when_a_sleep_rule_knows_it() -> None:
+    assert routed("can my baby sleep in the dockatot?").product == Product(name="dockatot")
+    assert routed("¿puede dormir con saco de dormir con peso?").product == Product(name="weighted sleep sack")
+    assert routed("can my baby sleep in the car?").product is None
+    assert routed("can my baby sleep on the couch?").product is None
+
+
 def test_a_product_named_in_the_message_is_checked_by_that_name() -> None:
     r = routed("can my baby sleep in a rock n play?")
 

@@ -16,7 +16,7 @@ from babyshield_chat.recalls.phrase import is_category, product_phrase
         ("any recalls on the 4moms mamaroo swing?", "4moms mamaroo swing"),
         ("How is the Boppy newborn lounger?", "boppy newborn lounger"),
         ("my sister gave us her old Peg Perego Tatamia high chair, is it ok?", "peg perego tatamia high chair"),
-        ("¿Está retirada la cuna Stork Craft?", "cuna stork craft"),
+        ("¿Está retirada la cuna Stork Craft?", "stork craft crib"),
         ("similac alimentum recall", "similac alimentum"),
         ("is similac alimentum recalled?", "similac alimentum"),
         ("was bumbo ever recalled", "bumbo"),
@@ -44,6 +44,31 @@ def test_chit_chat_and_pronouns_name_no_product(question):
                                                 ("which car seat do you recommend?", "car seat")])
 def test_a_shopping_question_names_only_a_kind(question, kind):
     assert product_phrase(question) == kind and is_category(kind)
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("el corralito 4moms breeze tiene retirada?", "4moms breeze play yard"),
+        ("¿la silla de auto graco snugride está retirada?", "graco snugride car seat"),
+        ("¿el cochecito de graco passage tiene retirada?", "graco passage stroller"),
+        ("¿la sillita alta peg perego es segura?", "peg perego high chair"),
+        ("¿el chupete mam está retirado?", "mam pacifier"),
+        ("¿la silla alta tatamia de peg perego está retirada?", "peg perego tatamia high chair"),
+    ],
+)
+def test_a_spanish_kind_is_read_in_english_with_the_noun_last(question, phrase):
+    assert product_phrase(question) == phrase
+
+
+@pytest.mark.parametrize(("question", "kind"), [("¿qué cuna me recomiendan?", "crib"),
+                                                ("¿cuál es la mejor carriola?", "stroller")])
+def test_a_spanish_kind_alone_is_a_category(question, kind):
+    assert product_phrase(question) == kind and is_category(kind)
+
+
+def test_a_word_that_asks_about_sleep_names_no_product():
+    assert product_phrase("is it ok for baby nap on the nursing pillow?") == "nursing pillow"
 
 
 def test_the_phrase_with_a_product_word_wins_over_other_words():

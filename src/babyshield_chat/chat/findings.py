@@ -263,6 +263,9 @@ def _allergen_finding(check: Check, result: ToolResult, language: Language) -> F
 
 def _pregnancy_finding(check: Check, result: ToolResult, language: Language) -> Finding:
     detail = localized_detail(check, result, language)
+    if check.name == "breastfeeding":
+        # Said as it is: "we check pregnancy, not breastfeeding", not "we could not check everything".
+        return _finding("unchecked", "unknown", check, result, first_sentence_of(detail), first_sentence_of(detail))
     if check.status == "fail":
         return _finding("pregnancy", "no", check, result, _opened(say.NO, detail, language), first_sentence_of(detail))
     return _graded(check, result, detail, language)

@@ -105,6 +105,15 @@ _PREGNANT = re.compile(
     r"|(?<!no estoy )\bembarazada\b|\bembarazo\b"
 )
 
+# Breastfeeding, which is not a pregnancy: "while breastfeeding", "I'm nursing", "durante la lactancia",
+# "amamantando"; not a "nursing pillow" or a "cojín de lactancia", which are products.
+_BREASTFEEDING = re.compile(
+    r"\bbreast\s*-?\s*feed\w*|\bchest\s*-?\s*feeding\b|\blactating\b|\blactation\b(?!\s+(?:pillows?|cookies?))"
+    r"|\bnursing\b(?!\s+(?:pillows?|covers?|bras?|pads?|cushions?|chairs?|tops?|stools?|bottles?|home))"
+    r"|(?<!cojin de )(?<!almohada de )(?<!cojines de )\blactancia\b|\bamamant\w*|\bdando\s+(?:el\s+)?pecho\b"
+    r"|\bdar\s+(?:el\s+)?pecho\b"
+)
+
 # Allergies the message states ("my son is allergic to milk").
 _STATED_ALLERGIES = tuple(
     re.compile(pattern)
@@ -141,7 +150,7 @@ def read_message(message: str) -> Stated:
     allergies = allergies_stated(folded)
     asked = [a for a in allergens_asked(folded) if not _same_allergen(a, allergies)]
     return Stated(child_age=child_age_stated(folded), pregnancy=pregnancy_stated(folded), allergies=allergies,
-                  asked_allergens=asked)
+                  asked_allergens=asked, breastfeeding=breastfeeding_stated(folded))
 
 
 def _number(text: str) -> float | None:
@@ -187,6 +196,11 @@ def trimester_of(weeks: int) -> int:
     if weeks >= THIRD_TRIMESTER_WEEK:
         return 3
     return 2 if weeks >= SECOND_TRIMESTER_WEEK else 1
+
+
+def breastfeeding_stated(message: str) -> bool:
+    """Whether the message asks as a breastfeeding parent ("can I take this while nursing?")."""
+    return bool(_BREASTFEEDING.search(fold(message)))
 
 
 def pregnancy_stated(message: str) -> Pregnancy | None:

@@ -106,13 +106,16 @@ class Stated(_Frozen):
 
     `allergies` are the child's allergies as the parent wrote them ("dairy");
     `asked_allergens` are allergens the question asks about without calling
-    them an allergy ("does it have soy?").
+    them an allergy ("does it have soy?"). `breastfeeding` says the question
+    is about breastfeeding ("while breastfeeding", "durante la lactancia"),
+    which is not a pregnancy.
     """
 
     child_age: ChildAge | None = None
     pregnancy: Pregnancy | None = None
     allergies: list[str] = Field(default_factory=list)
     asked_allergens: list[str] = Field(default_factory=list)
+    breastfeeding: bool = False
 
 
 class Check(_Frozen):

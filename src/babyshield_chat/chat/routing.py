@@ -19,13 +19,16 @@ small talk. The tools run are then the union of:
 - the age check of a product a category rule concerns (safe sleep, walkers,
   magnets, honey, ...), whatever was asked: "is my drop side crib
   recalled?" also learns that drop-side cribs may not be sold;
+- a scanned product whose name and category no rule knows is checked as
+  the kind the message calls it ("can she sleep in this nest?");
 - a product named in the message but not scanned ("can my baby sleep in a
   rock n play?") is checked by that name, as if scanned with only a name (a
   kind named in passing, "which thermometer is best?", only when a rule is
   about that kind: "can she sleep in a lounger?").
 
 Without a product (none scanned, none named) only the recall look-up runs,
-for a recall question (it asks which product); a message whose tools all
+for a recall question (it asks which product), and the pregnancy check for a
+breastfeeding question (it says what it does not cover); a message whose tools all
 need a product gets the `no_product` reply. Small talk runs no tool at all.
 """
 
@@ -38,7 +41,7 @@ from babyshield_chat.chat.intents import IntentResult
 from babyshield_chat.chat.model import Product, Profile, Stated
 from babyshield_chat.chat.small_talk import SmallTalk, kind_of
 from babyshield_chat.chat.text import fold
-from babyshield_chat.chat.tools.age import has_category_rule
+from babyshield_chat.chat.tools.age import has_category_rule, kind_named_in
 from babyshield_chat.chat.tools.registry import TOOLS_BY_INTENT
 from babyshield_chat.recalls.phrase import is_category, product_phrase
 from babyshield_chat.vocabulary import TOOL_NAMES, UNCLEAR_INTENT, Intent, RuleIntent, ToolName
@@ -101,7 +104,14 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
         # A kind named in passing ("which thermometer is best?") is no product to check, unless a rule is about
         # that kind ("can my baby sleep in a lounger?").
         product = named if named and (not is_category(phrase) or has_category_rule(named)) else None
-    has_facts = stated.child_age is not None or stated.pregnancy is not None or bool(stated.allergies)
+        if product is None and asks_sleep(message):
+            # "can my baby sleep in the dockatot?", "... in a weighted sleep sack?": a name or kind a rule knows.
+            kind = kind_named_in(message)
+            product = Product(name=kind) if kind else None
+    elif not has_category_rule(product):
+        product = with_kind_from(message, product)
+    has_facts = (stated.child_age is not None or stated.pregnancy is not None or stated.breastfeeding
+                 or bool(stated.allergies))
     talk = kind_of(message, asks_about_product=bool(concerns) or use or (has_facts and product is not None),
                    names_product=product is not None)
     tools: tuple[ToolName, ...] = ()
@@ -111,13 +121,30 @@ def route(result: IntentResult, message: str, product: Product | None, profile: 
     return Route(intent=result.intent, concerns=concerns, small_talk=talk, tools=tools, product=product)
 
 
+def with_kind_from(message: str, product: Product) -> Product:
+    """The scanned product, with the kind the message calls it when a rule is about that kind.
+
+    "Can my baby sleep in this nest?" about a product whose name is only a
+    brand ("Cloud Nine") is a question about a nest: the parent knows what it
+    is, and the safe-sleep rules must hear it.
+    """
+    kind = product_phrase(message)
+    if kind is None or not is_category(kind) or not has_category_rule(Product(name=kind)):
+        return product
+    return product.model_copy(update={"category": f"{product.category or ''} {kind}".strip()})
+
+
 def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: bool, product: Product | None,
               profile: Profile, stated: Stated) -> tuple[ToolName, ...]:
     """The union of the tools the message needs, in the registry's order (see the module docstring)."""
     names: set[ToolName] = {tool for concern in concerns for tool in TOOLS_BY_INTENT[concern]}
     if product is None:
-        # Without a product only a recall question has an answer ("which product?"); the checks need one.
-        return ("recall_lookup",) if "recall_details" in concerns else ()
+        # Without a product only a recall question has an answer ("which product?"), and a breastfeeding one
+        # ("we check pregnancy, not breastfeeding"); the checks need one.
+        bare: set[ToolName] = {"recall_lookup"} if "recall_details" in concerns else set()
+        if stated.breastfeeding:
+            bare.add("pregnancy_check")
+        return tuple(name for name in TOOL_NAMES if name in bare)
     age_known = stated.child_age is not None or profile.child_birthdate is not None
     allergies_known = bool(profile.allergies or stated.allergies or stated.asked_allergens)
     pregnancy_known = stated.pregnancy is not None or profile.pregnancy_trimester is not None
@@ -134,8 +161,8 @@ def tools_for(intent: RuleIntent, concerns: frozenset[RuleIntent], *, asks_use: 
         names.add("age_check")
     if stated.allergies or stated.asked_allergens:
         names.add("allergen_check")
-    if stated.pregnancy is not None:
-        names.add("pregnancy_check")
+    if stated.pregnancy is not None or stated.breastfeeding:
+        names.add("pregnancy_check")  # which says that breastfeeding is not what it checks
     if not product.ingredients and intent != "ingredient_info":
         names.discard("ingredient_info")  # "what does that label mean?" about a toy has no ingredients to explain
     return tuple(name for name in TOOL_NAMES if name in names)

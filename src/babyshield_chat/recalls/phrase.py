@@ -34,6 +34,7 @@ import re
 from babyshield_chat.chat.text import fold
 
 from babyshield_chat.recalls.normalise import singular
+from babyshield_chat.recalls.spanish_kinds import translate_tokens
 
 #: Words that never belong to a product name in a question.
 FILLER: frozenset[str] = frozenset(
@@ -60,7 +61,9 @@ FILLER: frozenset[str] = frozenset(
     es esta este estos estas el la los las un una unos unas de del que mi mis tu su nuestro nuestra para
     por con sin en al lo le les se ya aun todavia fue son estan tengo tenemos tiene compre compramos
     regalaron retirado retirada retirados retiradas retiro seguro segura seguros peligroso peligrosa
-    problema hola gracias si no puedo puede usar usarlo usarla bebe hijo hija
+    problema hola gracias si no puedo puede usar usarlo usarla bebe hijo hija mejor mejores cual cuales
+    recomienda recomiendan recomiendas recomendar bueno buena buenos buenas barato barata recien nacido nacida
+    meses mes semanas semana anos ano noche toda todo
     """.split()
 )
 
@@ -77,7 +80,7 @@ PRODUCT_NOUNS: frozenset[str] = frozenset(
     kitchen playhouse tent slide trampoline atv vehicle lamp light nightlight heater humidifier thermometer
     cabinet lock latch blind shade cord bag backpack straw necklace bracelet jewelry pendant charm crayon
     costume mobile entertainer exersaucer playmat mat cot harness clip mirror headband cover gear tumbler
-    sippy stander saucer soothe play
+    sippy stander saucer soothe play positioner wedge cosleeper
     cuna cochecito silla asiento juguete chupete biberon portabebes andadera columpio moises colchon
     """.split()
 )
@@ -106,6 +109,8 @@ _ASKS_ABOUT_RECALLS = re.compile(
     r"\b(?:rec+al+\w*|safe\w*|unsafe|danger\w*|hazard\w*|problem\w*|issue\w*|defect\w*|ok|okay|"
     r"retirad\w*|segur\w*|peligr\w*)\b"
 )
+# Words that ask about sleep, which name no product ("can my baby nap on ...").
+_ASKS_ABOUT_SLEEP = re.compile(r"\b(?:sleep\w*|slept|nap|naps|napping|dormir|duerm\w*|siesta)\b")
 _CONNECTORS = frozenset({"'n", "'n'", "n'", "n", "and", "&", "+", "y"})
 _TOKEN = re.compile(r"'n'?|n'|&|\+|[a-z0-9]+(?:'[a-z]+)?(?:[-\u00d7][a-z0-9]+)*")
 
@@ -177,13 +182,17 @@ def _asks_next(tokens: list[str], end: int) -> bool:
 
 
 def _phrase_in(folded: str) -> str | None:
-    tokens = _TOKEN.findall(folded)
+    # Spanish kinds in English ("corralito" -> "play yard"), noted so that the noun goes last below.
+    tokens, spanish_kinds = translate_tokens(_TOKEN.findall(folded))
     asks = bool(_ASKS_ABOUT_RECALLS.search(folded))
     best: tuple[int, int, int] | None = None  # (score, -start, end) of the chosen run
-    for start, end in _runs(tokens):
+    runs = _runs(tokens)
+    for start, end in runs:
         run = tokens[start:end]
         # "2" in "my 2 month old" is no product; "5x5" beside a name is part of one.
-        substantive = [t for t in run if t not in _CONNECTORS and t not in SOFT_WORDS and any(c.isalpha() for c in t)]
+        # Nor is "nap" in "can my baby nap on ...": a word that asks about sleep names nothing on its own.
+        substantive = [t for t in run if t not in _CONNECTORS and t not in SOFT_WORDS and any(c.isalpha() for c in t)
+                       and not _ASKS_ABOUT_SLEEP.fullmatch(t)]
         if not substantive:
             continue
         if any(_is_product_word(t) for t in run):
@@ -198,8 +207,15 @@ def _phrase_in(folded: str) -> str | None:
             best = (score, -start, end)
     if best is None:
         return None
-    start = -best[1]
-    return " ".join(tokens[start : best[2]])
+    start, end = -best[1], best[2]
+    if start not in spanish_kinds:
+        return " ".join(tokens[start:end])
+    kind_end = min(start + spanish_kinds[start], end)
+    # "corralito 4moms breeze" names the 4moms breeze play yard: English names, and the search, end with the noun;
+    # "la mecedora rock n play de fisher price" puts the maker after "de": it goes first, as in English.
+    maker = next((tokens[s:e] for s, e in runs if s == end + 1 and tokens[end] == "de"
+                  and not any(_is_product_word(t) for t in tokens[s:e])), [])
+    return " ".join(maker + tokens[kind_end:end] + tokens[start:kind_end])
 
 
 def names_product(phrase: str) -> bool:

@@ -8,7 +8,8 @@ crib") and an optional brand from the scanned product. Three steps:
    minus filler words) is looked up in `recall_terms`. A word the data does
    not know is replaced by its nearest known spelling by trigram similarity
    ("fischer" -> "fisher") when that is close enough. Two adjacent words whose
-   joined form is known ("high chair" -> "highchair") may match that form.
+   joined form is known ("high chair" -> "highchair"; "play yard" also
+   "playard", `SEAM_SPELLINGS`) may match that form.
    Without a product brand, a run of one to three words whose joined form is a
    brand key in `recall_brands`, and is used as a brand in most records that
    contain it ("fisher price", "stork craft", "graco"; not "baby"), is taken
@@ -81,6 +82,10 @@ DEFAULT_LIMIT = 5
 #: "baby", "infant", "kids" describe more than they name ("baby lounger" is a
 #: Boppy "Newborn Lounger"): they count this much of a word's weight.
 SOFT_WORD_SCALE = 0.25
+
+#: One-word spellings of a two-word name that drop the letter at the seam ("play yard" is also "playard"),
+#: besides the plain join ("playyard").
+SEAM_SPELLINGS: dict[str, str] = {"playyard": "playard"}
 
 #: Words that never identify a product in a name search.
 FILLER_WORDS: frozenset[str] = frozenset(
@@ -190,6 +195,7 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
     windows = brand_windows(phrase)
     tokens = phrase_words(phrase)
     joins = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    joins += [SEAM_SPELLINGS[j] for j in joins if j in SEAM_SPELLINGS]
     rows = await conn.fetch(
         _VOCABULARY, tokens, joins, [k for _, _, k in windows], MIN_RESPELL_CHARS, MAX_RESPELL_LENGTH_CHANGE
     )
@@ -234,7 +240,8 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
             lexemes, df = [fixes[word][0]], fixes[word][1]
         neighbours = (tokens[index - 1] + word if index else None,
                       word + tokens[index + 1] if index + 1 < len(tokens) else None)
-        lexemes += [pair for pair in neighbours if pair and pair in known]
+        spellings = [spelling for pair in neighbours if pair for spelling in (pair, SEAM_SPELLINGS.get(pair))]
+        lexemes += [spelling for spelling in spellings if spelling and spelling in known]
         scale = SOFT_WORD_SCALE if word in SOFT_WORDS else 1.0
         units.append(Unit(word=word, lexemes=tuple(dict.fromkeys(lexemes)), weight=scale * weight(df)))
     return Plan(units=tuple(units), brand=given_brand or (detected[2] if detected else None), text=clean(text))

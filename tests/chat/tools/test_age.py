@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from babyshield_chat.chat.model import ChildAge, Product
-from babyshield_chat.chat.tools.age import check_age
+from babyshield_chat.chat.tools.age import check_age, kind_named_in
 from babyshield_chat.chat.tools.common import localized_detail
 
 
@@ -104,3 +104,16 @@ def test_every_check_has_a_spanish_detail(age_result) -> None:
     assert localized_detail(result.checks[0], result, "es") == (
         "Indicado a partir de 4 años; su hijo tiene 17 meses según la fecha de nacimiento de su perfil."
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("can my baby sleep in the dockatot?", "dockatot"),
+        ("can my baby sleep in a weighted sleep sack?", "weighted sleep sack"),
+        ("¿mi bebé puede dormir con saco de dormir con peso?", "weighted sleep sack"),
+        ("can my baby sleep on the couch?", None),
+    ],
+)
+def test_the_kind_a_rule_is_about_is_found_in_a_message(message, kind) -> None:
+    assert kind_named_in(message) == kind

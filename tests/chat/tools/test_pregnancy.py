@@ -225,3 +225,22 @@ def test_spanish_detail_lists_the_same_findings() -> None:
     result, only = check(RETINOL_SERUM, 1)
 
     assert localized_detail(only, result, "es").startswith("Evitar en el embarazo: Retinol (un retinoide")
+
+
+@pytest.mark.parametrize("profile", [Profile(), Profile(pregnancy_trimester=3)])
+def test_a_breastfeeding_question_gets_no_pregnancy_guidance_but_where_to_ask(profile: Profile) -> None:
+    result = check_pregnancy(Product(name="Ibuprofen", ingredients=["ibuprofen"]), profile, breastfeeding=True)
+
+    assert [(c.name, c.status) for c in result.checks] == [("breastfeeding", "unknown")]
+    detail = result.checks[0].detail
+    assert "not breastfeeding" in detail and "pharmacist" in detail and "LactMed" in detail
+    assert "NSAID" not in detail and "safe" not in detail.lower()
+    assert "lactancia" in localized_detail(result.checks[0], result, "es")
+    assert "nih-lactmed" in {e.id for e in result.evidence}
+
+
+def test_a_pregnancy_stated_with_breastfeeding_is_still_checked_as_a_pregnancy() -> None:
+    result = check_pregnancy(Product(name="Ibuprofen", ingredients=["ibuprofen"]), Profile(),
+                             Pregnancy(weeks=30, trimester=3, source="message"), breastfeeding=True)
+
+    assert {c.name: c.status for c in result.checks} == {"pregnancy": "fail"}

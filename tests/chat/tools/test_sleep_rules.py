@@ -20,10 +20,16 @@ def test_rock_n_play_is_an_inclined_sleeper_banned_by_law(age_result) -> None:
         (Product(name="Padded crib bumper set", category="nursery bedding"), "crib_bumper", "fail"),
         (Product(name="Breathable mesh crib liner"), "crib_bumper", "warn"),
         (Product(name="Anti-roll sleep positioner"), "sleep_positioner", "fail"),
+        (Product(name="Baby reflux wedge pillow"), "sleep_positioner", "fail"),
         (Product(name="Newborn head-shaping pillow"), "infant_pillow", "fail"),
         (Product(name="Boppy newborn lounger"), "not_for_sleep", "warn"),
         (Product(name="Weighted sleep sack 0-6 months"), "weighted_sleep", "warn"),
         (Product(name="In-bed sleeper for co-sleeping"), "in_bed_sleeper", "warn"),
+        (Product(name="Organic cotton baby nest"), "not_for_sleep", "warn"),
+        (Product(name="Sleepyhead Deluxe+ baby pod"), "not_for_sleep", "warn"),
+        (Product(name="DockATot Deluxe+"), "not_for_sleep", "warn"),
+        (Product(name="Acme co-sleeper"), "co_sleeper", "warn"),
+        (Product(name="Zobbler infant sleeper"), "infant_sleeper", "warn"),
         (Product(name="Classic drop-side crib", category="cribs"), "drop_side_crib", "fail"),
     ],
 )
@@ -52,3 +58,25 @@ def test_an_ordinary_crib_has_no_safe_sleep_finding(age_statuses) -> None:
     assert age_statuses(Product(name="Babyletto Hudson 3-in-1 convertible crib", category="cribs"), 3) == {
         "age_minimum": "unknown"
     }
+
+
+def test_an_inclined_infant_sleeper_is_the_banned_kind_not_the_flat_one(age_statuses) -> None:
+    statuses = age_statuses(Product(name="Inclined infant sleeper"), 2)
+
+    assert statuses["inclined_sleeper"] == "fail" and "infant_sleeper" not in statuses
+
+
+@pytest.mark.parametrize(
+    ("product", "check"),
+    [
+        (Product(name="Columpio para bebé"), "sitting_device"),
+        (Product(name="Silla de auto Graco"), "sitting_device"),
+        (Product(name="Nido de bebé"), "not_for_sleep"),
+        (Product(name="Protector de cuna acolchado"), "crib_bumper"),
+        (Product(name="Posicionador para dormir"), "sleep_positioner"),
+        (Product(name="Moisés de mimbre"), "bassinet_outgrown"),
+        (Product(name="Saco de dormir con peso"), "weighted_sleep"),
+    ],
+)
+def test_spanish_product_names_meet_the_same_rules(age_statuses, product: Product, check: str) -> None:
+    assert check in age_statuses(product, 6)

@@ -21,6 +21,7 @@ from babyshield_chat.chat.tools.age_rules import PRODUCT_RULES, CategoryRule, Ru
 from babyshield_chat.chat.tools.child_age import format_age, profile_child_age, whose_age
 from babyshield_chat.chat.tools.common import CheckOutcome, Citation, Says, build_result
 from babyshield_chat.chat.tools.sleep_rules import SLEEP_RULES
+from babyshield_chat.recalls.spanish_kinds import english_kinds
 
 TOOL_NAME = "age_check"
 
@@ -106,11 +107,23 @@ def check_age(product: Product | None, child_birthdate: dt.date | None, today: d
 def rule_context(product: Product, age: int | None) -> RuleContext:
     """What the category rules look at for `product` and a child of `age` months."""
     return RuleContext(
-        text=fold(f"{product.name or ''} {product.category or ''}"),
+        # Spanish kinds in English ("silla de auto" -> "car seat"): the rules are written once, in English.
+        text=english_kinds(fold(f"{product.name or ''} {product.category or ''}")),
         ingredients=fold(" ; ".join(product.ingredients)),
         age=age,
         age_min=product.age_min_months,
     )
+
+
+def kind_named_in(message: str) -> str | None:
+    """The words of `message` a category rule is about ("dockatot", "weighted sleep sack", "boppy"), or None.
+
+    For a message that names no product the phrase rules can find: "can my
+    baby sleep in the dockatot?", "¿puede dormir con saco de dormir con peso?".
+    """
+    text = english_kinds(fold(message))
+    found = (rule.pattern.search(text) for rule in RULES if not rule.on_ingredients)
+    return next((match.group(0).strip() for match in found if match), None)
 
 
 def has_category_rule(product: Product) -> bool:

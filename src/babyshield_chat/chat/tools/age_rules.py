@@ -280,7 +280,7 @@ _TOY = (
 #: Toy and gear rules in the order their checks are listed.
 PRODUCT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
-        compile_rule(r"\bwalkers?\b|\bandador(?:es)?\b|\bandaderas?\b"),
+        compile_rule(r"\bwalkers?\b"),
         _walker,
         (AAP_WALKERS, CFR_1216),
     ),

@@ -13,6 +13,12 @@ lotion. The product's name and category decide whether it is taken by mouth
 (`dietary`), put on the skin (`topical`), or unknown (both readings apply,
 with the milder status).
 
+Breastfeeding is not pregnancy: what passes into breast milk is another
+question, with other answers (NSAIDs to avoid late in pregnancy are common
+choices while breastfeeding; caffeine and alcohol are about timing). A question
+asked while breastfeeding gets an `unknown` check that says so and where to
+ask, never the pregnancy guidance, unless the message also states a pregnancy.
+
 Only NSAIDs are trimester-aware, because only there does the published
 guidance differ by stage: FDA (2020) advises avoiding them from 20 weeks, so
 they `fail` in the third trimester and `warn` before. Everything else on the
@@ -413,12 +419,33 @@ def _stage(pregnancy: Pregnancy | None) -> Says:
 
 _ORDINAL = {1: Says("first", "primer"), 2: Says("second", "segundo"), 3: Says("third", "tercer")}
 
+LACTMED = Citation(
+    "guideline",
+    "nih-lactmed",
+    "NIH LactMed: Drugs and Lactation Database (medicines and other substances in breast milk)",
+    "https://www.ncbi.nlm.nih.gov/books/NBK501922/",
+)
+BREASTFEEDING = Says(
+    "We check products against pregnancy guidance, not breastfeeding, so we cannot tell you whether it is OK "
+    "while breastfeeding: ask your pediatrician or pharmacist, or look it up in LactMed, the NIH database of "
+    "medicines and breastfeeding.",
+    "Revisamos los productos según las recomendaciones para el embarazo, no para la lactancia, así que no podemos "
+    "decirle si es adecuado durante la lactancia: pregunte a su pediatra o farmacéutico, o búsquelo en LactMed, la "
+    "base de datos de los NIH sobre medicamentos y lactancia.",
+)
 
-def check_pregnancy(product: Product | None, profile: Profile, stated: Pregnancy | None = None) -> ToolResult:
+
+def check_pregnancy(product: Product | None, profile: Profile, stated: Pregnancy | None = None, *,
+                    breastfeeding: bool = False) -> ToolResult:
     """Check the product's ingredients against pregnancy guidance.
 
-    A pregnancy `stated` in the message (weeks, trimester) wins over the profile's trimester (spec 4b.6).
+    A pregnancy `stated` in the message (weeks, trimester) wins over the profile's trimester (spec 4b.6). A
+    question asked while `breastfeeding`, with no pregnancy in the message, is not checked against pregnancy
+    guidance: the answer says what the check does not cover (see the module docstring).
     """
+    if breastfeeding and stated is None:
+        return build_result(TOOL_NAME, [CheckOutcome("breastfeeding", "unknown", BREASTFEEDING)],
+                            {"breastfeeding": True, "findings": []}, [LACTMED])
     pregnancy = stated if stated is not None and (stated.trimester or stated.weeks) else None
     if pregnancy is None and profile.pregnancy_trimester:
         pregnancy = Pregnancy(trimester=profile.pregnancy_trimester, source="profile")

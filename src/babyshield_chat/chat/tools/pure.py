@@ -23,7 +23,7 @@ async def allergen_check(ctx: ToolContext) -> ToolResult:
 
 
 async def pregnancy_check(ctx: ToolContext) -> ToolResult:
-    return check_pregnancy(ctx.product, ctx.profile, ctx.stated.pregnancy)
+    return check_pregnancy(ctx.product, ctx.profile, ctx.stated.pregnancy, breastfeeding=ctx.stated.breastfeeding)
 
 
 async def ingredient_info(ctx: ToolContext) -> ToolResult:

@@ -3,7 +3,9 @@
 The Safe Sleep for Babies Act of 2022 bans inclined sleepers and padded crib
 bumpers (with the infant sleep product standard, 16 CFR 1241); the FDA warns
 against sleep positioners; the AAP's 2022 safe-sleep recommendations rule out
-pillows, loungers, weighted and in-bed sleep products; the 2011 crib
+pillows, loungers, nests, weighted and in-bed sleep products (a co-sleeper is
+for sleep only as a bedside sleeper, 16 CFR 1222; an infant sleeper only
+when flat and made to 16 CFR 1241); the 2011 crib
 standards (16 CFR 1219/1220) ended drop-side cribs; sitting devices (swings,
 bouncers, car seats, strollers) are not for routine sleep (AAP 2022); and a
 bassinet is for a baby who cannot yet roll over (16 CFR 1218).
@@ -26,6 +28,7 @@ CFR_1241 = cfr("1241", "Safety Standard for Infant Sleep Products")
 CFR_1218 = cfr("1218", "Safety Standard for Bassinets and Cradles")
 CFR_1219 = cfr("1219", "Safety Standard for Full-Size Baby Cribs")
 CFR_1220 = cfr("1220", "Safety Standard for Non-Full-Size Baby Cribs")
+CFR_1222 = cfr("1222", "Safety Standard for Bedside Sleepers")
 SAFE_SLEEP_ACT = Citation(
     "regulation",
     "safe-sleep-for-babies-act-2022",
@@ -148,6 +151,33 @@ def _in_bed_sleeper(ctx: RuleContext) -> CheckOutcome:
     )
 
 
+def _co_sleeper(ctx: RuleContext) -> CheckOutcome:
+    return CheckOutcome(
+        "co_sleeper",
+        "warn",
+        Says(
+            "Only a bedside sleeper that attaches firmly to the side of your bed and meets the bedside sleeper "
+            "standard (16 CFR 1222) is made for sleep; a co-sleeper that lies in your bed is not recommended (AAP "
+            "2022).",
+            "Solo una cuna de colecho que se fija bien al lado de su cama y cumple la norma de cunas de colecho "
+            "(16 CFR 1222) está hecha para dormir; un nido que va dentro de su cama no se recomienda (AAP 2022).",
+        ),
+    )
+
+
+def _infant_sleeper(ctx: RuleContext) -> CheckOutcome:
+    return CheckOutcome(
+        "infant_sleeper",
+        "warn",
+        Says(
+            "Use an infant sleeper for sleep only if it is flat, never inclined, and meets the federal infant sleep "
+            "product standard (16 CFR 1241); otherwise put your baby to sleep in a crib, bassinet or play yard.",
+            "Use un dormidor para bebé solo si es plano, nunca inclinado, y cumple la norma federal de productos "
+            "para el sueño infantil (16 CFR 1241); si no, acueste al bebé en una cuna, moisés o corralito.",
+        ),
+    )
+
+
 def _drop_side(ctx: RuleContext) -> CheckOutcome:
     return CheckOutcome(
         "drop_side_crib",
@@ -197,25 +227,25 @@ SLEEP_RULES: tuple[CategoryRule, ...] = (
         (SAFE_SLEEP_ACT, CFR_1241, AAP_SAFE_SLEEP),
     ),
     CategoryRule(
-        compile_rule(r"\b(?:crib\s+)?bumpers?\b(?!\s*cars?)|\bcrib\s+liners?\b|\bprotector\s+de\s+cuna\b"),
+        compile_rule(r"\b(?:crib\s+)?bumpers?\b(?!\s*cars?)|\bcrib\s+liners?\b"),
         _crib_bumper,
         (SAFE_SLEEP_ACT, AAP_SAFE_SLEEP),
     ),
     CategoryRule(
-        compile_rule(r"\b(?:sleep\s+)?positioners?\b|\bsleep\s+wedges?\b|\bposicionador"),
+        compile_rule(r"\b(?:sleep\s+)?positioners?\b|\b(?:sleep|crib|reflux)\s+wedges?\b|\bwedge\s+pillows?\b"),
         _sleep_positioner,
         (FDA_POSITIONERS, AAP_SAFE_SLEEP),
     ),
     CategoryRule(
         compile_rule(
-            r"\b(?:infant|baby|newborn|toddler|head[\s-]shaping|flat[\s-]head|bebe)\s+pillows?\b"
-            r"|\balmohada\s+(?:para\s+)?bebe"
+            r"\b(?:infant|baby|newborn|toddler|head[\s-]shaping|flat[\s-]head)\s+pillows?\b"
         ),
         _infant_pillow,
         (AAP_SAFE_SLEEP,),
     ),
     CategoryRule(
-        compile_rule(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b"),
+        compile_rule(r"\bnursing\s+pillows?\b|\bloungers?\b|\bsupport\s+cushions?\b|\bboppy\b|\bnests?\b"
+                     r"|\bdock-?a-?tot\b|\b(?:baby|sleep|sleeping|infant|newborn)\s+pods?\b"),
         _lounger,
         (AAP_SAFE_SLEEP,),
     ),
@@ -225,18 +255,29 @@ SLEEP_RULES: tuple[CategoryRule, ...] = (
         (AAP_SAFE_SLEEP,),
     ),
     CategoryRule(
-        compile_rule(r"\bin[\s-]bed\s+sleepers?\b|\bbaby\s+nests?\b|\bsleep\s+nests?\b|\bdock-?a-?tot\b"),
+        compile_rule(r"\bin[\s-]bed\s+sleepers?\b"),
         _in_bed_sleeper,
         (AAP_SAFE_SLEEP,),
+    ),
+    CategoryRule(
+        compile_rule(r"\bco-?sleepers?\b|\bbedside\s+(?:sleeper|bassinet|crib)s?\b"),
+        _co_sleeper,
+        (CFR_1222, AAP_SAFE_SLEEP),
+    ),
+    CategoryRule(
+        # Not the inclined, in-bed or bedside ones, which have their own rules.
+        compile_rule(r"(?<!inclined )(?<!in-bed )(?<!in bed )(?<!bedside )\b(?:infant|baby|newborn)\s+sleepers?\b"),
+        _infant_sleeper,
+        (CFR_1241, CFR_1218, AAP_SAFE_SLEEP),
     ),
     CategoryRule(compile_rule(r"\bdrop[\s-]?side\b"), _drop_side, (CFR_1219, CFR_1220)),
     CategoryRule(
         compile_rule(
             r"\b(?:infant\s+|baby\s+)?(?:swings?|bouncers?|rockers?)\b(?!\s+(?:set|toy|horse|chair))"
-            r"|\bcar\s+seats?\b|\bstrollers?\b|\bcolumpio|\bhamaca\b"
+            r"|\bcar\s+seats?\b|\bstrollers?\b"
         ),
         _sitting_device,
         (AAP_SAFE_SLEEP,),
     ),
-    CategoryRule(compile_rule(r"\bbassinets?\b|\bcradles?\b|\bmoses\s+baskets?\b|\bmoises\b"), _bassinet, (CFR_1218,)),
+    CategoryRule(compile_rule(r"\bbassinets?\b|\bcradles?\b|\bmoses\s+baskets?\b"), _bassinet, (CFR_1218,)),
 )
