@@ -11,6 +11,7 @@ capacity (spec section 4a).
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import time
@@ -198,9 +199,15 @@ async def test_many_anonymous_sockets_under_a_low_fd_limit_cannot_make_healthz_t
         {**DEV_ENV, "BS_DATABASE_URL": database_url})
     try:
         await asyncio.to_thread(service.wait_until_ready, f"http://127.0.0.1:{port}/readyz")
-        sockets = []
-        for _ in range(400):
-            sockets.append(await asyncio.open_connection("127.0.0.1", port))
+        # Opened while the service is stopped, so that the kernel fills the listener's backlog and the
+        # service finds a full one at every accept: the burst a busy loop meets under real load.
+        os.kill(service.pid, signal.SIGSTOP)
+        try:
+            opening = [asyncio.create_task(asyncio.open_connection("127.0.0.1", port)) for _ in range(400)]
+            await asyncio.sleep(0.5)
+        finally:
+            os.kill(service.pid, signal.SIGCONT)
+        sockets = await asyncio.gather(*opening)
         started = time.monotonic()
         async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/healthz") as response:
             assert response.status == 200

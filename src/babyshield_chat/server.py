@@ -53,6 +53,10 @@ EXIT_MARGIN_SEC = 4.0
 # File descriptors kept for what is not a client connection: the database pool, the LLM client's
 # connections, log and telemetry exports, files. The connection cap is the limit minus these.
 FD_RESERVE = 64
+# asyncio accepts up to the listener's backlog of connections in one callback, before any of them has
+# a handler the cap could count: that many descriptors must stay free above the cap, or a burst of
+# connections runs the process out of them (EMFILE) between two evictions.
+LISTEN_BACKLOG = 128
 MIN_CONNECTIONS = 16
 log = EventLog("babyshield_chat.server")
 
@@ -69,7 +73,7 @@ def raise_fd_limit() -> int:
 
 def connection_limit(settings: Settings, fd_limit: int) -> int:
     """How many client connections fit under `fd_limit` with the descriptors the service itself needs."""
-    reserved = FD_RESERVE + settings.database.pool_max + (settings.server.max_inflight if settings.llm.enabled else 0)
+    reserved = FD_RESERVE + LISTEN_BACKLOG + settings.database.pool_max + (settings.server.max_inflight if settings.llm.enabled else 0)
     return max(MIN_CONNECTIONS, fd_limit - reserved)
 
 
@@ -170,7 +174,7 @@ async def serve_app(app: web.Application, host: str, port: int, *, reuse_port: b
         loop.add_signal_handler(signum, stop.set)
     exit_by: float | None = None
     try:
-        site = DrainingSite(runner, host, port, reuse_port=reuse_port or None)
+        site = DrainingSite(runner, host, port, reuse_port=reuse_port or None, backlog=LISTEN_BACKLOG)
         await site.start()
         # The pid tells the workers of `serve --workers N` apart.
         log.info("listening", host=host, port=port, pid=os.getpid(), fd_limit=fd_limit, max_connections=slots.limit)
