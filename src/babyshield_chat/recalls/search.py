@@ -291,7 +291,8 @@ kept AS (
     SELECT c.*, c.hard_hits >= $14::float8 * 0.999 AS complete,
            floor(10 * (c.hard_hits + 0.5 * c.hard_hazard_hits) / $14::float8) AS coverage
     FROM candidates c
-    WHERE (c.brand_ok IS TRUE OR (c.brand_ok IS NULL AND NOT $15::bool)) AND (c.key_hits + 0.5 * c.hazard_hits) >= $9::float8 * $8::float8
+    WHERE (c.brand_ok IS TRUE OR (c.brand_ok IS NULL AND NOT $15::bool))
+      AND (c.key_hits + 0.5 * c.hazard_hits) >= $9::float8 * $8::float8
 ),
 shortlist AS (
     SELECT k.* FROM kept k
