@@ -330,3 +330,19 @@ async def test_a_lounger_known_only_by_its_kind_is_no_for_sleep(client):
 
     for body in (by_brand, by_kind):
         assert first(body).startswith("No: nursing pillows, loungers and nests are not safe for sleep")
+
+
+# --- a maker named in the question: another maker's recall is no match ---
+
+
+async def test_a_named_maker_with_no_recall_is_not_answered_with_another_makers_recall(client):
+    snuggle_me = await ask(client, "is the snuggle me organic safe for sleep?")  # "snuggle": PajamaGram pajamas
+    halo = await ask(client, "is the halo bassinest recalled?")  # Halo recalled flashlights; AirClub bassinets
+    munchkin = await ask(client, "munchkin bottle warmer recall?")  # Munchkin is named only in the page slug
+
+    for body, searched in ((snuggle_me, "snuggle me organic"), (halo, "halo bassinest")):
+        assert first(body).startswith("We cannot tell from the name alone: none of the")
+        assert f"names '{searched}'" in first(body) and "scan its barcode" in first(body)
+        assert not [e for e in body["answer"]["evidence"] if e["type"] == "recall"]
+        assert {c["name"]: c["status"] for c in body["answer"]["checks"]}["recall"] == "unknown"
+    assert first(munchkin).startswith("There is a recall of Deluxe Bottle and Food Warmers (2008-05-08)")

@@ -110,6 +110,25 @@ def test_the_order_of_kinds_follows_the_spec() -> None:
     assert kinds(found) == ["allergen", "pregnancy", "caution", "possible_recall", "unchecked", "unchecked"]
 
 
+def test_a_product_known_by_name_alone_leads_with_the_name_not_its_unread_label() -> None:
+    # "is the snuggle me organic safe for sleep?": no card, only the name typed; nothing was read off a label, so
+    # "the product does not state a minimum age" must not come before "scan its barcode".
+    typed = Product(name="snuggle me organic")
+    age = check_age(typed, None, TODAY)
+    assert age.checks[0].status == "unknown"
+    question = "is the snuggle me organic safe for sleep?"
+
+    asked = ["age_appropriateness"]  # the sleep rules are the age check's: it is what was asked about
+    found = rank(request(question, age, recall("unknown"), concerns=asked).model_copy(update={"product": typed}))
+    assert found[0].tool == "recall_lookup" and found[1].tool == "age_check"
+
+    # A scanned card with more than a name keeps the check asked about first.
+    scanned = Product(name="Snuggle Me Organic", brand="Snuggle Me")
+    found = rank(request(question, check_age(scanned, None, TODAY), recall("unknown"), concerns=asked).model_copy(
+        update={"product": scanned}))
+    assert found[0].tool == "age_check"
+
+
 def test_a_recall_question_is_answered_by_the_recall_look_up_before_other_findings() -> None:
     crib = check_age(Product(name="Drop-side crib"), None, TODAY)
 

@@ -147,6 +147,22 @@ async def test_a_brand_found_in_the_phrase_narrows_like_a_product_brand(conn):
     assert results and all("evenflo" in (r.title + " ".join(s.url or "" for s in r.sources)).lower() for r in results)
 
 
+async def test_a_maker_named_in_the_question_drops_records_that_do_not_carry_it(conn):
+    # "halo" is a maker in the data (promotional flashlights); the AirClub and Badger bassinet recalls have no
+    # brand at all, and used to be offered for "halo bassinest" though neither is a Halo product.
+    query = await plan(conn, "halo bassinest")
+    assert query.brand == "halo" and query.brand_named
+    assert await search(conn, "halo bassinest") == []
+    # The same records stay for a scanned product's brand (spec 4b.1: a record without a brand is kept).
+    assert await search(conn, "bassinet", brand="Halo")
+
+
+async def test_a_maker_named_in_the_question_keeps_its_recalls_named_only_in_the_slug(conn):
+    # The IKEA MALM recall's title never names IKEA or MALM; its page slug does.
+    found = await search(conn, "ikea malm dresser")
+    assert found and "IKEA" in found[0].url
+
+
 async def test_a_misspelt_word_is_read_as_the_closest_known_one(conn):
     query = await plan(conn, "fischer price rock n play")
     assert query.units[0].lexemes == ("fisher",)

@@ -25,8 +25,11 @@ answers from the most serious thing the checks found. The order, by kind
    uses, a missing ingredient list, a tool that failed);
 10. `pass`: checks that passed.
 
-Within a kind: fail before warn, then the checks of what the message asked
-about, then the tools' order. A question about recalls and nothing else is
+Within a kind: fail before warn; for a product known by its name alone (no
+label read), the age check's "does not state a minimum age" after the other
+unchecked findings ("we cannot tell from the name alone: scan its
+barcode"); then the checks of what the message asked about, then the tools'
+order. A question about recalls and nothing else is
 answered by the recall look-up first, whatever it found ("is it recalled?"
 must never open with "No: drop-side cribs may not be sold"), and the other
 findings follow. How the lead answers depends on the question: a recall
@@ -43,7 +46,7 @@ from typing import Any, Literal
 from babyshield_chat.chat import findings_text as say
 from babyshield_chat.chat import offline_text as text
 from babyshield_chat.chat.clean import short_title
-from babyshield_chat.chat.model import Check, Finding, SynthesisRequest, ToolResult
+from babyshield_chat.chat.model import Check, Finding, Product, SynthesisRequest, ToolResult
 from babyshield_chat.chat.routing import asks_sleep, asks_use
 from babyshield_chat.chat.tools.allergens import ALLERGEN_NAMES
 from babyshield_chat.chat.tools.common import STATUS_SEVERITY, Says, join_names, localized_detail, worst
@@ -332,19 +335,31 @@ def _of_result(result: ToolResult, asked: _Asked, language: Language) -> Iterabl
             yield _graded(check, result, localized_detail(check, result, language), language)
 
 
+def _name_alone(product: Product | None) -> bool:
+    return product is not None and bool(product.name) and not (
+        product.brand or product.model or product.upc or product.category or product.ingredients
+        or product.age_min_months is not None)
+
+
 def rank(request: SynthesisRequest) -> list[Finding]:
     """Every finding of the request's tool results, most serious first (see the module docstring)."""
     asked = _asked(request)
     language = request.language
     found = [f for result in request.tool_results for f in _of_result(result, asked, language)]
 
-    def order(item: tuple[int, Finding]) -> tuple[int, int, int, int, int, int]:
+    # A product known by its name alone (typed in the question, or a card with nothing else) has no label we
+    # read: unless the parent gave the child's age, that its label "does not state a minimum age" comes after
+    # what else could not be checked ("we cannot tell from the name alone: scan its barcode").
+    named_only = _name_alone(request.product) and request.stated.child_age is None
+
+    def order(item: tuple[int, Finding]) -> tuple[int, int, int, int, int, int, int]:
         index, finding = item
         answers_recall_question = 0 if not asked.recall_only or finding.tool == "recall_lookup" else 1
         asked_about = 0 if finding.tool in asked.tools else 1
+        unread_label = 1 if named_only and finding.kind == "unchecked" and finding.tool == "age_check" else 0
         tool = TOOL_NAMES.index(finding.tool) if finding.tool in TOOL_NAMES else len(TOOL_NAMES)
         return (answers_recall_question, FINDING_KINDS.index(finding.kind), -STATUS_SEVERITY[finding.status],
-                asked_about, tool, index)
+                unread_label, asked_about, tool, index)
 
     ranked = [finding for _, finding in sorted(enumerate(found), key=order)]
     return [f.model_copy(update={"asked": True}) if f.tool in asked.tools else f for f in ranked]

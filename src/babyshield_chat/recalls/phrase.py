@@ -112,6 +112,11 @@ _ASKS_ABOUT_RECALLS = re.compile(
 # Words that ask about sleep, which name no product ("can my baby nap on ...").
 _ASKS_ABOUT_SLEEP = re.compile(r"\b(?:sleep\w*|slept|nap|naps|napping|dormir|duerm\w*|siesta)\b")
 _CONNECTORS = frozenset({"'n", "'n'", "n'", "n", "and", "&", "+", "y"})
+#: Pronouns that brand names hold ("Snuggle Me", "Hold Me Close"): one of them right after a name word stays in
+#: the name when a name word follows ("is the snuggle me organic safe?"), or the word that asks does and the
+#: name follows "the", "my", ... ("is the snuggle me recalled?"); else the name is cut to a word other makers'
+#: products share ("snuggle" pajamas). "the crib my sister lent me" keeps its "me" out.
+_NAME_PRONOUNS = frozenset({"me"})
 _TOKEN = re.compile(r"'n'?|n'|&|\+|[a-z0-9]+(?:'[a-z]+)?(?:[-\u00d7][a-z0-9]+)*")
 
 
@@ -137,7 +142,13 @@ def _runs(tokens: list[str]) -> list[tuple[int, int]]:
             token in _CONNECTORS and start is not None and index + 1 < len(tokens)
             and not _is_filler(tokens[index + 1]) and tokens[index + 1] not in _CONNECTORS
         )
-        if inside or bridge:
+        named = (
+            token in _NAME_PRONOUNS and start is not None and index + 1 < len(tokens)
+            and (not (_is_filler(tokens[index + 1]) or tokens[index + 1] in _CONNECTORS)
+                 or (_ASKS_ABOUT_RECALLS.fullmatch(tokens[index + 1]) is not None
+                     and start > 0 and tokens[start - 1] in _POINTERS))
+        )
+        if inside or bridge or named:
             if start is None:
                 start = index
             continue

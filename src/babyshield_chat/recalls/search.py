@@ -26,7 +26,10 @@ crib") and an optional brand from the scanned product. Three steps:
    brand keys or text name the brand matches it, a record with other brands
    is excluded (brands are counted per recall, over all its sources), a record
    with no brand at all is kept (ranked after those
-   that match). Ranking, best first: the brand matched; every unit found; the
+   that match) for a scanned product's brand, but not for a maker the parent
+   named in the phrase: "halo bassinest" names Halo, and a record that carries
+   "halo" nowhere (brands, names, slug) is another maker's bassinet, however
+   well its words match. Ranking, best first: the brand matched; every unit found; the
    phrase's last two words found in that order in the name or slug ("rock
    <-> play", "side <-> crib"); coverage (in tenths); "every unit" and
    coverage leave out the soft words ("newborn", "baby": the 2019 recall of
@@ -113,6 +116,8 @@ class Plan:
     units: tuple[Unit, ...]
     brand: str | None
     text: str  # the phrase, cleaned, for trigram similarity
+    #: The brand was named in the phrase itself (not given by a scanned product): a record must carry it.
+    brand_named: bool = False
 
     @property
     def total(self) -> float:
@@ -244,13 +249,15 @@ async def plan(conn: asyncpg.Connection, phrase: str, brand: str | None = None) 
         lexemes += [spelling for spelling in spellings if spelling and spelling in known]
         scale = SOFT_WORD_SCALE if word in SOFT_WORDS else 1.0
         units.append(Unit(word=word, lexemes=tuple(dict.fromkeys(lexemes)), weight=scale * weight(df)))
-    return Plan(units=tuple(units), brand=given_brand or (detected[2] if detected else None), text=clean(text))
+    return Plan(units=tuple(units), brand=given_brand or (detected[2] if detected else None), text=clean(text),
+                brand_named=bool(detected) and not given_brand)
 
 
 # $1..$3 units (key-field query, hazard query, weight); $4 phrase query; $5
 # brand key; $6 phrase text; $7 retrieval query; $8 total weight; $9 minimum
 # coverage; $10 recalls wanted; $11 head query; $12 records ranked before the
-# trigram tie-break; $13 which units are soft words; $14 the weight of the others.
+# trigram tie-break; $13 which units are soft words; $14 the weight of the others; $15 whether a record
+# must carry the brand (one the parent named).
 _RANKED = f"""
 WITH units AS (
     SELECT to_tsquery('simple', u.key_q) AS key_q, to_tsquery('simple', u.hazard_q) AS hazard_q, u.w, u.soft
@@ -284,7 +291,8 @@ kept AS (
     SELECT c.*, c.hard_hits >= $14::float8 * 0.999 AS complete,
            floor(10 * (c.hard_hits + 0.5 * c.hard_hazard_hits) / $14::float8) AS coverage
     FROM candidates c
-    WHERE c.brand_ok IS DISTINCT FROM false AND (c.key_hits + 0.5 * c.hazard_hits) >= $9::float8 * $8::float8
+    WHERE (c.brand_ok IS TRUE OR (c.brand_ok IS NULL AND NOT $15::bool))
+      AND (c.key_hits + 0.5 * c.hazard_hits) >= $9::float8 * $8::float8
 ),
 shortlist AS (
     SELECT k.* FROM kept k
@@ -341,7 +349,7 @@ async def run(conn: asyncpg.Connection, query: Plan, *, limit: int = DEFAULT_LIM
         [u.weight for u in query.units], query.phrase_query, query.brand, query.text,
         retrieval_query(query, min_coverage), total, min_coverage if query.units else 0.0, limit,
         query.head_query, limit * SHORTLIST_PER_RECALL, [u.word in SOFT_WORDS for u in query.units],
-        query.hard_total if query.units else 1.0,
+        query.hard_total if query.units else 1.0, query.brand_named,
     )
     return merge_groups(rows, match_kind="name")
 
