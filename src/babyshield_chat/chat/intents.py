@@ -85,8 +85,8 @@ _KID_AGE = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 # (pattern, weight) per intent. A pattern counts once however often it occurs.
 _WEIGHTED: dict[RuleIntent, tuple[tuple[str, float], ...]] = {
     "recall_details": (
-        # "recall", and as typed in a hurry: "recal", "recaled", "reccalled".
-        (r"\brec+al+(?:s|ed|ing)?\b", 1.0),
+        # "recall", and as typed in a hurry: "recal", "recaled", "recalld", "reccalled".
+        (r"\brec+al+(?:s|e?d|ing)?\b", 1.0),
         (r"\b(?:pulled|removed|taken)\s+(?:off|from)\s+(?:the\s+)?(?:shelves|market|stores)\b", 0.9),
         (r"\b(?:is|am|are)\s+(?:\w+\s+)?affected\b|\bif\s+(?:it'?s|it\s+is|mine\s+is|ours\s+is)\s+affected\b", 0.7),
         (r"\b(?:safety\s+)?(?:alerts?|notices?)\s+(?:for|about|on)\b", 0.6),

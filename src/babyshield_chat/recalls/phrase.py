@@ -120,8 +120,8 @@ _NAME_PRONOUNS = frozenset({"me"})
 _TOKEN = re.compile(r"'n'?|n'|&|\+|[a-z0-9]+(?:'[a-z]+)?(?:[-\u00d7][a-z0-9]+)*")
 
 
-# "recal", "recaled", "reccalled": the recall words as typed in a hurry are filler too.
-_RECALL_WORD = re.compile(r"rec+al+(?:s|ed|ing)?")
+# "recal", "recaled", "recalld", "reccalled": the recall words as typed in a hurry are filler too.
+_RECALL_WORD = re.compile(r"rec+al+(?:s|e?d|ing)?")
 
 
 def _is_filler(token: str) -> bool:
